@@ -1,0 +1,3 @@
+from portreg.cli import main
+
+main()

@@ -1,0 +1,83 @@
+"""Every error portreg raises on purpose, in one tree.
+
+::
+
+    RegistryError                 anything portreg reports to a user
+    ├── FormatError               a file or stream that cannot be read (file, line, field)
+    ├── RuleViolation             a value that breaks RFC 6335 (names the section)
+    ├── NotFound                  a name, port, person or version the registry does not hold
+    ├── Conflict                  a write that collides with another (a concurrent import)
+    └── StoreError                the database cannot be opened or used
+
+The command line turns each into one line on standard error and a non-zero exit code;
+the web API turns each into a 4xx response with a JSON body. Anything else escaping is
+a bug.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Conflict", "FormatError", "NotFound", "RegistryError", "RuleViolation", "StoreError"]
+
+
+class RegistryError(Exception):
+    """Base of every error portreg reports to a user."""
+
+    #: The CLI's exit code for this kind of error.
+    exit_code: int = 1
+
+
+class FormatError(RegistryError):
+    """Input that cannot be read: says which file, which line and which field, where known."""
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.message = message
+        self.source = source
+        self.line = line
+        self.field = field
+        super().__init__(str(self))
+
+    def with_source(self, source: str) -> FormatError:
+        """The same error, naming ``source`` where the reader did not know it."""
+        if self.source is None:
+            self.source = source
+            self.args = (str(self),)
+        return self
+
+    def __str__(self) -> str:
+        where = self.source or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+        what = f"{self.field}: " if self.field else ""
+        return f"{where}: {what}{self.message}"
+
+
+class RuleViolation(RegistryError):
+    """A value that breaks a rule of RFC 6335; ``section`` names the rule."""
+
+    def __init__(self, message: str, *, section: str | None = None) -> None:
+        self.message = message
+        self.section = section
+        super().__init__(f"{message} (RFC 6335 §{section})" if section else message)
+
+
+class NotFound(RegistryError):
+    """The registry holds no such name, port, person or version."""
+
+    exit_code = 1
+
+
+class Conflict(RegistryError):
+    """A write collided with another one; the store is unchanged."""
+
+
+class StoreError(RegistryError):
+    """The database could not be opened, migrated or used."""
