@@ -43,10 +43,17 @@ DYNAMIC = "dynamic"
 
 @dataclass(frozen=True, slots=True, order=True)
 class PortRange:
-    """A port or an inclusive range of ports; a single port is a range of one."""
+    """A port or an inclusive range of ports; a single port is a range of one.
+
+    ``written`` keeps how the registry wrote the value when that differs from the
+    canonical form: six Unassigned rows write one port as ``4748-4748``, and IANA's CSV
+    repeats it, so ``str()`` gives it back for a faithful round trip. It takes no part
+    in comparisons: ``4748-4748`` is the port 4748.
+    """
 
     low: int
     high: int
+    written: str | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def single(cls, port: int) -> PortRange:
@@ -55,10 +62,12 @@ class PortRange:
     @classmethod
     def parse(cls, text: str) -> PortRange:
         """Parse ``"80"`` or ``"6000-6063"``. Raises ValueError on anything else."""
-        low, sep, high = text.strip().partition("-")
+        stripped = text.strip()
+        low, sep, high = stripped.partition("-")
         if not low.isdigit() or (sep and not high.isdigit()):
             raise ValueError(f"not a port or port range: {text!r}")
-        return cls(int(low), int(high) if sep else int(low))
+        value = cls(int(low), int(high) if sep else int(low))
+        return value if str(value) == stripped else cls(value.low, value.high, stripped)
 
     @property
     def is_range(self) -> bool:
@@ -74,6 +83,8 @@ class PortRange:
         return iter(range(self.low, self.high + 1))
 
     def __str__(self) -> str:
+        if self.written is not None:
+            return self.written
         return f"{self.low}-{self.high}" if self.is_range else str(self.low)
 
 
