@@ -1,0 +1,318 @@
+"""IANA's CSV export: one row per record, twelve columns, RFC 4180 as IANA writes it.
+
+IANA's CSV is derived from its XML (see ``../shared/spec/formats.md``): people become
+``[id]`` runs in the Assignee and Contact columns, every other reference a ``[label]``
+run in Reference, rich text a single string. The writer follows that mapping so that
+XML → CSV matches IANA's own export; the reader undoes it as far as the cells allow,
+so that CSV → CSV gives the same bytes back. What a cell cannot tell is decided by
+the rule that regenerates it:
+
+- Assignee equal to Contact is read as "no ``<assignee>``, the people are both"
+  (IANA's rule for filling Assignee), a different Assignee as ``<assignee>`` plus the
+  contact. An empty Assignee beside a Contact cannot be written back (IANA's rule
+  fills Assignee from the contact): it reads as contact only, and writes as both.
+- A Reference label becomes an RFC (``RFC9110``; ``RFC8765, Section 6.1`` keeps its
+  words as the reference's text), a draft (``draft-…``, ``RFC-…``), a footnote
+  (``1``), a URI (``https://…``), else free text. Labels nest brackets, so a text
+  reference holding ``[…]`` reads whole; a cell whose brackets do not balance reads
+  as one text reference.
+- In Assignment Notes, ``[RFC…]`` and ``[uri]`` become inline references: that is how
+  the XML cites there (a few citations are plain text in the XML; the cell is the same
+  either way). Elsewhere brackets are text (``Unassigned [was netstat]``; Unauthorized
+  Use's ``[RFC4146]`` is text in the XML too).
+
+The CSV has no registry head: the title is IANA's and ``updated`` the latest date in
+the rows. Exports before 2020 call the 11th column ``Known Unauthorized Uses``; the
+reader takes both, and the writer picks the header from the registry's date (or from
+``legacy_header=``), so that an old export read and written stays the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import BinaryIO, Iterator
+
+from ..errors import FormatError
+from ..model import TRANSPORTS, LineBreak, Paragraph, Person, PortRange, Record, Reference, Registry, Text
+
+__all__ = ["EXTENSION", "HEADER", "LEGACY_HEADER", "MEDIA_TYPE", "TITLE", "read", "write"]
+
+MEDIA_TYPE = "text/csv"
+EXTENSION = "csv"
+
+HEADER: tuple[str, ...] = (
+    "Service Name",
+    "Port Number",
+    "Transport Protocol",
+    "Description",
+    "Assignee",
+    "Contact",
+    "Registration Date",
+    "Modification Date",
+    "Reference",
+    "Service Code",
+    "Unauthorized Use Reported",
+    "Assignment Notes",
+)
+#: The header of exports made before the 11th column was renamed.
+LEGACY_HEADER: tuple[str, ...] = HEADER[:10] + ("Known Unauthorized Uses",) + HEADER[11:]
+#: Registries updated before this date are written with :data:`LEGACY_HEADER`. The
+#: exact day IANA renamed the column is not known; the exports we hold put it before
+#: 2024 and public copies of old exports before 2020.
+LEGACY_BEFORE = "2020-01-01"
+
+#: The CSV carries no registry head; it is IANA's export of this registry.
+TITLE = "Service Name and Transport Protocol Port Number Registry"
+
+_UNAUTHORIZED = HEADER[10]
+_ALIASES = {LEGACY_HEADER[10]: _UNAUTHORIZED}
+_BREAK = "\x00"  # stands for <br/> while a cell is rendered
+_AROUND_BREAKS = re.compile(r"\s*\x00[\s\x00]*")
+_PEOPLE = re.compile(r"(?:\[[^\[\]]+\])+")
+_PERSON_ID = re.compile(r"\[([^\[\]]+)\]")
+_RFC = re.compile(r"RFC(\d+)")
+_RFC_WITH_WORDS = re.compile(r"RFC(\d+)\W.*", re.S)
+_DRAFT = re.compile(r"(?:draft|RFC)-\S+")
+_ANCHOR = re.compile(r"\d+")
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+_INLINE_CITATION = re.compile(r"\[(RFC\d+|[A-Za-z][A-Za-z0-9+.-]*://[^\s\[\]]+)\]")
+_DATE = re.compile(r"\d{4}-\d{2}(?:-\d{2})?")
+MAX_PORT = 65535
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write(registry: Registry, out: BinaryIO, *, legacy_header: bool | None = None) -> None:
+    """Write ``registry`` as IANA's CSV: CRLF rows, minimal quoting, UTF-8 without BOM.
+
+    ``legacy_header`` names the 11th column ``Known Unauthorized Uses``; by default it
+    does so for registries updated before :data:`LEGACY_BEFORE`, as IANA did.
+    """
+    if legacy_header is None:
+        legacy_header = bool(registry.updated) and registry.updated < LEGACY_BEFORE
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(LEGACY_HEADER if legacy_header else HEADER)
+    writer.writerows(_row(record) for record in registry.records)
+    out.write(buf.getvalue().encode("utf-8"))
+
+
+def _row(record: Record) -> tuple[str, ...]:
+    return (
+        record.name or "",
+        str(record.port) if record.port else "",
+        record.transport or "",
+        _cell_text(record.description),
+        "".join(f"[{pid}]" for pid in record.assignees),
+        "".join(f"[{pid}]" for pid in record.contacts),
+        record.registered or "",
+        record.modified or "",
+        "".join(f"[{_label(ref)}]" for ref in record.citations),
+        record.service_code or "",
+        _cell_text(record.unauthorized),
+        _cell_text(record.notes),
+    )
+
+
+def _label(ref: Reference) -> str:
+    """What IANA shows inside the brackets: the reference's own words, else its target.
+
+    An ``xref`` with text shows the text (``<xref type="uri" data="…TR-352.pdf">TR-352``
+    is ``[TR-352]``, an RFC with ``RFC8765, Section 6.1`` shows those words); one
+    without shows :attr:`Reference.label` (``RFC9110``, the URI, the anchor).
+    """
+    return ref.text.strip() if ref.text and ref.text.strip() else ref.label
+
+
+def _cell_text(text: Text | None) -> str:
+    """Rich text as one cell: trimmed, line breaks and the space around them as one space.
+
+    ``whois++<br/><br/>\\nIANA assigned…`` is ``whois++ IANA assigned…`` in IANA's CSV,
+    while newlines and indentation written in the text itself stay.
+    """
+    if not text:
+        return ""
+    flat = "".join(_flatten(text.parts))
+    if _BREAK in flat:
+        flat = _AROUND_BREAKS.sub(" ", flat)
+    return flat.strip()
+
+
+def _flatten(parts: tuple) -> Iterator[str]:
+    for part in parts:
+        if isinstance(part, str):
+            yield part
+        elif isinstance(part, LineBreak):
+            yield _BREAK
+        elif isinstance(part, Reference):
+            yield f"[{_label(part)}]"
+        elif isinstance(part, Paragraph):
+            yield from _flatten(part.content)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read(data: bytes, *, source: str | None = None) -> Registry:
+    """Read IANA's CSV (either header) into a Registry; bad input raises FormatError."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise FormatError(f"not UTF-8 (byte {data[exc.start]:#04x})", source=source, line=line) from None
+    text = text.removeprefix("\ufeff")
+    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(rows, None)
+        if header is None:
+            raise FormatError("the input is empty", source=source, line=1)
+        columns = _columns(header, source)
+        records: list[Record] = []
+        people: dict[str, Person] = {}
+        line = rows.line_num + 1
+        for cells in rows:
+            if len(cells) != len(header):
+                raise FormatError(
+                    f"{len(cells)} cells where the header has {len(header)}", source=source, line=line
+                )
+            row = {name: cells[i] for name, i in columns.items()}
+            record = _record(row, source, line)
+            for pid in record.person_ids():
+                if pid not in people:
+                    people[pid] = Person(id=pid)
+            records.append(record)
+            line = rows.line_num + 1
+    except csv.Error as exc:
+        raise FormatError(f"bad CSV: {exc}", source=source, line=rows.line_num) from None
+    dates = [d for r in records for d in (r.registered, r.modified) if d]
+    return Registry(title=TITLE, records=tuple(records), people=tuple(people.values()), updated=max(dates, default=None))
+
+
+def _columns(header: list[str], source: str | None) -> dict[str, int]:
+    """Column name -> index; any order is fine, but every column must be there once."""
+    names = [_ALIASES.get(h, h) for h in header]
+    unknown = [h for h, n in zip(header, names) if n not in HEADER]
+    missing = [h for h in HEADER if h not in names]
+    doubled = sorted({n for n in names if names.count(n) > 1})
+    problems = [f"missing column {h!r}" for h in missing]
+    problems += [f"unknown column {h!r}" for h in unknown]
+    problems += [f"column {h!r} twice" for h in doubled]
+    if problems:
+        raise FormatError("; ".join(problems) + " (not IANA's CSV header)", source=source, line=1)
+    return {n: i for i, n in enumerate(names)}
+
+
+def _record(row: dict[str, str], source: str | None, line: int) -> Record:
+    def fail(column: str, message: str) -> FormatError:
+        return FormatError(message, source=source, line=line, field=column)
+
+    port = None
+    if cell := row["Port Number"]:
+        try:
+            port = PortRange.parse(cell)
+        except ValueError:
+            raise fail("Port Number", f"not a port or a port range: {cell!r}") from None
+        if port.high > MAX_PORT or port.low > port.high:
+            raise fail("Port Number", f"not a port or a port range: {cell!r}")
+    transport = row["Transport Protocol"] or None
+    if transport is not None and transport not in TRANSPORTS:
+        raise fail("Transport Protocol", f"unknown transport {transport!r}; expected one of {', '.join(TRANSPORTS)}")
+    for column in ("Registration Date", "Modification Date"):
+        if row[column] and not _DATE.fullmatch(row[column]):
+            raise fail(column, f"not a date (YYYY-MM-DD or YYYY-MM): {row[column]!r}")
+    assignees = _person_ids(row, "Assignee", fail)
+    contacts = _person_ids(row, "Contact", fail)
+    if assignees == contacts or not assignees:
+        assignee: tuple[Reference, ...] = ()
+    else:
+        assignee = tuple(Reference("person", pid) for pid in assignees)
+    references = tuple(Reference("person", pid) for pid in contacts) + _citations(row["Reference"], fail)
+    return Record(
+        name=row["Service Name"] or None,
+        port=port,
+        transport=transport,
+        description=Text.of(row["Description"] or None),
+        assignee=assignee,
+        references=references,
+        registered=row["Registration Date"] or None,
+        modified=row["Modification Date"] or None,
+        notes=_notes(row["Assignment Notes"]),
+        unauthorized=Text.of(row[_UNAUTHORIZED] or None),
+        service_code=row["Service Code"] or None,
+    )
+
+
+def _person_ids(row: dict[str, str], column: str, fail) -> tuple[str, ...]:
+    cell = row[column]
+    if not cell:
+        return ()
+    if not _PEOPLE.fullmatch(cell):
+        raise fail(column, f"expected person ids as [id][id]…, got {cell!r}")
+    return tuple(_PERSON_ID.findall(cell))
+
+
+def _citations(cell: str, fail) -> tuple[Reference, ...]:
+    """The Reference cell, ``[RFC9110][1][free text]``, as references."""
+    if not cell:
+        return ()
+    labels = _bracketed(cell)
+    if labels is None:
+        if not (cell.startswith("[") and cell.endswith("]")):
+            raise fail("Reference", f"expected references as [label][label]…, got {cell!r}")
+        labels = [cell[1:-1]]  # unbalanced brackets inside: one text reference
+    return tuple(_reference(label) for label in labels)
+
+
+def _bracketed(cell: str) -> list[str] | None:
+    """``[a][b [c]]`` -> ``["a", "b [c]"]``; None when the cell is not such a run."""
+    labels, depth, start = [], 0, 0
+    for i, char in enumerate(cell):
+        if char == "[":
+            if depth == 0:
+                if i != start:
+                    return None
+                start = i + 1
+            depth += 1
+        elif char == "]":
+            if depth == 0:
+                return None
+            depth -= 1
+            if depth == 0:
+                labels.append(cell[start:i])
+                start = i + 1
+        elif depth == 0:
+            return None
+    return labels if depth == 0 and start == len(cell) else None
+
+
+def _reference(label: str) -> Reference:
+    if m := _RFC.fullmatch(label):
+        return Reference("rfc", f"rfc{m[1]}")
+    if m := _RFC_WITH_WORDS.fullmatch(label):
+        return Reference("rfc", f"rfc{m[1]}", label)
+    if _DRAFT.fullmatch(label):
+        return Reference("draft", label)
+    if _ANCHOR.fullmatch(label):
+        return Reference("note", label)
+    if _URI.fullmatch(label):
+        return Reference("uri", label)
+    return Reference("text", None, label)
+
+
+def _notes(cell: str) -> Text | None:
+    """Assignment Notes, with ``[RFC…]`` and ``[uri]`` as the inline references they were."""
+    if not cell:
+        return None
+    parts: list[str | Reference] = []
+    pos = 0
+    for m in _INLINE_CITATION.finditer(cell):
+        if m.start() > pos:
+            parts.append(cell[pos : m.start()])
+        parts.append(_reference(m[1]))
+        pos = m.end()
+    if pos < len(cell):
+        parts.append(cell[pos:])
+    return Text(tuple(parts))

@@ -1,0 +1,239 @@
+"""IANA's CSV: byte-identical round trips of IANA's own exports, the mapping from the
+model, and one clear error per kind of bad input."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from conftest import CSV_EXPORTS, IANA, need_shared
+from portreg.errors import FormatError
+from portreg.formats import csv as csvfmt
+from portreg.model import BR, Paragraph, PortRange, Record, Reference, Registry, Text
+
+HEADER_LINE = ",".join(csvfmt.HEADER)
+
+
+def to_bytes(registry: Registry, **options) -> bytes:
+    out = io.BytesIO()
+    csvfmt.write(registry, out, **options)
+    return out.getvalue()
+
+
+def export(name: str) -> bytes:
+    return need_shared(IANA / "csv" / name).read_bytes()
+
+
+def csv_of(*rows: str, header: str = HEADER_LINE) -> bytes:
+    return "".join(f"{line}\r\n" for line in (header, *rows)).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- IANA's exports
+
+
+@pytest.mark.parametrize("name", [p.name for p in CSV_EXPORTS] or ["service-names-port-numbers-2024-04-30.csv"])
+def test_iana_export_reads_and_writes_back_byte_identical(name: str) -> None:
+    data = export(name)
+    registry = csvfmt.read(data, source=name)
+    assert to_bytes(registry) == data
+    assert len(registry.records) == data.count(b"\r\n") - 1
+    # every person a record names is in the registry, once
+    ids = [p.id for p in registry.people]
+    assert len(ids) == len(set(ids))
+    assert {pid for r in registry.records for pid in r.person_ids()} == set(ids)
+
+
+def test_the_2024_export_reads_into_the_values_the_xml_holds() -> None:
+    registry = csvfmt.read(export("service-names-port-numbers-2024-04-30.csv"))
+    assert registry.updated == "2024-04-30"  # the latest date in its rows
+    by_key = {(r.name, str(r.port) if r.port else None, r.transport): r for r in registry.records}
+
+    www = by_key[("www-http", "80", "tcp")]
+    assert www.assignees == ("Tim_Berners_Lee",) and www.contacts == ("Tim_Berners_Lee",)
+    assert www.assignee == ()  # Assignee == Contact: no <assignee>, the person is both
+    http = by_key[("http", "80", "tcp")]
+    assert http.assignee == (Reference("person", "IESG"),) and http.contacts == ("IETF_Chair",)
+    assert http.citations == (Reference("rfc", "rfc9110"),)
+
+    push = by_key[("dns-push-tls", None, "tcp")]
+    assert push.assignee == (Reference("person", "IESG"),) and push.contacts == ("IETF_Chair",)
+    assert push.citations == (Reference("rfc", "rfc8765", "RFC8765, Section 6.1"),)
+
+    kinds = {ref.type for r in registry.records for ref in r.citations}
+    assert kinds == {"rfc", "draft", "uri", "text", "note"}
+    assert by_key[("exp1", "1021", "tcp")].citations == (
+        Reference("note", "1"), Reference("rfc", "rfc4727"), Reference("rfc", "rfc6335"),
+    )
+    assert Reference("draft", "RFC-ietf-netconf-over-tls13-04") in {
+        ref for r in registry.records for ref in r.citations
+    }
+    assert by_key[(None, "4748-4748", None)].port == PortRange.single(4748)  # written as IANA wrote it
+
+    # Assignment Notes keep their RFC citations as references, other brackets as text
+    rfc_notes = [r for r in registry.records if r.notes and any(True for _ in r.notes.references())]
+    assert rfc_notes and all(ref.type in ("rfc", "uri") for r in rfc_notes for ref in r.notes.references())
+    ftp = by_key[("ftp", "21", "tcp")]
+    assert ftp.description == Text(("File Transfer Protocol [Control]",))
+
+
+def test_reserved_ports_and_name_only_rows_keep_their_empty_cells() -> None:
+    registry = csvfmt.read(
+        csv_of(
+            ",0,tcp,Reserved,[Jon_Postel],[Jon_Postel],,,,,,",
+            "mumble,,,Mumble VoIP,[Thorvald_Natvig],[Thorvald_Natvig],,,,,,Defined TXT keys: None",
+        )
+    )
+    reserved, mumble = registry.records
+    assert reserved.name is None and reserved.port == PortRange.single(0) and reserved.transport == "tcp"
+    assert mumble.port is None and mumble.transport is None and str(mumble.notes) == "Defined TXT keys: None"
+    assert [p.id for p in registry.people] == ["Jon_Postel", "Thorvald_Natvig"]
+
+
+# --------------------------------------------------------------------------- ambiguous cells
+
+
+@pytest.mark.parametrize(
+    "assignee, contact, has_assignee_element",
+    [
+        ("[A]", "[A]", False),  # IANA's rule: no <assignee>, the person is both
+        ("[A]", "[B]", True),
+        ("[A][B]", "[C]", True),
+        ("[A]", "", True),  # an <assignee> and no contact
+        ("", "", False),
+    ],
+)
+def test_assignee_and_contact_cells_come_back_unchanged(assignee: str, contact: str, has_assignee_element: bool) -> None:
+    data = csv_of(f"x,1,tcp,X,{assignee},{contact},,,,,,")
+    (record,) = csvfmt.read(data).records
+    assert bool(record.assignee) is has_assignee_element
+    assert to_bytes(csvfmt.read(data)) == data
+
+
+def test_a_contact_without_assignee_writes_as_both_roles() -> None:
+    """The model fills Assignee from the contact when there is no <assignee>, as IANA does."""
+    (record,) = csvfmt.read(csv_of("x,1,tcp,X,,[B],,,,,,")).records
+    assert record.contacts == ("B",) and record.assignees == ("B",)
+
+
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("[RFC9110][1]", (Reference("rfc", "rfc9110"), Reference("note", "1"))),
+        ("[draft-ietf-x-01]", (Reference("draft", "draft-ietf-x-01"),)),
+        ("[https://example.org/a#b]", (Reference("uri", "https://example.org/a#b"),)),
+        ("[ISO/IEC 13818-6 MPEG-2 DSM-CC]", (Reference("text", None, "ISO/IEC 13818-6 MPEG-2 DSM-CC"),)),
+        ("[see [RFC1] first][RFC2]", (Reference("text", None, "see [RFC1] first"), Reference("rfc", "rfc2"))),
+        ("[a ] b]", (Reference("text", None, "a ] b"),)),  # unbalanced: the cell is one text
+    ],
+)
+def test_reference_cells_read_into_typed_references_and_back(cell: str, expected: tuple[Reference, ...]) -> None:
+    data = csv_of(f"x,1,tcp,X,,,,,{cell},,,")
+    (record,) = csvfmt.read(data).records
+    assert record.citations == expected
+    assert to_bytes(csvfmt.read(data)) == data
+
+
+def test_the_old_header_is_read_and_written_back() -> None:
+    old = ",".join(csvfmt.LEGACY_HEADER)
+    data = csv_of("x,1,tcp,X,[A],[A],2009-04,2018-07-02,,,Spam on port 1,", header=old)
+    registry = csvfmt.read(data)
+    assert str(registry.records[0].unauthorized) == "Spam on port 1"
+    assert registry.updated == "2018-07-02"
+    assert to_bytes(registry) == data  # an old registry is written with the old header
+    assert to_bytes(registry, legacy_header=False).startswith(HEADER_LINE.encode())
+
+
+def test_a_current_export_under_the_old_header_round_trips_when_asked() -> None:
+    data = export("service-names-port-numbers-2024-04-30.csv")
+    old = data.replace(b"Unauthorized Use Reported", b"Known Unauthorized Uses", 1)
+    assert to_bytes(csvfmt.read(old), legacy_header=True) == old
+
+
+# --------------------------------------------------------------------------- writing model values
+
+
+def test_rich_text_is_written_as_iana_flattens_it() -> None:
+    """Line breaks and the white space around them become one space; written newlines stay."""
+    record = Record(
+        name="whoispp",
+        port=PortRange.single(63),
+        transport="tcp",
+        description=Text(("whois++", BR, BR, '\nIANA assigned "whoispp".')),
+        assignee=(Reference("person", "Org"),),
+        references=(
+            Reference("uri", "https://example.org/TR-352.pdf", "TR-352"),
+            Reference("person", "Someone"),
+            Reference("rfc", "rfc8765", "RFC8765, Section 6.1"),
+        ),
+        notes=Text((Paragraph(("Keys:",)), "\n  ", Paragraph(("a=1 per ", Reference("rfc", "rfc6763"), ".")), "\n")),
+    )
+    row = to_bytes(Registry(title="t", records=(record,))).split(b"\r\n", 1)[1]
+    assert row == (
+        b'whoispp,63,tcp,"whois++ IANA assigned ""whoispp"".",[Org],[Someone],,,'
+        b'"[TR-352][RFC8765, Section 6.1]",,,"Keys:\n  a=1 per [RFC6763]."\r\n'
+    )
+
+
+def test_output_is_utf8_without_bom_with_crlf_rows() -> None:
+    record = Record(name="café", port=PortRange(6000, 6063), transport="tcp", description=Text.of("a,b"))
+    data = to_bytes(Registry(title="t", records=(record,)))
+    assert not data.startswith(b"\xef\xbb\xbf")
+    assert data.endswith('café,6000-6063,tcp,"a,b",,,,,,,,\r\n'.encode())
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def read_error(data: bytes) -> FormatError:
+    with pytest.raises(FormatError) as info:
+        csvfmt.read(data, source="in.csv")
+    return info.value
+
+
+def test_wrong_columns_are_named() -> None:
+    header = HEADER_LINE.replace("Contact,", "Contacts,")
+    error = read_error(csv_of(header=header))
+    assert error.line == 1
+    assert "missing column 'Contact'" in str(error) and "unknown column 'Contacts'" in str(error)
+    assert str(error).startswith("in.csv:1: ")
+
+
+def test_a_row_with_the_wrong_number_of_cells_names_its_line() -> None:
+    # the first row spans three physical lines, so the bad row starts on line 5
+    data = csv_of('x,1,tcp,"two\nmore\nlines",,,,,,,,', "y,2,tcp,Y,,,,,,,")
+    error = read_error(data)
+    assert (error.line, error.field) == (5, None)
+    assert "11 cells where the header has 12" in str(error)
+
+
+@pytest.mark.parametrize("port", ["8o", "70000", "9-3", "-1"])
+def test_a_bad_port_names_line_and_field(port: str) -> None:
+    error = read_error(csv_of("x,1,tcp,X,,,,,,,,", f"y,{port},tcp,Y,,,,,,,,"))
+    assert (error.line, error.field) == (3, "Port Number")
+    assert str(error).startswith("in.csv:3: Port Number: ")
+
+
+@pytest.mark.parametrize(
+    "row, field",
+    [
+        ("x,1,tcpp,X,,,,,,,,", "Transport Protocol"),
+        ("x,1,tcp,X,,,18-07-2020,,,,,", "Registration Date"),
+        ("x,1,tcp,X,Jon,,,,,,,", "Assignee"),
+        ("x,1,tcp,X,,,,,RFC 9110,,,", "Reference"),
+    ],
+)
+def test_other_bad_cells_name_their_field(row: str, field: str) -> None:
+    error = read_error(csv_of(row))
+    assert (error.line, error.field) == (2, field)
+
+
+def test_non_utf8_input_names_its_line() -> None:
+    data = csv_of("x,1,tcp,X,,,,,,,,") + "y,2,tcp,Caf\u00e9,,,,,,,,\r\n".encode("latin-1")
+    error = read_error(data)
+    assert error.line == 3 and "not UTF-8" in str(error)
+
+
+def test_broken_quoting_and_empty_input_are_format_errors() -> None:
+    assert read_error(b"").line == 1
+    assert read_error(csv_of('x,1,tcp,"open quote,,,,,,,,')).line is not None
