@@ -20,7 +20,7 @@ every error names the JSON path of the bad field (``records[12].port``).
 from __future__ import annotations
 
 import json
-from typing import Any, BinaryIO, Callable, TypeVar
+from typing import Any, BinaryIO, Callable, Iterable, TypeVar
 
 from ..errors import FormatError
 from ..model import (
@@ -61,26 +61,42 @@ def write(registry: Registry, out: BinaryIO) -> None:
 
 
 def dumps(registry: Registry) -> str:
-    """The JSON text of ``registry`` (see the module docstring for the layout)."""
+    """The JSON text of ``registry``: head keys one per line, then one object per line.
+
+    Each record is encoded as soon as its dict is built, so the dicts never pile up:
+    holding all of them at once makes the garbage collector walk them again and again.
+    """
+    head = _head_doc(registry)
     lines = ["{"]
-    items = list(to_document(registry).items())
-    for i, (key, value) in enumerate(items):
-        comma = "," if i < len(items) - 1 else ""
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            rows = ",\n    ".join(_dump(v) for v in value)
-            lines.append(f'  "{key}": [\n    {rows}\n  ]{comma}')
+    for key, value in head.items():
+        if key in ("notes", "footnotes") and value:
+            lines.append(_block(key, map(_dump, value)) + ",")
         else:
-            lines.append(f'  "{key}": {_dump(value)}{comma}')
+            lines.append(f"  {_dump(key)}: {_dump(value)},")
+    lines.append(_block("records", (_dump(_record_doc(r)) for r in registry.records)) + ",")
+    lines.append(_block("people", (_dump(_person_doc(p)) for p in registry.people)))
     lines.append("}\n")
     return "\n".join(lines)
 
 
-def _dump(value: Json) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def _block(key: str, rows: Iterable[str]) -> str:
+    body = ",\n    ".join(rows)
+    return f'  "{key}": [\n    {body}\n  ]' if body else f'  "{key}": []'
+
+
+#: One encoder for every line: ``json.dumps`` with options builds a new one per call.
+_dump = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def to_document(registry: Registry) -> dict[str, Json]:
     """``registry`` as plain JSON values (dicts, lists, strings, numbers, null)."""
+    doc = _head_doc(registry)
+    doc["records"] = [_record_doc(r) for r in registry.records]
+    doc["people"] = [_person_doc(p) for p in registry.people]
+    return doc
+
+
+def _head_doc(registry: Registry) -> dict[str, Json]:
     return {
         "format_version": FORMAT_VERSION,
         "id": registry.id,
@@ -91,8 +107,6 @@ def to_document(registry: Registry) -> dict[str, Json]:
         "expert": registry.expert,
         "notes": [{"title": n.title, "text": _text_doc(n.text)} for n in registry.notes],
         "footnotes": [{"anchor": f.anchor, "text": _text_doc(f.text)} for f in registry.footnotes],
-        "records": [_record_doc(r) for r in registry.records],
-        "people": [_person_doc(p) for p in registry.people],
         "head_layout": list(registry.head_layout),
         "processing_instructions": list(registry.processing_instructions),
     }
