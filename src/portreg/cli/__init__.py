@@ -17,6 +17,16 @@ import click
 COMMANDS: dict[str, str] = {
     "convert": "portreg.cli.convert:convert",
     "check": "portreg.cli.convert:check",
+    "lookup": "portreg.cli.query:lookup",
+    "search": "portreg.cli.query:search",
+    "show": "portreg.cli.query:show",
+    "people": "portreg.cli.query:people",
+    "free": "portreg.cli.query:free",
+    "stats": "portreg.cli.query:stats",
+    "import": "portreg.cli.store:import_",
+    "export": "portreg.cli.store:export",
+    "sync": "portreg.cli.store:sync",
+    "versions": "portreg.cli.store:versions",
 }
 
 
@@ -36,8 +46,16 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="portreg")
-def cli() -> None:
+@click.option(
+    "--db",
+    metavar="URL",
+    help="The store: sqlite:///FILE or postgresql://… "
+    "(default: $PORTREG_DATABASE_URL, else a SQLite file in your data directory).",
+)
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
     """portreg: the Service Name and Transport Protocol Port Number Registry."""
+    ctx.ensure_object(dict)["db"] = db
 
 
 def main(argv: list[str] | None = None) -> None:

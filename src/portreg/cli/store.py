@@ -1,0 +1,164 @@
+"""``portreg import | export | sync | versions``: filling the store and taking from it."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..formats import FORMATS
+from ._context import open_store
+from ._output import Listing, Table, listing, progress
+
+VERSION_JSON = """\b
+A version in JSON:
+  {"number": 3, "published": "2024-03-18" | null, "created_at": "2024-04-01T12:00:00+00:00",
+   "source": "https://… or a file path", "actor": "alice" | null, "record_count": 14444}"""
+
+
+def _actor() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+# --------------------------------------------------------------------------- import
+
+
+@click.command(
+    "import",
+    epilog=f"""\b
+JSON (--json): {{"imported": [{{"source": "FILE", "version": version | null}}, ...]}}
+version null: the file holds what the current version holds, nothing was imported.
+
+{VERSION_JSON}""",
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "format_", type=click.Choice(list(FORMATS)), help="The files' format (default: detected).")
+@listing
+def import_(files: tuple[str, ...], format_: str | None) -> Listing:
+    """Import registry FILEs (XML, CSV, JSON, services…), each as a new version, in order.
+
+    Each file is one transaction: all of it or nothing. A file whose content equals
+    the current version's publishes no new version. "-" reads standard input.
+    """
+    from .. import formats
+    from ..query import version_json
+
+    done: list[dict[str, Any]] = []
+    lines: list[str] = []
+    with open_store() as store:
+        for name in files:
+            source = "<stdin>" if name == "-" else str(Path(name).resolve())
+            registry = formats.read(_read(name), format=format_, source=name)
+            with progress(f"importing {name}") as advance:
+                version = store.import_registry(registry, source=source, actor=_actor(), progress=advance)
+            done.append({"source": source, "version": version and version_json(version)})
+            if version is None:
+                lines.append(f"{name}: unchanged (the current version holds the same registry)")
+            else:
+                lines.append(f"{name}: imported as version {version.number} ({version.record_count} records)")
+    return Listing({"imported": done}, lines=lines)
+
+
+def _read(name: str) -> bytes:
+    if name == "-":
+        return click.get_binary_stream("stdin").read()
+    try:
+        return Path(name).read_bytes()
+    except OSError as exc:
+        raise click.FileError(name, exc.strerror) from None
+
+
+# --------------------------------------------------------------------------- export
+
+
+@click.command()
+@click.option("--format", "format_", type=click.Choice(list(FORMATS)), required=True, help="The format to write.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (default: standard output).")
+@click.option("--version", type=click.IntRange(1), metavar="N", help="Export version N (default: the current one).")
+def export(format_: str, output: str | None, version: int | None) -> None:
+    """Write the registry (the current version, or version N) in any format.
+
+    A file is written whole or not at all: an interrupted export leaves what was there.
+    """
+    from .. import formats
+    from .._files import atomic_writer
+
+    with open_store() as store:
+        registry = store.registry(version)
+    if output is None or output == "-":
+        formats.write(registry, format_, click.get_binary_stream("stdout"))
+        return
+    with atomic_writer(output) as out:
+        formats.write(registry, format_, out)
+
+
+# --------------------------------------------------------------------------- sync
+
+
+@click.command(
+    epilog=f"""\b
+JSON (--json): {{"url": "...", "changed": true | false, "status": 200 | 304,
+                 "version": version | null}}
+
+{VERSION_JSON}"""
+)
+@click.option("--url", metavar="URL", help="Where to download the registry XML from (default: IANA).")
+@listing
+def sync(url: str | None) -> Listing:
+    """Download the registry from IANA when it changed, and import it as a new version.
+
+    The request is conditional (ETag, Last-Modified): when IANA has nothing new, it
+    prints "unchanged" and downloads nothing.
+    """
+    from ..query import version_json
+    from ..sync import DEFAULT_URL
+    from ..sync import sync as download
+
+    with open_store() as store, progress("importing") as advance:
+        result = download(store, url or DEFAULT_URL, actor=_actor(), progress=advance)
+    if result.changed and result.version is not None:
+        v = result.version
+        line = f"imported version {v.number} (published {v.published or 'undated'}, {v.record_count} records)"
+    else:
+        line = "unchanged"
+    data = {
+        "url": result.url,
+        "changed": result.changed,
+        "status": result.status,
+        "version": result.version and version_json(result.version),
+    }
+    return Listing(data, lines=[line])
+
+
+# --------------------------------------------------------------------------- versions
+
+
+@click.command(
+    epilog=f"""\b
+JSON (--json): {{"versions": [version, ...]}}, oldest first.
+
+{VERSION_JSON}"""
+)
+@listing
+def versions() -> Listing:
+    """List the versions of the registry in the store, oldest first."""
+    from ..query import EMPTY_STORE, version_json
+
+    with open_store() as store:
+        found = store.versions()
+    rows = [
+        (v.number, v.published, v.created_at.isoformat(timespec="seconds"), v.record_count, v.actor, v.source)
+        for v in found
+    ]
+    table = Table(("version", "published", "stored", "records", "actor", "source"), rows, "versions")
+    return Listing(
+        {"versions": [version_json(v) for v in found]},
+        [table],
+        found=bool(found),
+        message=None if found else EMPTY_STORE,
+    )

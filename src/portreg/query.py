@@ -1,0 +1,732 @@
+"""Questions people ask of the registry, answered the same way for the CLI and the web.
+
+A :class:`Query` wraps a :class:`portreg.store.Store` and answers by port, by port
+range, by service name, by full text, by person; it suggests free ports and counts
+things. Two paths give identical answers:
+
+* the store's indexed SQL reads (``records_at_port``, ``records_named``): what a
+  one-shot process such as ``portreg lookup 5432`` uses, because loading the whole
+  registry would cost more than the question;
+* a :class:`LookupIndex` built once per store version (a bisect over port-range
+  boundaries and a dict of names): what a long-lived process such as the web server
+  uses for hundreds of thousands of lookups a second.
+
+Answers are frozen values carrying the store's record ids (so a page can link to a
+record) and what the rules say of each record: its state and range class. Each has an
+``as_json()`` giving the stable JSON shape the CLI's ``--json`` and the web API print.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+
+from .errors import NotFound
+from .model import DYNAMIC, SYSTEM, TRANSPORTS, USER, Person, PortRange, Record, Reference
+from .rules import (
+    ASSIGNED,
+    DYNAMIC_PORTS,
+    MAX_PORT,
+    RESERVED,
+    SYSTEM_PORTS,
+    UNASSIGNED,
+    USER_PORTS,
+    name_key,
+    range_class,
+    record_state,
+    replacement_name,
+)
+
+if TYPE_CHECKING:  # the store pulls in SQLAlchemy: never at import time of this module
+    from .store import Store, StoredRecord, Version
+
+__all__ = [
+    "ASSIGNED",
+    "EMPTY_STORE",
+    "RANGES",
+    "RESERVED",
+    "STATES",
+    "UNASSIGNED",
+    "Hit",
+    "LookupIndex",
+    "NameAnswer",
+    "PersonAnswer",
+    "PortAnswer",
+    "Query",
+    "RangeAnswer",
+    "SearchResult",
+    "Stats",
+    "free_ports",
+    "parse_lookup",
+    "person_json",
+    "version_json",
+]
+
+#: The states of a port on one transport (RFC 6335 §6), strongest first.
+STATES: tuple[str, ...] = (ASSIGNED, RESERVED, UNASSIGNED)
+_STRENGTH = {UNASSIGNED: 0, RESERVED: 1, ASSIGNED: 2}
+
+#: Range class -> its ports (RFC 6335 §6).
+RANGES: dict[str, PortRange] = {SYSTEM: SYSTEM_PORTS, USER: USER_PORTS, DYNAMIC: DYNAMIC_PORTS}
+
+EMPTY_STORE = "the store is empty: run `portreg sync` or `portreg import FILE`"
+
+# Legacy names point at the name to use in their notes ("This entry is an alias to
+# "sql-net"", "This is a duplicate of the "http" service"); replacements name what
+# they replace in their description ("... as a replacement for "sql*net"").
+_POINTS_TO = re.compile(r'(?:alias to|duplicate of the)\s+"([^"]+)"', re.IGNORECASE)
+_REPLACES = re.compile(r'replacement for\s+"([^"]+)"', re.IGNORECASE)
+# Port numbers and ranges named in free text ("ports 2194-2196", "Ports 4490 and 4491").
+_PORTS_IN_TEXT = re.compile(r"(?<![\w.])(\d{1,5})(?:\s*-\s*(\d{1,5}))?(?![\w.])")
+
+
+# --------------------------------------------------------------------------- answers
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A record as a query returns it: the store's id, the record, and its rule facts."""
+
+    id: int
+    record: Record
+    state: str
+    range_class: str | None
+
+    @classmethod
+    def of(cls, stored: StoredRecord) -> Hit:
+        record = stored.record
+        return cls(stored.id, record, record_state(record), range_class(record.port.low) if record.port else None)
+
+    def as_json(self) -> dict[str, Any]:
+        """The record's stable JSON shape (see ``portreg lookup --help``)."""
+        r = self.record
+        port = r.port
+        return {
+            "id": self.id,
+            "name": r.name,
+            "port": None if port is None else str(port),
+            "port_low": None if port is None else port.low,
+            "port_high": None if port is None else port.high,
+            "transport": r.transport,
+            "state": self.state,
+            "range_class": self.range_class,
+            "description": _plain(r.description),
+            "assignee": list(r.assignees),
+            "contact": list(r.contacts),
+            "references": [_reference_json(ref) for ref in r.citations],
+            "registered": r.registered,
+            "modified": r.modified,
+            "notes": _plain(r.notes),
+            "unauthorized": _plain(r.unauthorized),
+            "service_code": r.service_code,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PortAnswer:
+    """One port: its range class, its state on each transport, the records that hold it.
+
+    ``states`` maps every transport to assigned / reserved / unassigned; a transport no
+    record mentions is unassigned. Records without a transport (Reserved and
+    Unassigned rows) speak for every transport.
+    """
+
+    port: int
+    range_class: str
+    states: dict[str, str]
+    hits: tuple[Hit, ...]
+
+    @property
+    def found(self) -> bool:
+        return bool(self.hits)
+
+    def only(self, transport: str | None) -> PortAnswer:
+        """The same answer narrowed to one transport (no-op for None)."""
+        if transport is None:
+            return self
+        hits = tuple(h for h in self.hits if h.record.transport in (None, transport))
+        return PortAnswer(self.port, self.range_class, {transport: self.states[transport]}, hits)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": "port",
+            "port": self.port,
+            "range_class": self.range_class,
+            "states": dict(self.states),
+            "records": [h.as_json() for h in self.hits],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RangeAnswer:
+    """Every record that overlaps the ports ``low``..``high``."""
+
+    low: int
+    high: int
+    hits: tuple[Hit, ...]
+
+    @property
+    def found(self) -> bool:
+        return bool(self.hits)
+
+    def only(self, transport: str | None) -> RangeAnswer:
+        if transport is None:
+            return self
+        return RangeAnswer(self.low, self.high, tuple(h for h in self.hits if h.record.transport in (None, transport)))
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": "range", "low": self.low, "high": self.high, "records": [h.as_json() for h in self.hits]}
+
+
+@dataclass(frozen=True, slots=True)
+class NameAnswer:
+    """The records of one service name (found ignoring case), and the names linked to it.
+
+    ``aliases``: other names on the same port and transport (``www``, ``www-http`` for
+    ``http``). ``preferred``: the name to use instead, when this one is a legacy alias
+    (``www`` → ``http``, ``sql*net`` → ``sql-net``). ``legacy``: the names that point
+    here (``sql-net`` ← ``sql*net``).
+    """
+
+    name: str
+    hits: tuple[Hit, ...]
+    aliases: tuple[str, ...] = ()
+    preferred: str | None = None
+    legacy: tuple[str, ...] = ()
+
+    @property
+    def found(self) -> bool:
+        return bool(self.hits)
+
+    def only(self, transport: str | None) -> NameAnswer:
+        if transport is None:
+            return self
+        hits = tuple(h for h in self.hits if h.record.transport in (None, transport))
+        return NameAnswer(self.name, hits, self.aliases, self.preferred, self.legacy)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": "name",
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "preferred": self.preferred,
+            "legacy": list(self.legacy),
+            "records": [h.as_json() for h in self.hits],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PersonAnswer:
+    """A person (or organization, or role) and every record that names them."""
+
+    person: Person
+    hits: tuple[Hit, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"person": person_json(self.person), "records": [h.as_json() for h in self.hits]}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """One page of a ranked search: ``total`` matches in all, ``hits`` from ``offset``."""
+
+    total: int
+    offset: int
+    hits: tuple[Hit, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"total": self.total, "offset": self.offset, "records": [h.as_json() for h in self.hits]}
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Counts of one version's records: by state, transport, range class, registration year."""
+
+    version: int
+    records: int
+    people: int | None
+    by_state: dict[str, int] = field(default_factory=dict)
+    by_transport: dict[str, int] = field(default_factory=dict)
+    by_range_class: dict[str, int] = field(default_factory=dict)
+    by_year: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "records": self.records,
+            "people": self.people,
+            "by_state": dict(self.by_state),
+            "by_transport": dict(self.by_transport),
+            "by_range_class": dict(self.by_range_class),
+            "by_year": dict(self.by_year),
+        }
+
+
+def person_json(person: Person) -> dict[str, Any]:
+    """A person's stable JSON shape."""
+    return {
+        "id": person.id,
+        "name": person.name,
+        "org": person.org,
+        "uris": list(person.uris),
+        "updated": person.updated,
+    }
+
+
+def version_json(version: Version) -> dict[str, Any]:
+    """A store version's stable JSON shape."""
+    return {
+        "number": version.number,
+        "published": version.published,
+        "created_at": version.created_at.isoformat(),
+        "source": version.source,
+        "actor": version.actor,
+        "record_count": version.record_count,
+    }
+
+
+def _reference_json(ref: Reference) -> dict[str, Any]:
+    return {"type": ref.type, "data": ref.data, "text": ref.text, "label": ref.label}
+
+
+def _plain(text: object) -> str | None:
+    return None if text is None else str(text).strip()
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_lookup(text: str) -> int | PortRange | str:
+    """What ``portreg lookup TEXT`` asks for: a port, a port range, or a service name.
+
+    Raises ValueError (a usage error) for a port or range outside 0-65535 or a range
+    that runs backwards.
+    """
+    text = text.strip()
+    if not text:
+        raise ValueError("give a port, a port range (6000-6063) or a service name")
+    try:
+        ports = PortRange.parse(text)
+    except ValueError:
+        return text  # a service name: names always hold a letter (RFC 6335 §5.1)
+    if ports.high > MAX_PORT:
+        raise ValueError(f"{text}: ports run from 0 to {MAX_PORT}")
+    if ports.low > ports.high:
+        raise ValueError(f"{text}: the range runs backwards")
+    return ports if ports.is_range else ports.low
+
+
+# --------------------------------------------------------------------------- shared reasoning
+
+
+def _port_answer(port: int, hits: Iterable[Hit]) -> PortAnswer:
+    hits = tuple(hits)
+    return PortAnswer(port, range_class(port), _states(hits), hits)
+
+
+def _states(hits: Iterable[Hit]) -> dict[str, str]:
+    states = dict.fromkeys(TRANSPORTS, UNASSIGNED)
+    for hit in hits:
+        transport = hit.record.transport
+        for t in (transport,) if transport else TRANSPORTS:
+            if t in states and _STRENGTH[hit.state] > _STRENGTH[states[t]]:
+                states[t] = hit.state
+    return states
+
+
+def _slot(record: Record) -> tuple[PortRange, str | None] | None:
+    """Where aliases meet: the same port (or range) and transport. None for name-only rows."""
+    return None if record.port is None else (record.port, record.transport)
+
+
+def _name_answer(
+    asked: str,
+    hits: Sequence[Hit],
+    neighbours: Iterable[Hit],
+    exists: Callable[[str], bool],
+) -> NameAnswer:
+    """Link a name to its aliases and legacy names, from its records and their neighbours.
+
+    ``neighbours`` are records that may share a port and transport with ``hits``;
+    ``exists`` says whether a name is registered (for legacy names without a note).
+    """
+    if not hits:
+        return NameAnswer(asked, ())
+    key = name_key(asked)
+    slots = {s for s in map(_slot, (h.record for h in hits)) if s is not None}
+    aliases: dict[str, None] = {}
+    legacy: dict[str, None] = {}
+    for hit in neighbours:
+        other = hit.record.name
+        if other is None or name_key(other) == key or _slot(hit.record) not in slots:
+            continue
+        aliases[other] = None
+        target = _points_to(hit.record)
+        if target is not None and name_key(target) == key:
+            legacy[other] = None
+    for hit in hits:
+        for match in _REPLACES.finditer(str(hit.record.description or "")):
+            legacy[match.group(1)] = None
+    preferred = next(filter(None, (_points_to(h.record) for h in hits)), None)
+    if preferred is None:
+        replacement = replacement_name(hits[0].record.name or asked)
+        if replacement and name_key(replacement) != key and exists(replacement):
+            preferred = replacement
+    return NameAnswer(hits[0].record.name or asked, tuple(hits), tuple(aliases), preferred, tuple(legacy))
+
+
+def _points_to(record: Record) -> str | None:
+    match = _POINTS_TO.search(str(record.notes or ""))
+    return match.group(1) if match else None
+
+
+def unauthorized_ports(record: Record) -> PortRange | tuple[PortRange, ...]:
+    """The ports a record's "unauthorized use" text is about.
+
+    Unassigned rows such as ``11624-11719`` carry "Unauthorized Use Known on port
+    11711": only that port is in use. Ports named in the text that lie inside the
+    record's own range are the answer; when the text names none (``yes``, "nv used it
+    without an assignment"), the whole of the record's range is.
+    """
+    own = record.port
+    if own is None or not record.unauthorized:
+        return ()
+    named = []
+    for match in _PORTS_IN_TEXT.finditer(str(record.unauthorized)):
+        low = int(match.group(1))
+        high = int(match.group(2) or low)
+        if own.low <= low <= high <= own.high:
+            named.append(PortRange(low, high))
+    return tuple(named) or (own,)
+
+
+def _tells_a_story(record: Record) -> bool:
+    return bool(record.notes) or str(record.description or "").strip().casefold() != UNASSIGNED
+
+
+def free_ports(
+    hits: Iterable[Hit],
+    *,
+    transports: Sequence[str] = ("tcp", "udp"),
+    ports: PortRange = RANGES[USER],
+    count: int = 10,
+) -> list[int]:
+    """The first ``count`` ports in ``ports`` that could be asked for on ``transports``.
+
+    A port qualifies when it is unassigned on every transport asked for, no record
+    reserves it on any transport (RFC 6335 §7.2: an approved port is reserved on the
+    transports not requested, and IANA keeps those back), and no unauthorized use of
+    it is reported. Unassigned rows that tell a story are left alone too: a note
+    ("Microsoft (unoffically) using 1895", "Removed 2004-2-6") or a description that is
+    more than "Unassigned" ("(unassigned) Possibly assigned", "Unassigned [was netstat]").
+    """
+    wanted = set(transports)
+    blocked: list[PortRange] = []
+    for hit in hits:
+        record = hit.record
+        if record.port is None:
+            continue
+        if (
+            hit.state == RESERVED
+            or (hit.state == ASSIGNED and (record.transport is None or record.transport in wanted))
+            or (hit.state == UNASSIGNED and _tells_a_story(record))
+        ):
+            blocked.append(record.port)
+        blocked.extend(unauthorized_ports(record))
+    blocked.sort()
+    found: list[int] = []
+    port = ports.low
+    for span in blocked:
+        while port < span.low and port <= ports.high and len(found) < count:
+            found.append(port)
+            port += 1
+        port = max(port, span.high + 1)
+        if len(found) >= count or port > ports.high:
+            return found
+    while port <= ports.high and len(found) < count:
+        found.append(port)
+        port += 1
+    return found
+
+
+# --------------------------------------------------------------------------- the in-memory index
+
+
+class LookupIndex:
+    """Every record of one version, arranged for lookups in a few microseconds.
+
+    Ports: the boundaries of every record's range (and of the range classes) split
+    0-65535 into segments on which the answer does not change; each segment's answer
+    is computed once, and a lookup is one bisect. Names: a dict from the case-folded
+    name to its finished answer.
+    """
+
+    def __init__(self, version: int, hits: Sequence[Hit]) -> None:
+        self.version = version
+        self._starts, self._segments = _segments(hits)
+        self._names = _names(hits)
+        self._order = {hit.id: i for i, hit in enumerate(hits)}
+
+    def _version(self, number: int | None) -> Version:
+        return self.current_version() if number is None else self.store.version(number)
+
+    def port(self, port: int, *, transport: str | None = None) -> PortAnswer:
+        """The answer for one port (ranges included: 6010 finds x11 on 6000-6063)."""
+        if not 0 <= port <= MAX_PORT:
+            raise ValueError(f"ports run from 0 to {MAX_PORT}")
+        cls, states, hits = self._segments[bisect_right(self._starts, port) - 1]
+        answer = PortAnswer(port, cls, states, hits)
+        return answer.only(transport) if transport else answer
+
+    def name(self, name: str, *, transport: str | None = None) -> NameAnswer:
+        """The answer for one service name, ignoring case."""
+        answer = self._names.get(name_key(name))
+        if answer is None:
+            return NameAnswer(name, ())
+        return answer.only(transport) if transport else answer
+
+    def ports(self, low: int, high: int, *, transport: str | None = None) -> RangeAnswer:
+        """Every record overlapping ``low``..``high``, in registry order."""
+        first = bisect_right(self._starts, low) - 1
+        last = bisect_right(self._starts, high)
+        seen: dict[int, Hit] = {}
+        for _, _, hits in self._segments[first:last]:
+            for hit in hits:
+                seen.setdefault(hit.id, hit)
+        ordered = tuple(sorted(seen.values(), key=lambda h: self._order[h.id]))
+        return RangeAnswer(low, high, ordered).only(transport)
+
+    def names(self) -> Iterator[str]:
+        """Every registered name, once each."""
+        return (answer.name for answer in self._names.values())
+
+
+def _segments(hits: Sequence[Hit]) -> tuple[list[int], list[tuple[str, dict[str, str], tuple[Hit, ...]]]]:
+    ported = [h for h in hits if h.record.port is not None]
+    bounds = {0} | {r.low for r in RANGES.values()}
+    for hit in ported:
+        bounds.add(hit.record.port.low)
+        if hit.record.port.high < MAX_PORT:
+            bounds.add(hit.record.port.high + 1)
+    starts = sorted(bounds)
+    covering: list[list[Hit]] = [[] for _ in starts]
+    for hit in ported:  # ranges are short and few overlap: filling segments directly is cheap
+        first = bisect_right(starts, hit.record.port.low) - 1
+        last = bisect_right(starts, hit.record.port.high)
+        for i in range(first, last):
+            covering[i].append(hit)
+    segments = []
+    for start, cover in zip(starts, covering):
+        answer = _port_answer(start, cover)
+        segments.append((answer.range_class, answer.states, answer.hits))
+    return starts, segments
+
+
+def _names(hits: Sequence[Hit]) -> dict[str, NameAnswer]:
+    by_name: dict[str, list[Hit]] = {}
+    by_slot: dict[tuple[PortRange, str | None], list[Hit]] = {}
+    for hit in hits:
+        if hit.record.name is not None:
+            by_name.setdefault(name_key(hit.record.name), []).append(hit)
+        slot = _slot(hit.record)
+        if slot is not None:
+            by_slot.setdefault(slot, []).append(hit)
+    answers = {}
+    for key, named in by_name.items():
+        slots = {s for s in map(_slot, (h.record for h in named)) if s is not None}
+        neighbours = chain.from_iterable(by_slot[s] for s in slots)
+        answers[key] = _name_answer(named[0].record.name or key, named, neighbours, lambda n: name_key(n) in by_name)
+    return answers
+
+
+# --------------------------------------------------------------------------- the service
+
+
+class Query:
+    """The registry's questions, answered from a store (see the module docstring).
+
+    One per process is enough; it caches the :class:`LookupIndex` of the current
+    version and rebuilds it when a new version is published.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._index: LookupIndex | None = None
+
+    # -- lookups through indexed SQL: cheap to start, what one-shot commands use
+
+    def current_version(self) -> Version:
+        """The version queries see; NotFound (saying how to fill it) on an empty store."""
+        version = self.store.current_version()
+        if version is None:
+            raise NotFound(EMPTY_STORE)
+        return version
+
+    def _version(self, number: int | None) -> Version:
+        return self.current_version() if number is None else self.store.version(number)
+
+    def port(self, port: int, *, transport: str | None = None, version: int | None = None) -> PortAnswer:
+        """Port ``port`` on every transport (or one): range class, states, records."""
+        if not 0 <= port <= MAX_PORT:
+            raise ValueError(f"ports run from 0 to {MAX_PORT}")
+        found = self.store.records_at_port(port, version=version)
+        return _port_answer(port, map(Hit.of, found)).only(transport)
+
+    def ports(self, low: int, high: int, *, transport: str | None = None, version: int | None = None) -> RangeAnswer:
+        """Every record overlapping ports ``low``..``high``."""
+        found = self.store.records_in_range(low, high, version=version)
+        return RangeAnswer(low, high, tuple(map(Hit.of, found))).only(transport)
+
+    def name(self, name: str, *, transport: str | None = None, version: int | None = None) -> NameAnswer:
+        """The records of service name ``name`` (any case), with its aliases and legacy names."""
+        hits = [Hit.of(s) for s in self.store.records_named(name, version=version)]
+        neighbours: list[Hit] = []
+        for port in {h.record.port for h in hits if h.record.port is not None}:
+            neighbours.extend(Hit.of(s) for s in self.store.records_at_port(port.low, version=version))
+
+        def exists(other: str) -> bool:
+            return bool(self.store.records_named(other, version=version))
+
+        return _name_answer(name, hits, neighbours, exists).only(transport)
+
+    def lookup(
+        self, text: str, *, transport: str | None = None, version: int | None = None
+    ) -> PortAnswer | RangeAnswer | NameAnswer:
+        """Answer ``portreg lookup TEXT``: a port, a range ``6000-6010``, or a name."""
+        what = parse_lookup(text)
+        answer: PortAnswer | RangeAnswer | NameAnswer
+        if isinstance(what, int):
+            answer = self.port(what, transport=transport, version=version)
+        elif isinstance(what, PortRange):
+            answer = self.ports(what.low, what.high, transport=transport, version=version)
+        else:
+            answer = self.name(what, transport=transport, version=version)
+        if not answer.found:
+            self._version(version)  # nothing found in an empty store: say how to fill it
+        return answer
+
+    def record(self, record_id: int, *, version: int | None = None) -> Hit:
+        return Hit.of(self.store.record(record_id, version=version))
+
+    def people_of(self, hits: Iterable[Hit], *, version: int | None = None) -> list[Person]:
+        """The people ``hits`` name, each once, in the order they are first named."""
+        people = []
+        for person_id in dict.fromkeys(pid for h in hits for pid in h.record.person_ids()):
+            person = self.store.person(person_id, version=version)
+            if person is not None:
+                people.append(person)
+        return people
+
+    # -- everything else
+
+    def search(
+        self,
+        text: str | None,
+        *,
+        transport: str | None = None,
+        range_class: str | None = None,
+        state: str | None = None,
+        person: str | None = None,
+        registered_after: str | None = None,
+        registered_before: str | None = None,
+        modified_after: str | None = None,
+        modified_before: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        version: int | None = None,
+    ) -> SearchResult:
+        """Ranked full-text search over names, descriptions, notes and people, with filters.
+
+        ``text`` None searches by the filters alone, in registry order. Dates are
+        ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` and compare as the registry writes them.
+        """
+        _check_choice("transport", transport, TRANSPORTS)
+        _check_choice("range class", range_class, tuple(RANGES))
+        _check_choice("state", state, STATES)
+        for label, value in (
+            ("registered after", registered_after),
+            ("registered before", registered_before),
+            ("modified after", modified_after),
+            ("modified before", modified_before),
+        ):
+            if value is not None and not _DATE.fullmatch(value):
+                raise ValueError(f"{label}: {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        if text is not None and not text.strip():
+            text = None
+        page = self.store.search(
+            text,
+            transport=transport,
+            range_class=range_class,
+            state=state,
+            person=person,
+            registered_after=registered_after,
+            registered_before=registered_before,
+            modified_after=modified_after,
+            modified_before=modified_before,
+            limit=limit,
+            offset=offset,
+            version=version,
+        )
+        return SearchResult(page.total, offset, tuple(map(Hit.of, page.items)))
+
+    def people(self, text: str, *, limit: int = 20, version: int | None = None) -> list[PersonAnswer]:
+        """The people matching ``text`` (an exact id first), each with every record naming them."""
+        exact = self.store.person(text, version=version)
+        people = [exact] if exact is not None else self.store.search_people(text, limit=limit)
+        return [
+            PersonAnswer(p, tuple(map(Hit.of, self.store.records_of_person(p.id, version=version)))) for p in people
+        ]
+
+    def free(
+        self,
+        *,
+        transports: Sequence[str] = ("tcp", "udp"),
+        range_class: str = USER,
+        count: int = 10,
+        version: int | None = None,
+    ) -> list[int]:
+        """Suggest ``count`` ports of ``range_class`` free on ``transports`` (see :func:`free_ports`)."""
+        for t in transports:
+            _check_choice("transport", t, TRANSPORTS)
+        if range_class not in (SYSTEM, USER):
+            raise ValueError("free ports come from the system or user range: dynamic ports are never assigned")
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        ports = RANGES[range_class]
+        self._version(version)  # an empty store says how to fill it rather than suggest every port
+        found = self.store.records_in_range(ports.low, ports.high, version=version)
+        return free_ports(map(Hit.of, found), transports=transports, ports=ports, count=count)
+
+    def stats(self, *, version: int | None = None) -> Stats:
+        """Counts of the current (or given) version."""
+        number = self._version(version).number
+        counts = self.store.stats(version=number)
+        return Stats(
+            version=number,
+            records=counts["records"],
+            people=counts.get("people"),
+            by_state=counts.get("by_state", {}),
+            by_transport=counts.get("by_transport", {}),
+            by_range_class=counts.get("by_range_class", {}),
+            by_year=counts.get("by_year", {}),
+        )
+
+    # -- the in-memory index, for long-lived processes
+
+    def index(self) -> LookupIndex:
+        """The :class:`LookupIndex` of the current version, built on first use and on each new version."""
+        number = self.current_version().number
+        if self._index is None or self._index.version != number:
+            self._index = LookupIndex(number, [Hit.of(s) for s in self.store.records(version=number)])
+        return self._index
+
+
+_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+
+
+def _check_choice(label: str, value: str | None, choices: Sequence[str]) -> None:
+    if value is not None and value not in choices:
+        raise ValueError(f"unknown {label} {value!r}; choose one of: {', '.join(choices)}")
