@@ -1,0 +1,545 @@
+"""The JSON API, ``/api/v1``: the registry for programs, with the same answers as the pages.
+
+Every operation reads one registry snapshot (``app.state.registry_service``, see
+:mod:`portreg.web.app`) through the query service, so the API, the pages and the
+command line agree. Every body names the version it reflects (``registry``: number,
+the registry's own date, whether it is current) and so does a header
+(``X-Registry-Version``, ``X-Registry-Updated``); ``?version=N`` reads an older one.
+
+Shapes are the models of :mod:`portreg.web.schemas`; errors are described in
+:mod:`portreg.web.errors`. Choices worth knowing:
+
+- ``page_size`` above :data:`MAX_PAGE_SIZE` is a 400, not silently clamped: a client
+  that asked for 10,000 rows and got 500 would miss data without noticing.
+- Unknown query parameters are a 400 too: a typo such as ``registerd_after`` would
+  otherwise return every record and look like an answer.
+- Lookups by port are the hot path: their bodies are serialized once per (version,
+  port, transport) and kept in a small LRU on the snapshot, so a repeated lookup is a
+  dict hit, with no database round trip and no Pydantic validation.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections import OrderedDict
+from datetime import date
+from typing import Annotated, Any, Iterable, Literal
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from .. import rules
+from ..errors import NotFound
+from ..model import TRANSPORTS, Person
+from ..query import Hit, LookupIndex, person_json
+from ..query import Query as QueryService
+from . import schemas
+from .errors import PARAMETER_HINTS, ApiError, ApiRoute
+
+__all__ = ["API_ROOT", "MAX_PAGE_SIZE", "openapi_document", "router"]
+
+#: Where create_app mounts the router; links and the OpenAPI document use it.
+API_ROOT = "/api/v1"
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 50
+MAX_FREE_COUNT = 1000
+#: Record ids and version numbers fit a 32-bit database integer (PostgreSQL ``integer``).
+MAX_ID = 2**31 - 1
+#: Serialized port lookups kept per snapshot (about 1 KB each).
+PORT_CACHE_SIZE = 8192
+JSON_MEDIA_TYPE = "application/json"
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": schemas.ErrorResponse, "description": "A bad parameter; the body names it."},
+    404: {"model": schemas.ErrorResponse, "description": "No such port, name, record, person or version; the body suggests near names."},
+}
+
+router = APIRouter(route_class=ApiRoute, responses=ERROR_RESPONSES, tags=["registry"])
+
+# ---------------------------------------------------------------------------------------
+# Parameters, declared once so every operation spells and checks them the same way.
+
+DatePattern = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+
+PortParam = Annotated[int, Path(ge=0, le=rules.MAX_PORT, description="A port number, 0-65535.")]
+VersionParam = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_ID, description="Read this registry version instead of the current one (see /versions)."),
+]
+TransportParam = Annotated[
+    Literal["tcp", "udp", "sctp", "dccp"] | None, Query(description="Only records on this transport.")
+]
+PageParam = Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1.")]
+PageSizeParam = Annotated[
+    int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Items per page, 1-{MAX_PAGE_SIZE} (more is a 400).")
+]
+TextParam = Annotated[str | None, Query(max_length=500, description="Words to find in names, descriptions, notes and people.")]
+DateParam = Annotated[str | None, Query(pattern=DatePattern, description="YYYY, YYYY-MM or YYYY-MM-DD.")]
+
+PARAMETER_HINTS.update(
+    {
+        "port": f"an integer from 0 to {rules.MAX_PORT}",
+        "low": f"an integer from 0 to {rules.MAX_PORT}",
+        "high": f"an integer from 0 to {rules.MAX_PORT}",
+        "version": f"a version number from 1 to {MAX_ID} (see /api/v1/versions)",
+        "record_id": f"a record id from 1 to {MAX_ID}",
+        "transport": "one of: " + ", ".join(TRANSPORTS),
+        "range": "one of: system, user, dynamic",
+        "state": "one of: assigned, reserved, unassigned",
+        "page": "an integer from 1 to 1000000",
+        "page_size": f"an integer from 1 to {MAX_PAGE_SIZE}",
+        "count": f"an integer from 1 to {MAX_FREE_COUNT}",
+        "q": "text of at most 500 characters",
+        "name": "a service name of at most 200 characters",
+        "person_id": "a person id of at most 200 characters",
+        "assignee": "a person id of at most 200 characters",
+        "proto": "a comma-separated list of: " + ", ".join(TRANSPORTS),
+        **{f: "a date: YYYY, YYYY-MM or YYYY-MM-DD" for f in ("registered_after", "registered_before", "modified_after", "modified_before")},
+    }
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Operations
+
+
+@router.get("/ports/{low}-{high}", response_model=schemas.RangeLookup, summary="Records on a port range")
+async def port_range(
+    request: Request,
+    low: Annotated[int, Path(ge=0, le=rules.MAX_PORT, description="First port of the range.")],
+    high: Annotated[int, Path(ge=0, le=rules.MAX_PORT, description="Last port of the range (at least low).")],
+    transport: TransportParam = None,
+    version: VersionParam = None,
+) -> Response:
+    """Every record whose port or range overlaps ``low``-``high``, in registry order
+    (``6000-6010`` finds x11 on 6000-6063)."""
+    if high < low:
+        raise ApiError.invalid("high", f"high must be at least low ({low}), got {high}")
+    snap = _snapshot(request, version)
+    answer = _index(snap).ports(low, high, transport=transport)
+    return _send(snap, {"low": low, "high": high, **_hits_and_people(snap, answer.hits)})
+
+
+@router.get("/ports/{port}", response_model=schemas.PortLookup, summary="Everything about one port")
+async def port_lookup(request: Request, port: PortParam, transport: TransportParam = None, version: VersionParam = None) -> Response:
+    """The records on this port or on a range that contains it (``6010`` finds ``x11``
+    on 6000-6063), the range class, and each transport's state: assigned, reserved,
+    or unassigned where no record says otherwise."""
+    snap = _snapshot(request, version)
+    cache = _port_cache(snap)
+    key = (port, transport)
+    body = cache.get(key)
+    if body is None:
+        answer = _index(snap).port(port, transport=transport)
+        body = _encode(
+            snap,
+            {"port": port, "range_class": answer.range_class, "states": answer.states, **_hits_and_people(snap, answer.hits)},
+        )
+        cache[key] = body
+        if len(cache) > PORT_CACHE_SIZE:
+            cache.popitem(last=False)
+    return _raw(snap, body)
+
+
+@router.get("/services/{name}", response_model=schemas.ServiceLookup, summary="A service name and its records")
+async def service_lookup(
+    request: Request,
+    name: Annotated[str, Path(min_length=1, max_length=200, description="A service name, any case (www, HTTP, sql*net).")],
+    transport: TransportParam = None,
+    version: VersionParam = None,
+) -> Response:
+    """Case-insensitive. ``aliases`` are the other names on the same port and transport;
+    ``preferred`` the name to use instead of a legacy alias (``www`` → ``http``);
+    ``legacy`` the legacy names that point here."""
+    snap = _snapshot(request, version)
+    index = _index(snap)
+    answer = index.name(name, transport=transport)
+    if not answer.found:
+        raise ApiError(
+            404,
+            "not_found",
+            f"no service named {name!r}" + (f" on {transport}" if transport else ""),
+            parameter="name",
+            suggestions=_near(name, index.names()),
+        )
+    body = {
+        "name": answer.name,
+        "aliases": list(answer.aliases),
+        "preferred": answer.preferred,
+        "legacy": list(answer.legacy),
+        **_hits_and_people(snap, answer.hits),
+    }
+    return _send(snap, body)
+
+
+@router.get("/records", response_model=schemas.RecordPage, summary="Search and filter records")
+def search_records(
+    request: Request,
+    q: TextParam = None,
+    transport: TransportParam = None,
+    range_class: Annotated[
+        Literal["system", "user", "dynamic"] | None, Query(alias="range", description="Only ports of this range class.")
+    ] = None,
+    state: Annotated[Literal["assigned", "reserved", "unassigned"] | None, Query(description="Only records in this state.")] = None,
+    assignee: Annotated[str | None, Query(max_length=200, description="Only records naming this person (assignee or contact).")] = None,
+    registered_after: DateParam = None,
+    registered_before: DateParam = None,
+    modified_after: DateParam = None,
+    modified_before: DateParam = None,
+    page: PageParam = 1,
+    page_size: PageSizeParam = DEFAULT_PAGE_SIZE,
+    version: VersionParam = None,
+) -> Response:
+    """The search of the registry page: ``q`` finds a port inside a range (``6010``
+    shows x11 6000-6063) and words of names, descriptions, notes and people, ranked;
+    without ``q``, the filters alone in registry order. Filters combine with AND."""
+    dates = {
+        field: _check_date(field, value)
+        for field, value in (
+            ("registered_after", registered_after),
+            ("registered_before", registered_before),
+            ("modified_after", modified_after),
+            ("modified_before", modified_before),
+        )
+        if value is not None
+    }
+    snap = _snapshot(request, version)
+    result = _query(request).search(
+        q,
+        transport=transport,
+        range_class=range_class,
+        state=state,
+        person=assignee,
+        limit=page_size,
+        offset=(page - 1) * page_size,
+        version=snap.version.number,
+        **dates,
+    )
+    body = _hits_and_people(snap, result.hits)
+    return _send(
+        snap,
+        {
+            "total": result.total,
+            "page": page,
+            "page_size": page_size,
+            "items": body["records"],
+            "people": body["people"],
+            "links": _page_links(request, page, page_size, result.total),
+        },
+    )
+
+
+@router.get("/records/{record_id}", response_model=schemas.RecordResponse, summary="One record by its id")
+def record_by_id(
+    request: Request,
+    record_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The record's stable id (the id field of any record).")],
+    version: VersionParam = None,
+) -> Response:
+    """A record's id stays the same across versions while the record lives."""
+    snap = _snapshot(request, version)
+    try:
+        hit = _query(request).record(record_id, version=snap.version.number)
+    except NotFound:
+        raise ApiError(404, "not_found", f"no record {record_id} in version {snap.version.number}", parameter="record_id") from None
+    body = _hits_and_people(snap, [hit])
+    return _send(snap, {"record": body["records"][0], "people": body["people"]})
+
+
+@router.get("/people", response_model=schemas.PeoplePage, summary="Find people")
+def people(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=200, description="An id, or words of a name, an organization or an address.")],
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"At most this many, 1-{MAX_PAGE_SIZE}.")] = 20,
+    version: VersionParam = None,
+) -> Response:
+    """People, organizations and roles matching ``q`` (an exact id first), each with the
+    ids of the records that name them."""
+    snap = _snapshot(request, version)
+    found = _query(request).people(q, limit=limit, version=snap.version.number)
+    items = [{**_person_json(a.person), "records": [h.id for h in a.hits]} for a in found]
+    return _send(snap, {"total": len(items), "items": items})
+
+
+@router.get("/people/{person_id}", response_model=schemas.PersonRecords, summary="A person and their records")
+def person(
+    request: Request,
+    person_id: Annotated[str, Path(min_length=1, max_length=200, description="The person's id, as records cite it (Jon_Postel).")],
+    version: VersionParam = None,
+) -> Response:
+    snap = _snapshot(request, version)
+    people_by_id = _people(snap)
+    found = people_by_id.get(person_id)
+    if found is None:
+        raise ApiError(404, "not_found", f"no person {person_id!r}", parameter="person_id", suggestions=_near(person_id, people_by_id))
+    hits = _query(request).people(person_id, limit=1, version=snap.version.number)
+    records = hits[0].hits if hits else ()
+    return _send(snap, {"person": _person_json(found), "records": [_hit_json(h) for h in records]})
+
+
+@router.get("/stats", response_model=schemas.Stats, summary="Counts over the registry")
+def stats(request: Request, version: VersionParam = None) -> Response:
+    """Records by state, transport, range class and year of registration."""
+    snap = _snapshot(request, version)
+    body = snap.cache.get("api:stats")
+    if body is None:
+        counted = _query(request).stats(version=snap.version.number).as_json()
+        counted.pop("version", None)
+        body = snap.cache["api:stats"] = _encode(snap, counted)
+    return _raw(snap, body)
+
+
+@router.get("/free", response_model=schemas.FreePorts, summary="Suggest free ports")
+def free_ports(
+    request: Request,
+    proto: Annotated[str, Query(max_length=100, description="Transports that must all be free, comma-separated.")] = "tcp,udp",
+    range_class: Annotated[Literal["system", "user"], Query(alias="range", description="Range class to pick from (dynamic ports are never assigned).")] = "user",
+    count: Annotated[int, Query(ge=1, le=MAX_FREE_COUNT, description=f"How many ports, 1-{MAX_FREE_COUNT}.")] = 10,
+    version: VersionParam = None,
+) -> Response:
+    """Unassigned ports that no record reserves on any transport and no unauthorized use
+    is reported for, lowest first."""
+    transports = list(dict.fromkeys(t.strip().lower() for t in proto.split(",") if t.strip()))
+    if not transports or any(t not in TRANSPORTS for t in transports):
+        raise ApiError.invalid("proto", f"proto must be {PARAMETER_HINTS['proto']}, got {_shown(proto)}")
+    snap = _snapshot(request, version)
+    ports = _query(request).free(transports=transports, range_class=range_class, count=count, version=snap.version.number)
+    return _send(snap, {"transports": transports, "range": range_class, "ports": list(ports)})
+
+
+@router.get("/versions", response_model=schemas.Versions, summary="Every stored version of the registry")
+def versions(request: Request) -> Response:
+    """Oldest first; the last is the current one, which the other operations read
+    unless they are given ``?version=``."""
+    snap = _snapshot(request, None)
+    listed = [
+        {
+            "version": v.number,
+            "updated": v.published,
+            "stored_at": v.created_at.isoformat(),
+            "source": v.source,
+            "actor": v.actor,
+            "records": v.record_count,
+        }
+        for v in request.app.state.registry_service.store.versions()
+    ]
+    return _send(snap, {"versions": listed})
+
+
+@router.get("/openapi.json", include_in_schema=False)
+def openapi_json(request: Request) -> Response:
+    return Response(_openapi_bytes(request.app), media_type=JSON_MEDIA_TYPE)
+
+
+@router.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+def docs(request: Request) -> HTMLResponse:
+    """A self-contained page: no script, nothing loaded from elsewhere."""
+    from .apidocs import render_docs
+
+    state = request.app.state
+    page = getattr(state, "api_docs_html", None)
+    if page is None:
+        page = render_docs(openapi_document(request.app), openapi_url="/api/v1/openapi.json")
+        state.api_docs_html = page
+    return HTMLResponse(page)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading one snapshot
+
+
+def _snapshot(request: Request, version: int | None) -> Any:
+    """The registry version a request reads: the current one, or ``version``."""
+    service = request.app.state.registry_service
+    try:
+        return service.at(version)
+    except NotFound as exc:
+        if version is None:
+            raise ApiError(404, "not_found", str(exc)) from None
+        raise ApiError(404, "not_found", f"no registry version {version}; see /api/v1/versions", parameter="version") from None
+
+
+def _index(snap: Any) -> LookupIndex:
+    """The snapshot's in-memory index: lookups by port and name without the database."""
+    return snap.index
+
+
+def _query(request: Request) -> QueryService:
+    """The query service over the app's store, for what the index does not hold
+    (full-text search, people, free ports, stats); one per app."""
+    state = request.app.state
+    service = getattr(state, "api_query", None)
+    if service is None:
+        service = state.api_query = QueryService(state.registry_service.store)
+    return service
+
+
+def _people(snap: Any) -> dict[str, Person]:
+    people = snap.cache.get("api:people")
+    if people is None:
+        people = snap.cache["api:people"] = snap.registry.people_by_id()
+    return people
+
+
+def _registry_ref(snap: Any) -> dict[str, Any]:
+    ref = snap.cache.get("api:registry")
+    if ref is None:
+        ref = snap.cache["api:registry"] = {
+            "version": snap.version.number,
+            "updated": snap.version.published or snap.registry.updated,
+        }
+    return ref
+
+
+def _port_cache(snap: Any) -> OrderedDict:
+    cache = snap.cache.get("api:ports")
+    if cache is None:
+        cache = snap.cache["api:ports"] = OrderedDict()
+    return cache
+
+
+# ---------------------------------------------------------------------------------------
+# Building bodies: the query service's JSON shapes, plus links
+
+
+def _hits_and_people(snap: Any, hits: Iterable[Hit]) -> dict[str, Any]:
+    """The records, and the people they name (each once, in the order first named)."""
+    hits = list(hits)
+    people = _people(snap)
+    named = dict.fromkeys(pid for h in hits for pid in h.record.person_ids())
+    return {
+        "records": [_hit_json(h) for h in hits],
+        "people": [_person_json(people[pid]) for pid in named if pid in people],
+    }
+
+
+def _hit_json(hit: Hit) -> dict[str, Any]:
+    body = hit.as_json()
+    r = hit.record
+    body["links"] = {
+        "self": f"/api/v1/records/{hit.id}",
+        "service": f"/api/v1/services/{_quote(r.name)}" if r.name else None,
+        "port": f"/api/v1/ports/{r.port.low}-{r.port.high}" if r.port and r.port.is_range else f"/api/v1/ports/{r.port.low}" if r.port else None,
+    }
+    return body
+
+
+def _person_json(p: Person) -> dict[str, Any]:
+    return {**person_json(p), "links": {"self": f"/api/v1/people/{_quote(p.id)}"}}
+
+
+def _quote(segment: str) -> str:
+    return quote(segment, safe="")
+
+
+def _near(word: str, candidates: Iterable[str], limit: int = 5) -> list[str]:
+    """Names close to ``word`` (a typo, another case, a prefix), for a 404's suggestions."""
+    folded = {c.casefold(): c for c in candidates}
+    key = word.casefold()
+    near = difflib.get_close_matches(key, folded, n=limit, cutoff=0.75)
+    if len(near) < limit:
+        near += sorted(c for c in folded if c.startswith(key) and c not in near)[: limit - len(near)]
+    return [folded[c] for c in near]
+
+
+def _shown(value: str, limit: int = 80) -> str:
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+def _check_date(field: str, value: str) -> str:
+    """A YYYY, YYYY-MM or YYYY-MM-DD that exists on the calendar, kept as written."""
+    year, _, rest = value.partition("-")
+    month, _, day = rest.partition("-")
+    try:
+        date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise ApiError.invalid(field, f"{field} must be {PARAMETER_HINTS[field]} on the calendar, got {value!r}") from None
+    return value
+
+
+def _page_links(request: Request, page: int, page_size: int, total: int) -> dict[str, str | None]:
+    """Root-relative links that keep every parameter of the request but ``page``."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+
+    def link(number: int) -> str:
+        return request.url.path + "?" + urlencode(params + [("page", str(number))])
+
+    last = max(1, -(-total // page_size))
+    return {
+        "self": link(page),
+        "next": link(page + 1) if page < last else None,
+        "prev": link(min(page - 1, last)) if page > 1 else None,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Sending
+
+
+def _encode(snap: Any, body: dict[str, Any]) -> bytes:
+    return json.dumps({"registry": _registry_ref(snap), **body}, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _send(snap: Any, body: dict[str, Any]) -> Response:
+    return _raw(snap, _encode(snap, body))
+
+
+def _raw(snap: Any, body: bytes) -> Response:
+    return Response(
+        body,
+        media_type=JSON_MEDIA_TYPE,
+        headers={"X-Registry-Version": str(snap.version.number), "X-Registry-Updated": str(_registry_ref(snap)["updated"] or "")},
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The OpenAPI document
+
+
+def openapi_document(app: Any) -> dict[str, Any]:
+    """The API's OpenAPI document, from its routes, with the error shape it really answers.
+
+    FastAPI documents a 422 with its own validation body on every operation; this API
+    answers a 400 with :class:`~portreg.web.schemas.ErrorResponse` instead.
+    """
+    cached = getattr(app.state, "api_openapi", None)
+    if cached is not None:
+        return cached
+    from fastapi.openapi.utils import get_openapi
+
+    doc = get_openapi(
+        title="portreg API",
+        version="1",
+        description=_API_DESCRIPTION,
+        routes=app.routes,
+    )
+    # The app's pages may be documented too: this document is the API's alone.
+    doc["paths"] = {path: item for path, item in doc.get("paths", {}).items() if path.startswith(API_ROOT + "/")}
+    for item in doc["paths"].values():
+        for op in item.values():
+            op.get("responses", {}).pop("422", None)
+    schemas_ = doc.get("components", {}).get("schemas", {})
+    schemas_.pop("HTTPValidationError", None)
+    schemas_.pop("ValidationError", None)
+    app.state.api_openapi = doc
+    return doc
+
+
+_API_DESCRIPTION = (
+    "IANA's Service Name and Transport Protocol Port Number Registry for programs: the same answers "
+    "as the registry's pages and the portreg command line.\n\n"
+    "Every response names the registry version it reflects, in its body (registry: version, updated) "
+    "and in the X-Registry-Version header; ?version=N reads an older version. Errors are JSON bodies "
+    "{error: {code, message, parameter, suggestions}}: 400 for a bad parameter (named), 404 for "
+    f"something the registry does not hold (with near names). page_size is at most {MAX_PAGE_SIZE}: "
+    "more is a 400, not a silent cut. Unknown query parameters are a 400."
+)
+
+
+def _openapi_bytes(app: Any) -> bytes:
+    cached = getattr(app.state, "api_openapi_bytes", None)
+    if cached is None:
+        cached = json.dumps(openapi_document(app), separators=(",", ":")).encode()
+        app.state.api_openapi_bytes = cached
+    return cached

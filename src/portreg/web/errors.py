@@ -1,0 +1,230 @@
+"""Errors of the JSON API: every failure is a 4xx JSON body that names what was wrong.
+
+One shape for every error, documented in the OpenAPI document as ``Error``::
+
+    {"error": {"code": "invalid_parameter", "parameter": "port",
+               "message": "port must be an integer from 0 to 65535, got 70000"}}
+
+``code`` is one of ``invalid_parameter`` (400), ``not_found`` (404, with ``suggestions``),
+``method_not_allowed`` (405), ``conflict`` (409), ``store_unavailable`` (503) and
+``internal_error`` (500: a bug, never bad input).
+
+Errors raised inside API routes are turned into responses by :class:`ApiRoute`, the
+router's route class, so the API answers in JSON whatever exception handlers the app
+installs for its HTML pages. :func:`install_error_handlers` covers what happens before
+a route runs (an unknown path or a wrong method under the API's prefix) and leaves
+every other path to the handlers the app already had.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Coroutine, Iterable
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from ..errors import Conflict, FormatError, NotFound, RegistryError, RuleViolation, StoreError
+
+__all__ = ["API_PREFIX", "ApiError", "ApiRoute", "error_response", "install_error_handlers"]
+
+#: Where the app mounts the API; errors under it are JSON, elsewhere the app decides.
+API_PREFIX = "/api/"
+
+#: What a parameter must look like, for error messages that say it in words.
+#: Filled by :mod:`portreg.web.api` next to the parameters it declares.
+PARAMETER_HINTS: dict[str, str] = {}
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error the API reports as it is: an HTTP status, a code, the parameter at fault."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        parameter: str | None = None,
+        suggestions: Iterable[str] = (),
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.parameter = parameter
+        self.suggestions = list(suggestions)
+
+    @classmethod
+    def invalid(cls, parameter: str, message: str) -> ApiError:
+        return cls(400, "invalid_parameter", message, parameter=parameter)
+
+
+def error_response(error: ApiError, headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.parameter is not None:
+        body["parameter"] = error.parameter
+    if error.code == "not_found":
+        body["suggestions"] = error.suggestions
+    return JSONResponse({"error": body}, status_code=error.status, headers=headers)
+
+
+def from_registry_error(exc: RegistryError) -> ApiError:
+    """Map the library's error tree onto HTTP: bad input 400, absent 404, busy 409/503."""
+    if isinstance(exc, NotFound):
+        return ApiError(
+            404,
+            "not_found",
+            str(exc),
+            parameter=getattr(exc, "parameter", None),
+            suggestions=getattr(exc, "suggestions", ()) or (),
+        )
+    if isinstance(exc, FormatError):
+        return ApiError(400, "invalid_parameter", exc.message, parameter=exc.field)
+    if isinstance(exc, RuleViolation):
+        return ApiError(400, "invalid_parameter", str(exc), parameter=getattr(exc, "field", None))
+    if isinstance(exc, Conflict):
+        return ApiError(409, "conflict", str(exc))
+    if isinstance(exc, StoreError):
+        return ApiError(503, "store_unavailable", str(exc))
+    return ApiError(400, "invalid_request", str(exc))
+
+
+def from_validation_error(exc: RequestValidationError) -> ApiError:
+    """The first failed parameter, said in words: what it must be, and what it was."""
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    loc = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "header", "body")]
+    parameter = loc[0] if loc else None
+    got = first.get("input")
+    hint = PARAMETER_HINTS.get(parameter or "")
+    if hint:
+        message = f"{parameter} must be {hint}"
+    else:
+        message = f"{parameter or 'request'}: {first.get('msg', 'invalid value')}"
+    if got is not None and not isinstance(got, dict):
+        message += f", got {_shorten(got)}"
+    return ApiError.invalid(parameter or "request", message)
+
+
+def _shorten(value: object, limit: int = 80) -> str:
+    """A number as it is; text quoted, and cut when long (a search may be huge)."""
+    text = str(value)
+    if text.lstrip("-").isdigit() and len(text) <= limit:
+        return text
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+class ApiRoute(APIRoute):
+    """A route that answers every error raised inside it with the API's JSON error body.
+
+    Validation of parameters happens inside the route handler too, so a bad port or a
+    bad date becomes a 400 here, before any app-wide handler sees it.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        allowed = frozenset(field.alias for field in self.dependant.query_params)
+
+        async def handle(request: Request) -> Response:
+            try:
+                _reject_unknown_parameters(request, allowed)
+                return await handler(request)
+            except ApiError as exc:
+                return error_response(exc)
+            except RequestValidationError as exc:
+                return error_response(from_validation_error(exc))
+            except RegistryError as exc:
+                return error_response(from_registry_error(exc))
+            except StarletteHTTPException as exc:
+                return _http_error(exc, request.method)
+
+        return handle
+
+
+def _reject_unknown_parameters(request: Request, allowed: frozenset[str]) -> None:
+    """A misspelt filter would silently widen a search: name it instead."""
+    for name in request.query_params.keys():
+        if name not in allowed:
+            known = ", ".join(sorted(allowed)) or "none"
+            raise ApiError.invalid(name, f"unknown parameter {_shorten(name)}; this operation takes: {known}")
+
+
+#: The answer to a CORS preflight: any origin may read the API, conditionally too.
+PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since, Accept, Accept-Encoding",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def _http_error(exc: StarletteHTTPException, method: str = "GET") -> Response:
+    if exc.status_code == 405 and method == "OPTIONS":
+        # The path exists (else this would be a 404) and only answers GET: a preflight.
+        return Response(status_code=204, headers=PREFLIGHT_HEADERS)
+    if exc.status_code == 405:
+        error = ApiError(405, "method_not_allowed", "the API only answers GET, HEAD and OPTIONS")
+    elif exc.status_code == 404:
+        error = ApiError(404, "not_found", "no such API endpoint; the operations are listed at /api/v1/docs")
+    else:
+        error = ApiError(exc.status_code, "http_error", str(exc.detail))
+    return error_response(error, headers=dict(exc.headers or {}))
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX) or request.url.path.rstrip("/") == API_PREFIX.rstrip("/")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer errors under ``/api/`` in JSON; keep the app's own handlers for every other path.
+
+    Call it after the app has installed its own handlers: those it finds are kept and
+    still answer every path outside the API. It also makes ``app.openapi()`` the API's
+    document (:func:`portreg.web.api.openapi_document`), where errors are the 400 and
+    404 bodies above rather than FastAPI's 422.
+    """
+    from .api import openapi_document
+
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
+    for exc_class, api_handler in (
+        (StarletteHTTPException, _api_http_exception),
+        (RequestValidationError, _api_validation_error),
+        (RegistryError, _api_registry_error),
+        (ApiError, _api_error),
+    ):
+        previous = app.exception_handlers.get(exc_class)
+        app.add_exception_handler(exc_class, _dispatch(api_handler, previous))
+
+
+def _dispatch(api_handler: Callable[[Any, Request], Response], previous: Callable | None) -> Callable:
+    async def handler(request: Request, exc: Exception) -> Response:
+        if _is_api(request) or previous is None:
+            return api_handler(exc, request)
+        result = previous(request, exc)
+        if hasattr(result, "__await__"):
+            result = await result
+        return result
+
+    return handler
+
+
+def _api_http_exception(exc: StarletteHTTPException, request: Request) -> Response:
+    return _http_error(exc, request.method)
+
+
+def _api_validation_error(exc: RequestValidationError, request: Request) -> Response:
+    return error_response(from_validation_error(exc))
+
+
+def _api_registry_error(exc: RegistryError, request: Request) -> Response:
+    return error_response(from_registry_error(exc))
+
+
+def _api_error(exc: ApiError, request: Request) -> Response:
+    return error_response(exc)
