@@ -137,6 +137,11 @@ def test_a_code_that_needs_a_specification_but_cites_none_is_a_warning() -> None
     assert [(f.severity, f.code) for f in findings] == [(WARNING, "service-code-without-specification")]
 
 
+def test_footnote_references_are_not_checked_without_footnotes() -> None:
+    # IANA's CSV keeps "[1]" but not the footnote: a registry read from it has none.
+    assert check(replace(BASE, footnotes=())) == []
+
+
 def test_the_experimental_ports_need_no_service_code() -> None:
     assert check(with_records(record("exp2", 1022, "dccp"))) == []
 
