@@ -1,0 +1,129 @@
+"""The registry's published documents, at the paths IANA uses.
+
+``/assignments/service-names-port-numbers/service-names-port-numbers.{xml,csv,html,txt}``
+plus ``.services`` and ``.json``: the same bytes ``portreg export --format F --version N``
+writes, because both call :func:`portreg.formats.to_bytes` on the store's registry of
+that version. ``?version=N`` serves an older version.
+
+A version never changes once published, so each document is rendered once per version
+and kept (bounded, least recently used first), and a download of an explicit version is
+cacheable forever.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from .. import formats
+from ..errors import NotFound
+from .middleware import http_date
+
+if TYPE_CHECKING:
+    from .app import Snapshot
+
+__all__ = ["DOWNLOADS", "PREFIX", "download_path", "router"]
+
+PREFIX = "/assignments/service-names-port-numbers"
+STEM = "service-names-port-numbers"
+#: File extension in the URL -> format name (as ``portreg export --format`` spells it).
+DOWNLOADS: dict[str, str] = {
+    "xml": "xml",
+    "csv": "csv",
+    "html": "html",
+    "txt": "txt",
+    "services": "services",
+    "json": "json",
+}
+#: Labels for the "Available Formats" list, in IANA's order, then ours.
+LABELS: dict[str, str] = {
+    "csv": "CSV",
+    "xml": "XML",
+    "html": "HTML",
+    "txt": "Plain text",
+    "services": "services(5)",
+    "json": "JSON",
+}
+MEDIA_TYPES: dict[str, str] = {
+    "xml": "application/xml",
+    "csv": "text/csv; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "txt": "text/plain; charset=utf-8",
+    "services": "text/plain; charset=utf-8",
+    "json": "application/json",
+}
+#: Rendered documents kept in memory, across versions (the 2024 XML alone is 13 MB).
+CACHE_BYTES = 48 * 1024 * 1024
+
+router = APIRouter(include_in_schema=False)
+
+
+def download_path(extension: str, version: int | None = None) -> str:
+    """The URL path of the document in ``extension`` (of ``version`` when given)."""
+    path = f"{PREFIX}/{STEM}.{extension}"
+    return f"{path}?version={version}" if version is not None else path
+
+
+class DocumentCache:
+    """Rendered documents by (version, format), least recently used dropped first."""
+
+    def __init__(self, limit: int = CACHE_BYTES) -> None:
+        self.limit = limit
+        self._items: OrderedDict[tuple[int, str], tuple[bytes, str]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, snapshot: Snapshot, fmt: str) -> tuple[bytes, str]:
+        """The document and its strong ETag, rendered on first use."""
+        key = (snapshot.version.number, fmt)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        body = formats.to_bytes(snapshot.registry, fmt)
+        etag = f'"v{key[0]}-{fmt}-{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
+        with self._lock:
+            if key not in self._items and len(body) <= self.limit:
+                self._items[key] = (body, etag)
+                self._size += len(body)
+                while self._size > self.limit:
+                    _, (dropped, _) = self._items.popitem(last=False)
+                    self._size -= len(dropped)
+        return body, etag
+
+
+@router.get(PREFIX + "/" + STEM + ".{extension}")
+def download(request: Request, extension: str) -> Response:
+    """One published document of the current version, or of ``?version=N``."""
+    from .pages import error_page, parse_version
+
+    fmt = DOWNLOADS.get(extension)
+    if fmt is None:
+        known = ", ".join(f".{ext}" for ext in DOWNLOADS)
+        return error_page(request, 404, f"No document in the format .{extension}", f"The registry is published as {known}.")
+    asked = request.query_params.get("version")
+    number = parse_version(asked)
+    if asked is not None and number is None:
+        return error_page(request, 400, "Bad version", f"?version= takes a version number, not {asked!r}.")
+    service = request.app.state.registry_service
+    try:
+        snapshot = service.at(number)
+    except NotFound:
+        return error_page(request, 404, f"No version {number}", "See the versions this registry holds on its home page.")
+    cache: DocumentCache = request.app.state.documents
+    body, etag = cache.get(snapshot, fmt)
+    return Response(
+        body,
+        media_type=MEDIA_TYPES[fmt],
+        headers={
+            "ETag": etag,
+            "Last-Modified": http_date(snapshot.version.created_at),
+            "Cache-Control": "public, max-age=31536000, immutable" if number is not None else "no-cache",
+        },
+    )

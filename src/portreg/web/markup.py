@@ -1,0 +1,144 @@
+"""Registry values as HTML fragments for the site: table rows and contact rows.
+
+Rich text and references are rendered by the HTML format's filters
+(:mod:`portreg.formats.html`: ``rich``, ``citations``), the same code that writes the
+published HTML page, so escaping and linking have one place to be right in (a
+description may hold ``<username>`` or, in a hostile store, ``<script>``). What the
+site adds is links: a service name to its page, a port to its page, a person id to the
+person's page. Every other registry string here goes through :func:`markupsafe.escape`.
+
+Rows are plain string building rather than a template: the full registry page has
+14,444 of them, each is rendered once per version and kept (:class:`RowCache`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+from urllib.parse import quote
+
+from markupsafe import Markup, escape
+
+from ..formats.html import citations, rich
+from ..model import Person, PortRange, Record
+
+if TYPE_CHECKING:
+    from ..query import Hit
+
+__all__ = ["COLUMNS", "RowCache", "contact_row", "people_refs", "person_url", "port_url", "service_url", "table_row"]
+
+#: IANA's twelve columns, in IANA's order.
+COLUMNS: tuple[str, ...] = (
+    "Service Name",
+    "Port Number",
+    "Transport Protocol",
+    "Description",
+    "Assignee",
+    "Contact",
+    "Registration Date",
+    "Modification Date",
+    "Reference",
+    "Service Code",
+    "Unauthorized Use Reported",
+    "Assignment Notes",
+)
+
+
+def service_url(name: str) -> str:
+    return "/service/" + quote(name, safe="")
+
+
+def port_url(port: int | PortRange) -> str:
+    """``/port/80`` or ``/port/6000-6063`` (canonical, whatever form the registry wrote)."""
+    if isinstance(port, PortRange):
+        return f"/port/{port.low}-{port.high}" if port.is_range else f"/port/{port.low}"
+    return f"/port/{port}"
+
+
+def person_url(person_id: str) -> str:
+    return "/person/" + quote(person_id, safe="")
+
+
+def _link(href: str, label: str) -> str:
+    return f'<a href="{escape(href)}">{escape(label)}</a>'
+
+
+def people_refs(ids: Iterable[str]) -> str:
+    """Person ids as IANA shows them, ``[id]`` each, linked to the person's page."""
+    return "".join(f"[{_link(person_url(pid), pid)}]" for pid in ids)
+
+
+def name_cell(record: Record) -> str:
+    return _link(service_url(record.name), record.name) if record.name else ""
+
+
+def port_cell(record: Record) -> str:
+    return _link(port_url(record.port), str(record.port)) if record.port is not None else ""
+
+
+def table_row(hit: Hit) -> str:
+    """One ``<tr>`` of the records table, IANA's twelve cells."""
+    r = hit.record
+    cells = (
+        name_cell(r),
+        port_cell(r),
+        escape(r.transport or ""),
+        rich(r.description),
+        people_refs(r.assignees),
+        people_refs(r.contacts),
+        escape(r.registered or ""),
+        escape(r.modified or ""),
+        citations(r.citations),
+        escape(r.service_code or ""),
+        rich(r.unauthorized),
+        rich(r.notes),
+    )
+    return f'<tr class="{hit.state}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>\n"
+
+
+def contact_row(person: Person) -> str:
+    """One ``<tr>`` of Contact Information: ID, Name, Organization, Contact URI, Last Updated."""
+    uris = "<br>".join(str(escape(u)) for u in person.uris)
+    cells = (
+        f"[{_link(person_url(person.id), person.id)}]",
+        escape(person.name or ""),
+        escape(person.org or ""),
+        uris,
+        escape(person.updated or ""),
+    )
+    return f'<tr id="{escape(person.id)}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>\n"
+
+
+class RowCache:
+    """Rendered rows of one version, by position (records) or id (people), made on first use.
+
+    A version never changes, so a row rendered once is right for as long as the version
+    is served; the full registry page then costs a join of cached strings.
+    """
+
+    def __init__(self, hits: list[Hit] | tuple[Hit, ...], people: dict[str, Person]) -> None:
+        self._hits = hits
+        self._people = people
+        self._rows: list[str | None] = [None] * len(hits)
+        self._contacts: dict[str, str] = {}
+
+    def rows(self, positions: Iterable[int]) -> Markup:
+        out = []
+        rows, hits = self._rows, self._hits
+        for i in positions:
+            row = rows[i]
+            if row is None:
+                row = rows[i] = table_row(hits[i])
+            out.append(row)
+        return Markup("".join(out))
+
+    def contacts(self, person_ids: Iterable[str]) -> Markup:
+        out = []
+        for pid in person_ids:
+            row = self._contacts.get(pid)
+            if row is None:
+                person = self._people.get(pid)
+                if person is None:
+                    continue
+                row = self._contacts[pid] = contact_row(person)
+            out.append(row)
+        return Markup("".join(out))

@@ -1,0 +1,248 @@
+"""HTTP done once for every response: validators, 304s, gzip, HEAD, caching and security headers.
+
+One pure-ASGI middleware wraps the whole app (pages, downloads, API, static files), so
+no route has to remember any of this. Routes may set their own ``ETag``,
+``Last-Modified``, ``Cache-Control`` or ``Content-Security-Policy``; the middleware
+fills in what a route left out:
+
+- ``ETag`` from a hash of the body, ``Last-Modified`` from the registry version the
+  app serves (every page and document is derived from it);
+- ``304 Not Modified`` for a matching ``If-None-Match`` (or, without one,
+  ``If-Modified-Since``), with no body;
+- gzip when the client accepts it and the body is text worth compressing; the gzip
+  variant's ETag carries a ``-gzip`` suffix (RFC 9110 §8.8.3: distinct representations,
+  distinct tags) and big immutable bodies are compressed once and kept;
+- HEAD answered as GET without the body (FastAPI routes only declare GET);
+- security headers: a Content-Security-Policy that allows no script at all and styles
+  only from our own static files, ``nosniff``, a strict Referrer-Policy and
+  ``frame-ancestors 'none'``; CORS for GET on ``/api/``.
+
+Responses are buffered: every body portreg sends is built whole anyway, and the ETag
+and compression need all of it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections import OrderedDict
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, MutableMapping
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["HttpMiddleware", "install"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+COMPRESSIBLE = (b"text/", b"application/json", b"application/xml", b"image/svg+xml", b"application/javascript")
+GZIP_MINIMUM = 512
+GZIP_SUFFIX = "-gzip"
+#: Compressed bodies at least this big are kept, keyed by their strong ETag.
+GZIP_CACHE_MINIMUM = 64 * 1024
+GZIP_CACHE_BYTES = 16 * 1024 * 1024
+
+
+class HttpMiddleware:
+    """Wraps an ASGI app; see the module docstring for what it adds."""
+
+    def __init__(self, app: ASGIApp, *, last_modified: Callable[[], str | None] = lambda: None) -> None:
+        self.app = app
+        self.last_modified = last_modified
+        self._gzip_cache: OrderedDict[str, bytes] = OrderedDict()
+        self._gzip_cache_size = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_head = scope["method"] == "HEAD"
+        if is_head:
+            scope = dict(scope, method="GET")
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        status, headers, body = self._finish(scope, start["status"], list(start.get("headers", [])), b"".join(chunks))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if is_head else body})
+
+    def _finish(
+        self, scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """The final status, headers and body for one buffered response."""
+        request = _Headers(scope["headers"])
+        response = _Headers(headers)
+        method = scope["method"]
+        for name, value in SECURITY_HEADERS:
+            response.setdefault(name, value)
+        if scope["path"].startswith("/api/"):
+            response.setdefault(b"access-control-allow-origin", b"*")
+            response.setdefault(b"access-control-expose-headers", b"ETag, Last-Modified, Link")
+        if method != "GET" or status != 200:
+            response.setdefault(b"cache-control", b"no-store")
+            return status, response.items, body
+
+        response.setdefault(b"cache-control", b"no-cache")
+        if response.get(b"last-modified") is None:
+            stamp = self.last_modified()
+            if stamp:
+                response.set(b"last-modified", stamp.encode())
+        etag = response.get(b"etag")
+        if etag is None:
+            etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+            response.set(b"etag", etag.encode())
+        else:
+            etag = etag.decode()
+
+        content_type = response.get(b"content-type") or b""
+        compressible = content_type.startswith(COMPRESSIBLE) and response.get(b"content-encoding") is None
+        if compressible:
+            response.add_vary(b"Accept-Encoding")
+        use_gzip = compressible and len(body) >= GZIP_MINIMUM and _accepts_gzip(request.get(b"accept-encoding"))
+        if use_gzip:
+            etag = _gzip_tag(etag)
+            response.set(b"etag", etag.encode())
+
+        if _not_modified(request, etag, response.get(b"last-modified")):
+            keep = (b"etag", b"last-modified", b"cache-control", b"vary", b"content-location", b"expires")
+            kept = _Headers([(k, v) for k, v in response.items if k in keep or k in dict(SECURITY_HEADERS)])
+            return 304, kept.items, b""
+
+        if use_gzip:
+            body = self._gzip(etag, body)
+            response.set(b"content-encoding", b"gzip")
+        response.set(b"content-length", str(len(body)).encode())
+        return status, response.items, body
+
+    def _gzip(self, etag: str, body: bytes) -> bytes:
+        """``body`` compressed; big bodies with a strong ETag are compressed only once."""
+        cacheable = len(body) >= GZIP_CACHE_MINIMUM and not etag.startswith("W/")
+        if cacheable and etag in self._gzip_cache:
+            self._gzip_cache.move_to_end(etag)
+            return self._gzip_cache[etag]
+        compressed = gzip.compress(body, compresslevel=6, mtime=0)
+        if cacheable and len(compressed) <= GZIP_CACHE_BYTES // 4:
+            self._gzip_cache[etag] = compressed
+            self._gzip_cache_size += len(compressed)
+            while self._gzip_cache_size > GZIP_CACHE_BYTES:
+                _, dropped = self._gzip_cache.popitem(last=False)
+                self._gzip_cache_size -= len(dropped)
+        return compressed
+
+
+class _Headers:
+    """A small mutable view of ASGI header pairs (names are lower-case bytes)."""
+
+    def __init__(self, items: list[tuple[bytes, bytes]]) -> None:
+        self.items = [(bytes(k).lower(), bytes(v)) for k, v in items]
+
+    def get(self, name: bytes) -> bytes | None:
+        for key, value in self.items:
+            if key == name:
+                return value
+        return None
+
+    def set(self, name: bytes, value: bytes) -> None:
+        self.items = [(k, v) for k, v in self.items if k != name]
+        self.items.append((name, value))
+
+    def setdefault(self, name: bytes, value: bytes) -> None:
+        if self.get(name) is None:
+            self.items.append((name, value))
+
+    def add_vary(self, token: bytes) -> None:
+        current = self.get(b"vary")
+        if current is None:
+            self.set(b"vary", token)
+        elif token.lower() not in current.lower():
+            self.set(b"vary", current + b", " + token)
+
+
+def _accepts_gzip(accept_encoding: bytes | None) -> bool:
+    """True when the Accept-Encoding header allows gzip (an explicit ``q=0`` refuses it)."""
+    if not accept_encoding:
+        return False
+    for item in accept_encoding.decode("latin-1").split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "*"):
+            q = params.strip().lower()
+            return not (q.startswith("q=") and float(q[2:] or 0) == 0)
+    return False
+
+
+def _gzip_tag(etag: str) -> str:
+    return etag[:-1] + GZIP_SUFFIX + '"' if etag.endswith('"') else etag + GZIP_SUFFIX
+
+
+def _opaque(tag: str) -> str:
+    """The tag compared weakly: without ``W/`` and without our gzip suffix."""
+    tag = tag.strip()
+    if tag.startswith("W/"):
+        tag = tag[2:]
+    return tag.replace(GZIP_SUFFIX + '"', '"')
+
+
+def _not_modified(request: _Headers, etag: str, last_modified: bytes | None) -> bool:
+    """RFC 9110 §13.1.2-3: If-None-Match wins; If-Modified-Since only without it."""
+    if_none_match = request.get(b"if-none-match")
+    if if_none_match is not None:
+        wanted = if_none_match.decode("latin-1").strip()
+        if wanted == "*":
+            return True
+        mine = _opaque(etag)
+        return any(_opaque(tag) == mine for tag in wanted.split(","))
+    if_modified_since = request.get(b"if-modified-since")
+    if if_modified_since is not None and last_modified is not None:
+        try:
+            since = parsedate_to_datetime(if_modified_since.decode("latin-1"))
+            modified = parsedate_to_datetime(last_modified.decode("latin-1"))
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None or modified.tzinfo is None:
+            return False
+        return modified <= since
+    return False
+
+
+def http_date(moment: Any) -> str:
+    """An aware datetime as an HTTP date (``Sun, 06 Nov 1994 08:49:37 GMT``), to the second."""
+    from datetime import timezone
+
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return format_datetime(moment.astimezone(timezone.utc).replace(microsecond=0), usegmt=True)
+
+
+def install(app: FastAPI) -> None:
+    """Wrap ``app`` in the middleware; Last-Modified defaults to its current version's time."""
+
+    def last_modified() -> str | None:
+        try:
+            return http_date(app.state.registry_service.current().version.created_at)
+        except Exception:  # an empty or unreachable store: no validator rather than an error page
+            return None
+
+    app.add_middleware(HttpMiddleware, last_modified=last_modified)

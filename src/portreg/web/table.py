@@ -1,0 +1,313 @@
+"""The records table of the registry page: IANA's search, filters, sorting and pages.
+
+Everything a view of the table can be is in :class:`TableQuery`, read from and written
+back to the URL, so any view can be linked. :class:`TableData` holds what one registry
+version needs to answer such views quickly (lower-cased search text, sort orders), built
+once per version; :func:`select` answers one view in a few milliseconds over the whole
+registry.
+
+The search is IANA's: a row matches when its port or range, its service name or its
+description holds the text (``162`` finds ``snmptrap 162``, ``health-trap 1162`` and the
+range ``31621-31684``). And better: a port number also finds the ranges that contain it
+(``6010`` finds ``x11 6000-6063``), as a port lookup does.
+
+Filters and states are the query layer's (:mod:`portreg.query`): a transport filter keeps
+rows on that transport and rows without one (which speak for every transport), as
+``PortAnswer.only`` does; state and range class are the ones :class:`~portreg.query.Hit`
+carries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from urllib.parse import urlencode
+
+from ..model import TRANSPORTS, Person
+from ..query import RANGES, STATES
+
+if TYPE_CHECKING:
+    from ..query import Hit, LookupIndex
+
+__all__ = ["PAGE_SIZES", "SORTS", "TableData", "TablePage", "TableQuery", "select"]
+
+#: Page sizes offered; ``all`` shows the whole registry on one page, as IANA does.
+PAGE_SIZES: tuple[int, ...] = (25, 50, 100, 250, 1000)
+DEFAULT_PAGE_SIZE = 100
+MAX_SEARCH = 200
+#: Sortable columns: URL key -> column label.
+SORTS: dict[str, str] = {
+    "name": "Service Name",
+    "port": "Port Number",
+    "transport": "Transport Protocol",
+    "description": "Description",
+    "assignee": "Assignee",
+    "registered": "Registration Date",
+    "modified": "Modification Date",
+}
+
+
+@dataclass(frozen=True)
+class TableQuery:
+    """One view of the table, as the URL's query string says it."""
+
+    search: str = ""
+    transport: str | None = None
+    range_class: str | None = None
+    state: str | None = None
+    person: str = ""
+    year: str = ""
+    sort: str | None = None
+    descending: bool = False
+    page: int = 1
+    page_size: int | None = DEFAULT_PAGE_SIZE  # None: every row on one page
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> tuple[TableQuery, list[str]]:
+        """Read a view from query parameters; a bad value is ignored and explained.
+
+        A page must never fail because of one odd parameter in a shared link, so each
+        problem becomes a sentence the page shows, and the default is used instead.
+        """
+        problems: list[str] = []
+
+        def choice(key: str, allowed: Iterable[str]) -> str | None:
+            value = (params.get(key) or "").strip().lower()
+            if not value:
+                return None
+            allowed = tuple(allowed)
+            if value in allowed:
+                return value
+            problems.append(f"{key}={value!r} is not one of {', '.join(allowed)}; showing every {key.replace('_', ' ')}")
+            return None
+
+        def number(key: str, default: int, low: int) -> int:
+            value = (params.get(key) or "").strip()
+            if not value:
+                return default
+            if value.isdigit() and int(value) >= low:
+                return int(value)
+            problems.append(f"{key}={value!r} is not a whole number from {low}; using {default}")
+            return default
+
+        size_text = (params.get("page_size") or "").strip().lower()
+        page_size: int | None = DEFAULT_PAGE_SIZE
+        if size_text == "all":
+            page_size = None
+        elif size_text:
+            page_size = number("page_size", DEFAULT_PAGE_SIZE, 1)
+            if page_size > max(PAGE_SIZES):
+                page_size = max(PAGE_SIZES)
+        sort_text = (params.get("sort") or "").strip().lower()
+        descending = sort_text.startswith("-")
+        sort = sort_text.lstrip("-") or None
+        if sort is not None and sort not in SORTS:
+            problems.append(f"sort={sort_text!r} is not a column one can sort by; showing the registry's order")
+            sort, descending = None, False
+        year = (params.get("year") or "").strip()
+        if year and not (len(year) == 4 and year.isdigit()):
+            problems.append(f"year={year!r} is not a year; showing every year")
+            year = ""
+        query = cls(
+            search=(params.get("search") or "").strip()[:MAX_SEARCH],
+            transport=choice("transport", TRANSPORTS),
+            range_class=choice("range", RANGES),
+            state=choice("state", STATES),
+            person=(params.get("person") or "").strip()[:MAX_SEARCH],
+            year=year,
+            sort=sort,
+            descending=descending,
+            page=number("page", 1, 1),
+            page_size=page_size,
+        )
+        return query, problems
+
+    def params(self, **changes: object) -> dict[str, str]:
+        """The query parameters of this view (with ``changes``), defaults left out."""
+        view = replace(self, **changes) if changes else self
+        out: dict[str, str] = {}
+        if view.search:
+            out["search"] = view.search
+        if view.transport:
+            out["transport"] = view.transport
+        if view.range_class:
+            out["range"] = view.range_class
+        if view.state:
+            out["state"] = view.state
+        if view.person:
+            out["person"] = view.person
+        if view.year:
+            out["year"] = view.year
+        if view.sort:
+            out["sort"] = ("-" if view.descending else "") + view.sort
+        if view.page_size != DEFAULT_PAGE_SIZE:
+            out["page_size"] = "all" if view.page_size is None else str(view.page_size)
+        if view.page != 1:
+            out["page"] = str(view.page)
+        return out
+
+    def url(self, path: str = "/", **changes: object) -> str:
+        """A link to this view (with ``changes``)."""
+        query = urlencode(self.params(**changes))
+        return f"{path}?{query}" if query else path
+
+    def sort_url(self, column: str) -> str:
+        """The link a column header carries: sort by it, or flip the order if already sorted by it."""
+        descending = not self.descending if self.sort == column else False
+        return self.url(sort=column, descending=descending, page=1)
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.search or self.transport or self.range_class or self.state or self.person or self.year)
+
+
+@dataclass(frozen=True)
+class TablePage:
+    """The rows of one page of a view: positions into :attr:`TableData.hits`."""
+
+    query: TableQuery
+    total: int
+    rows: list[int]
+    pages: int
+    people_matched: tuple[Person, ...] = ()
+
+    @property
+    def first(self) -> int:
+        """1-based number of the first row shown (0 when none)."""
+        if not self.rows:
+            return 0
+        return 1 if self.query.page_size is None else (self.query.page - 1) * self.query.page_size + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+    def page_links(self, around: int = 2) -> list[int | None]:
+        """Page numbers to offer: first, last, and a few around the current one (None: a gap)."""
+        current, last = self.query.page, self.pages
+        wanted = sorted({1, last, *range(max(1, current - around), min(last, current + around) + 1)})
+        out: list[int | None] = []
+        for number in wanted:
+            if out and out[-1] is not None and number - out[-1] > 1:
+                out.append(None)
+            out.append(number)
+        return out
+
+
+@dataclass
+class TableData:
+    """What one version's table needs, computed once: search text, people, sort orders."""
+
+    hits: Sequence[Hit]
+    index: LookupIndex
+    people: Mapping[str, Person]
+    haystacks: list[str] = field(init=False)
+    person_keys: list[frozenset[str]] = field(init=False)
+    _orders: dict[str, list[int]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.haystacks = [_haystack(hit) for hit in self.hits]
+        self.person_keys = [frozenset(pid.casefold() for pid in hit.record.person_ids()) for hit in self.hits]
+        self._positions = {hit.id: position for position, hit in enumerate(self.hits)}
+
+    def position(self, hit: Hit) -> int:
+        return self._positions[hit.id]
+
+    def order(self, column: str, descending: bool = False) -> list[int]:
+        """Positions of every row sorted by ``column``, cached.
+
+        Ties keep the registry's order, and rows without a value come last in either
+        direction (a descending sort by date starts with the newest, not with blanks).
+        """
+        cache_key = ("-" if descending else "") + column
+        if cache_key not in self._orders:
+            key = _SORT_KEYS[column]
+            keys = [key(hit) for hit in self.hits]
+            ordered = sorted(range(len(keys)), key=keys.__getitem__, reverse=descending)
+            present = [i for i in ordered if keys[i][0] == 0]
+            missing = [i for i in range(len(keys)) if keys[i][0] == 1]
+            self._orders[cache_key] = present + missing
+        return self._orders[cache_key]
+
+    def people_matching(self, text: str) -> tuple[Person, ...]:
+        """The people a person filter names: an exact id (any case), else ids or names holding it."""
+        folded = text.casefold()
+        exact = [p for pid, p in self.people.items() if pid.casefold() == folded]
+        if exact:
+            return tuple(exact)
+        return tuple(
+            p for p in self.people.values() if folded in p.id.casefold() or folded in (p.name or "").casefold()
+        )
+
+
+def select(data: TableData, query: TableQuery) -> TablePage:
+    """The rows of the view ``query`` asks for."""
+    matched = _matching(data, query)
+    people: tuple[Person, ...] = ()
+    if query.person:
+        people = data.people_matching(query.person)
+        wanted = {p.id.casefold() for p in people}
+        matched = [i for i in matched if data.person_keys[i] & wanted]
+    if query.sort:
+        if len(matched) == len(data.hits):
+            matched = data.order(query.sort, query.descending)
+        else:
+            keep = set(matched)
+            matched = [i for i in data.order(query.sort, query.descending) if i in keep]
+    total = len(matched)
+    if query.page_size is None:
+        return TablePage(query, total, matched, 1, people)
+    pages = max(1, -(-total // query.page_size))
+    page = min(query.page, pages)
+    if page != query.page:
+        query = replace(query, page=page)
+    start = (page - 1) * query.page_size
+    return TablePage(query, total, matched[start : start + query.page_size], pages, people)
+
+
+def _matching(data: TableData, query: TableQuery) -> list[int]:
+    """Positions of rows passing the search and the filters (not the person filter), in registry order."""
+    hits = data.hits
+    candidates: Iterable[int] = range(len(hits))
+    if query.search:
+        needle = query.search.casefold()
+        found = {i for i, hay in enumerate(data.haystacks) if needle in hay}
+        if needle.isdigit() and int(needle) <= 65535:
+            found.update(data.position(hit) for hit in data.index.port(int(needle)).hits)
+        candidates = sorted(found)
+    out = []
+    for i in candidates:
+        hit = hits[i]
+        record = hit.record
+        if query.transport and record.transport not in (None, query.transport):
+            continue
+        if query.range_class and hit.range_class != query.range_class:
+            continue
+        if query.state and hit.state != query.state:
+            continue
+        if query.year and not (record.registered or "").startswith(query.year):
+            continue
+        out.append(i)
+    return out
+
+
+def _haystack(hit: Hit) -> str:
+    record = hit.record
+    port = str(record.port) if record.port is not None else ""
+    return "\x00".join((record.name or "", port, str(record.description or ""))).casefold()
+
+
+def _text_key(value: str | None) -> tuple[int, str]:
+    """Sort keys start with 0 for a value, 1 for none (see :meth:`TableData.order`)."""
+    return (0, value.casefold()) if value else (1, "")
+
+
+_SORT_KEYS = {
+    "name": lambda hit: _text_key(hit.record.name),
+    "port": lambda hit: (0, hit.record.port.low, hit.record.port.high) if hit.record.port else (1, 0, 0),
+    "transport": lambda hit: (0, TRANSPORTS.index(hit.record.transport)) if hit.record.transport in TRANSPORTS else (1, 0),
+    "description": lambda hit: _text_key(str(hit.record.description or "").strip()),
+    "assignee": lambda hit: _text_key(hit.record.assignees[0] if hit.record.assignees else None),
+    "registered": lambda hit: _text_key(hit.record.registered),
+    "modified": lambda hit: _text_key(hit.record.modified),
+}
