@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "export": "portreg.cli.store:export",
     "sync": "portreg.cli.store:sync",
     "versions": "portreg.cli.store:versions",
+    "serve": "portreg.cli.serve:serve",
 }
 
 
