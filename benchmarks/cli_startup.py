@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     options = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f}; {options.runs} runs each")
-    print(f"{"command":<66} {'median':>8} {'best':>8}  heavy imports")
+    print(f"{'command':<66} {'median':>8} {'best':>8}  heavy imports")
     for args in commands():
         times = wall_times(args, options.runs)
         label = "portreg " + " ".join(Path(a).name if "/" in a else a for a in args)
