@@ -1,0 +1,222 @@
+"""The two databases behind one small interface: run a read, open a locked write transaction.
+
+Reads are plain SQL with ``:name`` parameters, the same text on both databases
+(full-text search aside, see ``_search``). On SQLite they run on the standard library's
+``sqlite3`` directly, so a one-shot ``portreg lookup`` never imports SQLAlchemy; on
+PostgreSQL through a SQLAlchemy engine over psycopg 3. Writes (imports, migrations)
+always go through SQLAlchemy Core on a connection holding the store's write lock:
+
+* SQLite: ``BEGIN IMMEDIATE`` takes the database's single writer lock (waiting up to
+  the busy timeout). The SQLAlchemy engine wraps the very same ``sqlite3`` connection,
+  which runs in autocommit mode so that transactions are exactly the ones issued here.
+* PostgreSQL: a transaction-scoped advisory lock, tried without waiting for imports.
+
+A second writer therefore either fails to get the lock or, once it has it, finds that
+the version it started from is no longer current (the importer checks): a Conflict
+either way, and the first writer's version stands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from typing import TYPE_CHECKING, Any, Iterator
+
+from ..errors import Conflict, StoreError
+from ._urls import StoreURL, default_path, mask_password
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+#: How long a writer waits for SQLite's write lock before giving up (milliseconds).
+BUSY_TIMEOUT_MS = 5000
+
+#: PostgreSQL advisory lock keys (arbitrary, fixed): one for imports, one for migrations.
+_PG_LOCKS = {"import": 0x706F72747265, "migrate": 0x706F72746D67}
+
+BUSY = "another process is writing to the store; nothing was written, try again when it has finished"
+
+
+class Backend:
+    """What the store needs from a database; see :class:`SqliteBackend` and :class:`PostgresBackend`."""
+
+    dialect: str
+
+    def __init__(self, url: StoreURL) -> None:
+        self.url = url
+
+    def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def transaction(self, *, purpose: str = "import") -> contextlib.AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def scalar(self, sql: str, params: dict[str, Any] | None = None) -> Any:
+        found = self.rows(sql, params)
+        return found[0][0] if found else None
+
+    def schema_revision(self, conn: Connection | None = None) -> str | None:
+        """The Alembic revision stamped in the database, None when it has none."""
+        raise NotImplementedError
+
+    def table_names(self, conn: Connection) -> list[str]:
+        raise NotImplementedError
+
+    def _error(self, exc: BaseException, what: str = "cannot be used") -> StoreError:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "://" in reason:
+            reason = mask_password(reason)
+        return StoreError(f"{self.url.masked}: {what}: {reason}")
+
+
+def open_backend(url: StoreURL) -> Backend:
+    return SqliteBackend(url) if url.backend == "sqlite" else PostgresBackend(url)
+
+
+class SqliteBackend(Backend):
+    dialect = "sqlite"
+
+    def __init__(self, url: StoreURL) -> None:
+        super().__init__(url)
+        assert url.path is not None
+        if not url.path.parent.is_dir():
+            if url.path != default_path():
+                raise StoreError(f"{url.masked}: cannot be opened: the directory {url.path.parent} does not exist")
+            url.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._engine: Engine | None = None
+        try:
+            self.raw = sqlite3.connect(url.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise self._error(exc, "cannot be opened") from None
+        try:
+            self.raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if self.raw.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self.raw.execute("PRAGMA journal_mode = WAL")
+            self.raw.execute("PRAGMA foreign_keys = ON")
+            self.raw.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as exc:
+            self.raw.close()
+            raise self._error(exc, "is not a portreg store") from None
+
+    def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self.raw.execute(sql, params or {}).fetchall()
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
+
+    def schema_revision(self, conn: Connection | None = None) -> str | None:
+        sql = "SELECT version_num FROM alembic_version"
+        try:
+            if conn is not None:
+                return conn.exec_driver_sql(sql).scalar()
+            with self._lock:
+                found = self.raw.execute(sql).fetchone()
+            return found[0] if found else None
+        except sqlite3.DatabaseError as exc:
+            if "no such table" in str(exc):
+                return None
+            raise self._error(exc, "is not a portreg store") from None
+        except Exception as exc:  # SQLAlchemy wraps the same sqlite3 error
+            if "no such table" in str(exc):
+                return None
+            raise
+
+    def table_names(self, conn: Connection) -> list[str]:
+        return list(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'").scalars())
+
+    def engine(self) -> Engine:
+        """A SQLAlchemy engine over this very connection (created on the first write)."""
+        if self._engine is None:
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import StaticPool
+
+            self._engine = create_engine("sqlite://", creator=lambda: self.raw, poolclass=StaticPool)
+        return self._engine
+
+    @contextlib.contextmanager
+    def transaction(self, *, purpose: str = "import") -> Iterator[Connection]:
+        from sqlalchemy.exc import OperationalError
+
+        with self._lock, self.engine().connect() as conn:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except OperationalError as exc:
+                conn.rollback()
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise Conflict(f"{self.url.masked}: {BUSY}") from None
+                raise self._error(exc.orig or exc) from None
+            try:
+                yield conn
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+        self.raw.close()
+
+
+class PostgresBackend(Backend):
+    dialect = "postgresql"
+
+    def __init__(self, url: StoreURL) -> None:
+        super().__init__(url)
+        from sqlalchemy import create_engine, text
+
+        self._text = text
+        self._statements: dict[str, Any] = {}
+        try:
+            self.engine = create_engine(url.url, pool_pre_ping=True)
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception as exc:
+            raise self._error(getattr(exc, "orig", None) or exc, "cannot connect") from None
+
+    def _statement(self, sql: str) -> Any:
+        found = self._statements.get(sql)
+        if found is None:
+            found = self._statements[sql] = self._text(sql)
+        return found
+
+    def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            with self.engine.connect() as conn:
+                return [tuple(r) for r in conn.execute(self._statement(sql), params or {})]
+        except DBAPIError as exc:
+            raise self._error(exc.orig or exc) from None
+
+    def schema_revision(self, conn: Connection | None = None) -> str | None:
+        sql = "SELECT version_num FROM alembic_version"
+        exists = "SELECT to_regclass('alembic_version') IS NOT NULL"
+        if conn is not None:
+            return conn.exec_driver_sql(sql).scalar() if conn.exec_driver_sql(exists).scalar() else None
+        return self.scalar(sql) if self.scalar(exists) else None
+
+    def table_names(self, conn: Connection) -> list[str]:
+        sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        return list(conn.exec_driver_sql(sql).scalars())
+
+    @contextlib.contextmanager
+    def transaction(self, *, purpose: str = "import") -> Iterator[Connection]:
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn, conn.begin():
+            key = {"k": _PG_LOCKS[purpose]}
+            if purpose == "migrate":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), key)
+            elif not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), key).scalar():
+                raise Conflict(f"{self.url.masked}: {BUSY}")
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()

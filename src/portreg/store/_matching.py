@@ -1,0 +1,159 @@
+"""Which stored record a newly imported row continues, and where rows sit in the order.
+
+IANA gives records no id, so the store matches each row of an imported version to a
+record of the current version, in three passes (each only among rows still unmatched):
+
+1. **Same key**: same port or range, same transport, same case-folded name (rows
+   without a name or without a port have None there). When several rows share a key
+   (duplicates do occur), the k-th old one pairs with the k-th new one, in registry
+   order.
+2. **Rename**: both rows named, same port or range, same transport, and the same
+   non-empty assignee (the ids :attr:`Record.assignees` gives). ``foo`` renamed ``bar``
+   by its assignee is one record whose name changed.
+3. **Move**: both rows named, same case-folded name, same transport, same non-empty
+   assignee, but a different port or range (a range widened, a name-only registration
+   that got a port).
+
+Anything left is a removal (old) or an addition (new, with a fresh id). An Unassigned
+row that becomes an assignment is therefore a removal plus an addition: the new
+service is a new record, not a continuation of "nothing was here".
+
+Order: each revision carries a ``sort_key``; a version's rows sorted by it give the
+registry's order. Keys are spaced 2**32 apart; an import keeps the keys of the longest
+run of rows that kept their relative order (a longest increasing subsequence) and gives
+the others keys in the gaps, so inserting a row touches that row alone.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict, deque
+from typing import Hashable, Protocol, Sequence
+
+GAP = 1 << 32
+
+
+class Matchable(Protocol):
+    """A row as matching sees it: ``key`` is (port low, port high, transport, name key)."""
+
+    @property
+    def key(self) -> tuple[int | None, int | None, str | None, str | None]: ...
+
+    @property
+    def assignees(self) -> tuple[str, ...]: ...
+
+
+def match(old: Sequence[Matchable], new: Sequence[Matchable]) -> list[int | None]:
+    """For each new row, the index of the old row it continues, or None (see module doc).
+
+    ``assignees`` is asked only of rows left unmatched by the first pass, so it may be
+    computed lazily.
+    """
+    queues: dict[Hashable, deque[int]] = defaultdict(deque)
+    for i, row in enumerate(old):
+        queues[row.key].append(i)
+    result: list[int | None] = [None] * len(new)
+    for j, row in enumerate(new):
+        queue = queues.get(row.key)
+        if queue:
+            result[j] = queue.popleft()
+    old_left = sorted(i for queue in queues.values() for i in queue)
+    for slot in (_rename_slot, _move_slot):
+        if not old_left or None not in result:
+            break
+        candidates: dict[Hashable, deque[int]] = defaultdict(deque)
+        for i in old_left:
+            key = slot(old[i])
+            if key is not None:
+                candidates[key].append(i)
+        taken = set()
+        for j, found in enumerate(result):
+            if found is None:
+                key = slot(new[j])
+                queue = candidates.get(key) if key is not None else None
+                if queue:
+                    result[j] = queue.popleft()
+                    taken.add(result[j])
+        old_left = [i for i in old_left if i not in taken]
+    return result
+
+
+def _rename_slot(row: Matchable) -> Hashable | None:
+    low, high, transport, name = row.key
+    if name is None:
+        return None
+    assignees = row.assignees
+    return (low, high, transport, assignees) if assignees else None
+
+
+def _move_slot(row: Matchable) -> Hashable | None:
+    low, high, transport, name = row.key
+    if name is None:
+        return None
+    assignees = row.assignees
+    return (name, transport, assignees) if assignees else None
+
+
+def sort_keys(kept: Sequence[int | None]) -> list[int]:
+    """Strictly increasing keys for rows in their new order, keeping as many old ones as possible.
+
+    ``kept[i]`` is the key row i had (None for a new row). Old keys that are out of
+    order after the longest increasing run is kept are replaced, as are neighbours when
+    a gap is too narrow for the rows that go into it.
+    """
+    keys: list[int | None] = [None] * len(kept)
+    for i in _longest_increasing(kept):
+        keys[i] = kept[i]
+    n = len(keys)
+    i = 0
+    while i < n:
+        if keys[i] is not None:
+            i += 1
+            continue
+        j = i
+        while j < n and keys[j] is None:
+            j += 1
+        low = keys[i - 1] if i > 0 else None
+        # Widen the gap over kept neighbours until the new rows fit between two keys.
+        while j < n and low is not None and keys[j] - low <= j - i:  # type: ignore[operator]
+            keys[j] = None
+            while j < n and keys[j] is None:
+                j += 1
+        high = keys[j] if j < n else None
+        count = j - i
+        for k in range(count):
+            if low is None and high is None:
+                keys[i + k] = (k + 1) * GAP
+            elif low is None:
+                keys[i + k] = high - (count - k) * GAP  # type: ignore[operator]
+            elif high is None:
+                keys[i + k] = low + (k + 1) * GAP
+            else:
+                keys[i + k] = low + (k + 1) * (high - low) // (count + 1)
+        i = j
+    return keys  # type: ignore[return-value]
+
+
+def _longest_increasing(values: Sequence[int | None]) -> list[int]:
+    """Indices of a longest strictly increasing subsequence of the non-None values."""
+    tails: list[int] = []  # tails[k]: the smallest last value of an increasing run of length k+1
+    tail_at: list[int] = []  # index in values of that last value
+    previous: dict[int, int] = {}
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        k = bisect_left(tails, value)
+        if k == len(tails):
+            tails.append(value)
+            tail_at.append(i)
+        else:
+            tails[k] = value
+            tail_at[k] = i
+        if k:
+            previous[i] = tail_at[k - 1]
+    run: list[int] = []
+    i = tail_at[-1] if tail_at else -1
+    while i >= 0:
+        run.append(i)
+        i = previous.get(i, -1)
+    return run[::-1]

@@ -1,0 +1,72 @@
+"""Full-text search, the one place where SQLite and PostgreSQL need different SQL.
+
+Both index the same four fields of a record revision (name, description, notes and
+unauthorized use, the people it names) with English stemming, and weigh them in that
+spirit: a hit in the name counts most, then description, people, notes. SQLite ranks
+with FTS5's bm25, PostgreSQL with ts_rank over weighted tsvectors. A user's text is
+reduced to its words (letters and digits), all of which must match: the same query on
+both databases, and no syntax error can come from what someone types.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+INSERT_RECORD = {
+    "sqlite": "INSERT INTO record_search (rowid, name, description, notes, people) "
+    "VALUES (:row_id, :name, :description, :notes, :people)",
+    "postgresql": "INSERT INTO record_search (row_id, document) VALUES (:row_id, "
+    "setweight(to_tsvector('english', :name), 'A') || setweight(to_tsvector('english', :description), 'B') || "
+    "setweight(to_tsvector('english', :people), 'C') || setweight(to_tsvector('english', :notes), 'D'))",
+}
+
+INSERT_PERSON = {
+    "sqlite": "INSERT INTO person_search (rowid, person_id, name, org, uris) VALUES (:row_id, :person_id, :name, :org, :uris)",
+    "postgresql": "INSERT INTO person_search (row_id, document) VALUES (:row_id, "
+    "setweight(to_tsvector('simple', :person_id), 'A') || setweight(to_tsvector('simple', :name), 'A') || "
+    "setweight(to_tsvector('simple', :org), 'B') || setweight(to_tsvector('simple', :uris), 'C'))",
+}
+
+#: (FROM/JOIN fragment, MATCH condition, rank expression, better-first ordering) per dialect.
+#: The fragment joins the search table to revisions aliased ``r``; ``:q`` is the query.
+RECORD_MATCH = {
+    "sqlite": (
+        "record_search JOIN record_revisions r ON r.row_id = record_search.rowid",
+        "record_search MATCH :q",
+        "bm25(record_search, 10.0, 4.0, 1.0, 2.0)",
+        "ASC",
+    ),
+    "postgresql": (
+        "record_search JOIN record_revisions r ON r.row_id = record_search.row_id",
+        "record_search.document @@ to_tsquery('english', :q)",
+        "ts_rank(record_search.document, to_tsquery('english', :q))",
+        "DESC",
+    ),
+}
+
+PERSON_MATCH = {
+    "sqlite": (
+        "person_search JOIN person_revisions p ON p.row_id = person_search.rowid",
+        "person_search MATCH :q",
+        "bm25(person_search, 5.0, 10.0, 3.0, 1.0)",
+        "ASC",
+    ),
+    "postgresql": (
+        "person_search JOIN person_revisions p ON p.row_id = person_search.row_id",
+        "person_search.document @@ to_tsquery('simple', :q)",
+        "ts_rank(person_search.document, to_tsquery('simple', :q))",
+        "DESC",
+    ),
+}
+
+
+def query_text(dialect: str, text: str) -> str | None:
+    """The database's query for ``text``: every word must match. None when it has no word."""
+    words = _WORD.findall(text)
+    if not words:
+        return None
+    if dialect == "sqlite":
+        return " ".join(f'"{w}"' for w in words)
+    return " & ".join(words)

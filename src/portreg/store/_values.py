@@ -1,0 +1,85 @@
+"""The values the store hands out: versions, records with their stable ids, pages, diffs.
+
+Plain frozen dataclasses, importable without a database driver, so that the query
+layer and the CLI can name them at no cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..model import Record
+
+__all__ = ["Diff", "RecordChange", "SearchPage", "StoredRecord", "Version", "VersionSpan"]
+
+
+@dataclass(frozen=True)
+class Version:
+    """One published state of the registry; numbers run 1, 2, 3 ... in publication order."""
+
+    number: int
+    published: str | None  # the registry's own <updated> date (YYYY-MM-DD)
+    created_at: datetime  # when portreg stored it (UTC)
+    source: str  # file path, URL, or "workflow"
+    actor: str | None  # who, when known
+    record_count: int
+    reason: str | None = None  # why (the workflow's audit trail); None for plain imports
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """A record as the store holds it: ``id`` is stable across versions (see ``_matching``)."""
+
+    id: int
+    record: Record
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of search results; ``total`` counts every match, not just this page."""
+
+    total: int
+    items: list[StoredRecord]
+
+
+@dataclass(frozen=True)
+class VersionSpan:
+    """The versions ``first`` to ``last`` inclusive; ``last`` None means "still current"."""
+
+    first: int
+    last: int | None
+
+    def __contains__(self, number: object) -> bool:
+        return isinstance(number, int) and self.first <= number and (self.last is None or number <= self.last)
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    """One record (by stable id) whose fields differ between two versions."""
+
+    id: int
+    old: Record
+    new: Record
+
+
+@dataclass(frozen=True)
+class Diff:
+    """What changed from version ``old`` to version ``new``, records matched by stable id.
+
+    A record that only moved in the registry's order is not a change. ``head_changed``
+    says whether the registry head (title, notes, experts, footnotes ...) differs;
+    ``people_changed`` lists the ids of people added, removed or edited.
+    """
+
+    old: Version
+    new: Version
+    added: list[StoredRecord]
+    removed: list[StoredRecord]
+    changed: list[RecordChange]
+    people_changed: list[str]
+    head_changed: bool
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.people_changed or self.head_changed)

@@ -1,0 +1,162 @@
+"""The store's tables, as SQLAlchemy Core metadata (the current schema, at ``SCHEMA_REVISION``).
+
+Versioned by validity intervals rather than copies: a revision row of a record (or a
+person) is valid from version ``valid_from`` up to, not including, ``valid_to``; an open
+``valid_to`` (NULL) means current. A version sees the rows with
+``valid_from <= v AND (valid_to IS NULL OR valid_to > v)``. An import closes the rows
+that changed and opens new ones, so 342 published versions cost about 15,000 record
+revisions, not 342 x 14,000 rows, and a diff between any two versions reads only the
+rows whose interval starts or ends between them.
+
+``records`` holds the stable ids (what a workflow's requests and audit trail point
+at); ``record_revisions`` their states. Full-text search is a per-dialect side table
+keyed by revision ``row_id``: an FTS5 contentless table on SQLite, a ``tsvector`` with a
+GIN index on PostgreSQL. Revisions are never rewritten, so neither index ever needs a
+delete.
+
+A fresh database gets this schema directly (``create_current``) and is stamped with
+the head revision; an older one is brought forward by the Alembic migrations in
+``migrations/``. A test checks that both roads lead to the same schema.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.engine import Connection
+
+from ._migrate import SCHEMA_REVISION
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    }
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("published", String(10)),  # the registry's <updated>
+    Column("created_at", String(32), nullable=False),  # ISO 8601, UTC: same text on both databases
+    Column("source", Text, nullable=False),
+    Column("actor", Text),
+    Column("reason", Text),
+    Column("record_count", Integer, nullable=False),
+    Column("person_count", Integer, nullable=False),
+    Column("content_hash", String(32), nullable=False),
+    Column("head", Text, nullable=False),  # title, notes, footnotes, experts ... as compact JSON
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("first_version", Integer, ForeignKey("versions.number"), nullable=False),
+)
+
+record_revisions = Table(
+    "record_revisions",
+    metadata,
+    Column("row_id", Integer, primary_key=True, autoincrement=False),
+    Column("record_id", Integer, ForeignKey("records.id"), nullable=False),
+    Column("valid_from", Integer, ForeignKey("versions.number"), nullable=False),
+    Column("valid_to", Integer, ForeignKey("versions.number")),
+    Column("sort_key", BigInteger, nullable=False),
+    Column("name", Text),
+    Column("name_key", Text),
+    Column("port_low", Integer),
+    Column("port_high", Integer),
+    Column("transport", String(8)),
+    Column("state", String(12), nullable=False),
+    Column("registered", String(10)),
+    Column("modified", String(10)),
+    Column("service_code", Text),
+    Column("body", Text, nullable=False),
+    Column("layout", Text),
+    Column("content_hash", BigInteger, nullable=False),
+    Index(None, "port_low", "port_high"),
+    # Ranges are few (about 800 of 14,000 rows): "which ranges contain port p" scans only them.
+    Index(
+        "ix_record_revisions_ranges",
+        "port_low",
+        "port_high",
+        sqlite_where=text("port_high > port_low"),
+        postgresql_where=text("port_high > port_low"),
+    ),
+    Index(None, "name_key"),
+    Index(None, "record_id", "valid_from"),
+    Index(None, "valid_from"),
+    Index(None, "valid_to"),
+)
+
+person_revisions = Table(
+    "person_revisions",
+    metadata,
+    Column("row_id", Integer, primary_key=True, autoincrement=False),
+    Column("person_id", Text, nullable=False),
+    Column("valid_from", Integer, ForeignKey("versions.number"), nullable=False),
+    Column("valid_to", Integer, ForeignKey("versions.number")),
+    Column("sort_key", BigInteger, nullable=False),
+    Column("name", Text),
+    Column("org", Text),
+    Column("uris", Text),
+    Column("updated", String(10)),
+    Column("layout", Text),
+    Column("content_hash", BigInteger, nullable=False),
+    Index(None, "person_id", "valid_from"),
+    Index(None, "valid_from"),
+    Index(None, "valid_to"),
+)
+
+record_people = Table(
+    "record_people",
+    metadata,
+    Column("row_id", Integer, ForeignKey("record_revisions.row_id"), primary_key=True),
+    Column("person_id", Text, primary_key=True),
+    Column("role", String(10), primary_key=True),  # assignee, contact, mention
+    Index(None, "person_id"),
+)
+
+#: Full-text side tables, per dialect. FTS5 "contentless": the text is not stored twice.
+SEARCH_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "CREATE VIRTUAL TABLE record_search USING fts5("
+        "name, description, notes, people, content='', tokenize='porter unicode61')",
+        "CREATE VIRTUAL TABLE person_search USING fts5("
+        "person_id, name, org, uris, content='', tokenize='porter unicode61')",
+    ),
+    "postgresql": (
+        "CREATE TABLE record_search (row_id INTEGER PRIMARY KEY REFERENCES record_revisions (row_id), "
+        "document TSVECTOR NOT NULL)",
+        "CREATE INDEX ix_record_search_document ON record_search USING GIN (document)",
+        "CREATE TABLE person_search (row_id INTEGER PRIMARY KEY REFERENCES person_revisions (row_id), "
+        "document TSVECTOR NOT NULL)",
+        "CREATE INDEX ix_person_search_document ON person_search USING GIN (document)",
+    ),
+}
+
+
+def create_current(conn: Connection) -> None:
+    """Create the whole current schema in an empty database and stamp it for Alembic."""
+    metadata.create_all(conn)
+    for statement in SEARCH_DDL[conn.dialect.name]:
+        conn.exec_driver_sql(statement)
+    conn.exec_driver_sql(
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+        "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+    )
+    conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": SCHEMA_REVISION})
