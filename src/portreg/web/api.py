@@ -36,7 +36,9 @@ from ..model import TRANSPORTS, Person
 from ..query import Hit, LookupIndex, person_json
 from ..query import Query as QueryService
 from . import schemas
-from .errors import PARAMETER_HINTS, ApiError, ApiRoute
+from starlette.routing import Match
+
+from .errors import PARAMETER_HINTS, PREFLIGHT_HEADERS, ApiError, ApiRoute
 
 __all__ = ["API_ROOT", "MAX_PAGE_SIZE", "openapi_document", "router"]
 
@@ -62,6 +64,12 @@ router = APIRouter(route_class=ApiRoute, responses=ERROR_RESPONSES, tags=["regis
 # Parameters, declared once so every operation spells and checks them the same way.
 
 DatePattern = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+#: The registry page's sortable columns (see :data:`portreg.web.table.SORTS`), reversed with a leading -.
+Sort = Literal[
+    "name", "-name", "port", "-port", "transport", "-transport", "description", "-description",
+    "assignee", "-assignee", "registered", "-registered", "modified", "-modified",
+]
+MAX_SEARCH = 200
 
 PortParam = Annotated[int, Path(ge=0, le=rules.MAX_PORT, description="A port number, 0-65535.")]
 VersionParam = Annotated[
@@ -75,7 +83,6 @@ PageParam = Annotated[int, Query(ge=1, le=1_000_000, description="Page number, f
 PageSizeParam = Annotated[
     int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Items per page, 1-{MAX_PAGE_SIZE} (more is a 400).")
 ]
-TextParam = Annotated[str | None, Query(max_length=500, description="Words to find in names, descriptions, notes and people.")]
 DateParam = Annotated[str | None, Query(pattern=DatePattern, description="YYYY, YYYY-MM or YYYY-MM-DD.")]
 
 PARAMETER_HINTS.update(
@@ -91,7 +98,9 @@ PARAMETER_HINTS.update(
         "page": "an integer from 1 to 1000000",
         "page_size": f"an integer from 1 to {MAX_PAGE_SIZE}",
         "count": f"an integer from 1 to {MAX_FREE_COUNT}",
-        "q": "text of at most 500 characters",
+        "q": f"text of at most {MAX_SEARCH} characters",
+        "year": "a year of four digits",
+        "sort": "one of: " + ", ".join(Sort.__args__),  # type: ignore[attr-defined]
         "name": "a service name of at most 200 characters",
         "person_id": "a person id of at most 200 characters",
         "assignee": "a person id of at most 200 characters",
@@ -111,15 +120,29 @@ async def port_range(
     low: Annotated[int, Path(ge=0, le=rules.MAX_PORT, description="First port of the range.")],
     high: Annotated[int, Path(ge=0, le=rules.MAX_PORT, description="Last port of the range (at least low).")],
     transport: TransportParam = None,
+    page: PageParam = 1,
+    page_size: PageSizeParam = MAX_PAGE_SIZE,
     version: VersionParam = None,
 ) -> Response:
     """Every record whose port or range overlaps ``low``-``high``, in registry order
-    (``6000-6010`` finds x11 on 6000-6063)."""
+    (``6000-6010`` finds x11 on 6000-6063), a page at a time (0-65535 holds them all)."""
     if high < low:
         raise ApiError.invalid("high", f"high must be at least low ({low}), got {high}")
     snap = _snapshot(request, version)
-    answer = _index(snap).ports(low, high, transport=transport)
-    return _send(snap, {"low": low, "high": high, **_hits_and_people(snap, answer.hits)})
+    hits = _index(snap).ports(low, high, transport=transport).hits
+    start = (page - 1) * page_size
+    return _send(
+        snap,
+        {
+            "low": low,
+            "high": high,
+            "total": len(hits),
+            "page": page,
+            "page_size": page_size,
+            **_hits_and_people(snap, hits[start : start + page_size]),
+            "links": _page_links(request, page, page_size, len(hits)),
+        },
+    )
 
 
 @router.get("/ports/{port}", response_model=schemas.PortLookup, summary="Everything about one port")
@@ -163,6 +186,7 @@ async def service_lookup(
             f"no service named {name!r}" + (f" on {transport}" if transport else ""),
             parameter="name",
             suggestions=_near(name, index.names()),
+            registry=_registry_ref(snap),
         )
     body = {
         "name": answer.name,
@@ -174,16 +198,74 @@ async def service_lookup(
     return _send(snap, body)
 
 
-@router.get("/records", response_model=schemas.RecordPage, summary="Search and filter records")
-def search_records(
+RangeClassParam = Annotated[
+    Literal["system", "user", "dynamic"] | None, Query(alias="range", description="Only ports of this range class.")
+]
+StateParam = Annotated[
+    Literal["assigned", "reserved", "unassigned"] | None, Query(description="Only records in this state.")
+]
+DateFilters = tuple[str | None, str | None, str | None, str | None]
+
+
+@router.get("/records", response_model=schemas.RecordPage, summary="The registry's records: search, filter, sort")
+def records(
     request: Request,
-    q: TextParam = None,
-    transport: TransportParam = None,
-    range_class: Annotated[
-        Literal["system", "user", "dynamic"] | None, Query(alias="range", description="Only ports of this range class.")
+    q: Annotated[
+        str | None,
+        Query(max_length=MAX_SEARCH, description="Text a record's port or range, name or description holds; a port also finds the ranges containing it."),
     ] = None,
-    state: Annotated[Literal["assigned", "reserved", "unassigned"] | None, Query(description="Only records in this state.")] = None,
-    assignee: Annotated[str | None, Query(max_length=200, description="Only records naming this person (assignee or contact).")] = None,
+    transport: TransportParam = None,
+    range_class: RangeClassParam = None,
+    state: StateParam = None,
+    assignee: Annotated[str | None, Query(max_length=200, description="A person id (any case), or text of ids and names: records naming them.")] = None,
+    year: Annotated[str | None, Query(pattern=r"^[0-9]{4}$", description="Year of registration.")] = None,
+    registered_after: DateParam = None,
+    registered_before: DateParam = None,
+    modified_after: DateParam = None,
+    modified_before: DateParam = None,
+    sort: Annotated[Sort | None, Query(description="Column to sort by; a leading - reverses. Default: the registry's order.")] = None,
+    page: PageParam = 1,
+    page_size: PageSizeParam = DEFAULT_PAGE_SIZE,
+    version: VersionParam = None,
+) -> Response:
+    """What the registry page shows for the same parameters (its ``search`` is ``q``
+    here, its ``person`` is ``assignee``): IANA's search (``162`` finds snmptrap 162,
+    health-trap 1162 and the range 31621-31684; ``6010`` finds x11 6000-6063), the same
+    filters, sorting and pages. Dates compare as the registry writes them (a record
+    registered ``2005-08`` is on or after ``2005``, not after ``2005-08-15``); bounds are
+    inclusive."""
+    dates = _dates(registered_after, registered_before, modified_after, modified_before)
+    snap = _snapshot(request, version)
+    from .table import TableData, TableQuery, select
+
+    data = snap.derived("pages:table", lambda s: TableData(s.hits, s.index, s.people))
+    view = TableQuery(
+        search=(q or "").strip(),
+        transport=transport,
+        range_class=range_class,
+        state=state,
+        person=(assignee or "").strip(),
+        year=year or "",
+        sort=sort.lstrip("-") if sort else None,
+        descending=bool(sort and sort.startswith("-")),
+        page=1,
+        page_size=None,
+    )
+    hits = [data.hits[i] for i in select(data, view).rows]
+    if any(dates):
+        hits = [h for h in hits if _dated(h.record, dates)]
+    start = (page - 1) * page_size
+    return _send_page(request, snap, hits[start : start + page_size], len(hits), page, page_size)
+
+
+@router.get("/search", response_model=schemas.RecordPage, summary="Ranked full-text search")
+def search(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_SEARCH, description="Words to find in names, descriptions, notes and people.")],
+    transport: TransportParam = None,
+    range_class: RangeClassParam = None,
+    state: StateParam = None,
+    assignee: Annotated[str | None, Query(max_length=200, description="Only records naming this person id.")] = None,
     registered_after: DateParam = None,
     registered_before: DateParam = None,
     modified_after: DateParam = None,
@@ -192,19 +274,10 @@ def search_records(
     page_size: PageSizeParam = DEFAULT_PAGE_SIZE,
     version: VersionParam = None,
 ) -> Response:
-    """The search of the registry page: ``q`` finds a port inside a range (``6010``
-    shows x11 6000-6063) and words of names, descriptions, notes and people, ranked;
-    without ``q``, the filters alone in registry order. Filters combine with AND."""
-    dates = {
-        field: _check_date(field, value)
-        for field, value in (
-            ("registered_after", registered_after),
-            ("registered_before", registered_before),
-            ("modified_after", modified_after),
-            ("modified_before", modified_before),
-        )
-        if value is not None
-    }
+    """``portreg search``: words, ranked by relevance (SQLite FTS5 or PostgreSQL full
+    text), over names, descriptions, notes and the people named. Any text is taken as
+    words: quotes, ``*``, ``OR``, ``NEAR(`` are not operators."""
+    after, before, mod_after, mod_before = _dates(registered_after, registered_before, modified_after, modified_before)
     snap = _snapshot(request, version)
     result = _query(request).search(
         q,
@@ -212,21 +285,28 @@ def search_records(
         range_class=range_class,
         state=state,
         person=assignee,
+        registered_after=after,
+        registered_before=before,
+        modified_after=mod_after,
+        modified_before=mod_before,
         limit=page_size,
         offset=(page - 1) * page_size,
         version=snap.version.number,
-        **dates,
     )
-    body = _hits_and_people(snap, result.hits)
+    return _send_page(request, snap, result.hits, result.total, page, page_size)
+
+
+def _send_page(request: Request, snap: Any, hits: Iterable[Hit], total: int, page: int, page_size: int) -> Response:
+    body = _hits_and_people(snap, hits)
     return _send(
         snap,
         {
-            "total": result.total,
+            "total": total,
             "page": page,
             "page_size": page_size,
             "items": body["records"],
             "people": body["people"],
-            "links": _page_links(request, page, page_size, result.total),
+            "links": _page_links(request, page, page_size, total),
         },
     )
 
@@ -242,7 +322,13 @@ def record_by_id(
     try:
         hit = _query(request).record(record_id, version=snap.version.number)
     except NotFound:
-        raise ApiError(404, "not_found", f"no record {record_id} in version {snap.version.number}", parameter="record_id") from None
+        raise ApiError(
+            404,
+            "not_found",
+            f"no record {record_id} in version {snap.version.number}",
+            parameter="record_id",
+            registry=_registry_ref(snap),
+        ) from None
     body = _hits_and_people(snap, [hit])
     return _send(snap, {"record": body["records"][0], "people": body["people"]})
 
@@ -272,7 +358,14 @@ def person(
     people_by_id = _people(snap)
     found = people_by_id.get(person_id)
     if found is None:
-        raise ApiError(404, "not_found", f"no person {person_id!r}", parameter="person_id", suggestions=_near(person_id, people_by_id))
+        raise ApiError(
+            404,
+            "not_found",
+            f"no person {person_id!r}",
+            parameter="person_id",
+            suggestions=_near(person_id, people_by_id),
+            registry=_registry_ref(snap),
+        )
     hits = _query(request).people(person_id, limit=1, version=snap.version.number)
     records = hits[0].hits if hits else ()
     return _send(snap, {"person": _person_json(found), "records": [_hit_json(h) for h in records]})
@@ -282,12 +375,14 @@ def person(
 def stats(request: Request, version: VersionParam = None) -> Response:
     """Records by state, transport, range class and year of registration."""
     snap = _snapshot(request, version)
-    body = snap.cache.get("api:stats")
-    if body is None:
-        counted = _query(request).stats(version=snap.version.number).as_json()
+    query = _query(request)
+
+    def count(s: Any) -> bytes:
+        counted = query.stats(version=s.version.number).as_json()
         counted.pop("version", None)
-        body = snap.cache["api:stats"] = _encode(snap, counted)
-    return _raw(snap, body)
+        return _encode(s, counted)
+
+    return _raw(snap, snap.derived("api:stats", count))
 
 
 @router.get("/free", response_model=schemas.FreePorts, summary="Suggest free ports")
@@ -345,6 +440,32 @@ def docs(request: Request) -> HTMLResponse:
     return HTMLResponse(page)
 
 
+@router.api_route(
+    "/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False
+)
+def not_an_operation(request: Request, path: str) -> Response:
+    """Whatever no operation answers, answered in JSON here rather than by the app's
+    HTML error pages: a CORS preflight or a wrong method on a real path, or a 404.
+    Declared last, so every operation is tried first."""
+    probe = {"type": "http", "path": "/" + path, "method": "GET", "root_path": ""}
+    exists = any(
+        route is not _CATCH_ALL[0] and route.matches(probe)[0] is Match.FULL for route in router.routes
+    )
+    if exists and request.method == "OPTIONS":
+        return Response(status_code=204, headers=PREFLIGHT_HEADERS)
+    if exists:
+        raise ApiError(
+            405,
+            "method_not_allowed",
+            f"{request.method} is not allowed: the API only answers GET, HEAD and OPTIONS",
+            headers={"Allow": "GET, HEAD, OPTIONS"},
+        )
+    raise ApiError(404, "not_found", f"no API operation at {request.url.path}; they are listed at {API_ROOT}/docs")
+
+
+_CATCH_ALL = [router.routes[-1]]
+
+
 # ---------------------------------------------------------------------------------------
 # Reading one snapshot
 
@@ -367,36 +488,22 @@ def _index(snap: Any) -> LookupIndex:
 
 def _query(request: Request) -> QueryService:
     """The query service over the app's store, for what the index does not hold
-    (full-text search, people, free ports, stats); one per app."""
-    state = request.app.state
-    service = getattr(state, "api_query", None)
-    if service is None:
-        service = state.api_query = QueryService(state.registry_service.store)
-    return service
+    (full-text search, people, free ports, stats): pass it the snapshot's version."""
+    return request.app.state.registry_service.query
 
 
 def _people(snap: Any) -> dict[str, Person]:
-    people = snap.cache.get("api:people")
-    if people is None:
-        people = snap.cache["api:people"] = snap.registry.people_by_id()
-    return people
+    return snap.people
 
 
 def _registry_ref(snap: Any) -> dict[str, Any]:
-    ref = snap.cache.get("api:registry")
-    if ref is None:
-        ref = snap.cache["api:registry"] = {
-            "version": snap.version.number,
-            "updated": snap.version.published or snap.registry.updated,
-        }
-    return ref
+    return snap.derived(
+        "api:registry", lambda s: {"version": s.version.number, "updated": s.version.published or s.registry.updated}
+    )
 
 
 def _port_cache(snap: Any) -> OrderedDict:
-    cache = snap.cache.get("api:ports")
-    if cache is None:
-        cache = snap.cache["api:ports"] = OrderedDict()
-    return cache
+    return snap.derived("api:ports", lambda s: OrderedDict())
 
 
 # ---------------------------------------------------------------------------------------
@@ -445,6 +552,30 @@ def _near(word: str, candidates: Iterable[str], limit: int = 5) -> list[str]:
 
 def _shown(value: str, limit: int = 80) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+def _dates(*values: str | None) -> DateFilters:
+    """The four date filters, each checked against the calendar (None when absent)."""
+    fields = ("registered_after", "registered_before", "modified_after", "modified_before")
+    return tuple(None if v is None else _check_date(f, v) for f, v in zip(fields, values))  # type: ignore[return-value]
+
+
+def _dated(record: Any, dates: DateFilters) -> bool:
+    """Whether a record's dates fall inside the filters, compared as written (prefixes).
+
+    A record without the date a filter is about does not pass that filter.
+    """
+    after, before, mod_after, mod_before = dates
+    for value, low, high in ((record.registered, after, before), (record.modified, mod_after, mod_before)):
+        if low is None and high is None:
+            continue
+        if not value:
+            return False
+        if low is not None and value[: len(low)] < low:
+            return False
+        if high is not None and value[: len(high)] > high:
+            return False
+    return True
 
 
 def _check_date(field: str, value: str) -> str:

@@ -52,8 +52,12 @@ class ApiError(Exception):
         *,
         parameter: str | None = None,
         suggestions: Iterable[str] = (),
+        headers: dict[str, str] | None = None,
+        registry: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
+        self.headers = headers
+        self.registry = registry
         self.status = status
         self.code = code
         self.message = message
@@ -66,12 +70,18 @@ class ApiError(Exception):
 
 
 def error_response(error: ApiError, headers: dict[str, str] | None = None) -> JSONResponse:
+    headers = {**(error.headers or {}), **(headers or {})} or None
     body: dict[str, Any] = {"code": error.code, "message": error.message}
     if error.parameter is not None:
         body["parameter"] = error.parameter
     if error.code == "not_found":
         body["suggestions"] = error.suggestions
-    return JSONResponse({"error": body}, status_code=error.status, headers=headers)
+    document: dict[str, Any] = {"error": body}
+    if error.registry is not None:
+        # "Not in version 3" is an answer about a version, like any other.
+        document["registry"] = error.registry
+        headers = {**(headers or {}), "X-Registry-Version": str(error.registry["version"])}
+    return JSONResponse(document, status_code=error.status, headers=headers)
 
 
 def from_registry_error(exc: RegistryError) -> ApiError:
@@ -129,11 +139,14 @@ class ApiRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        allowed = frozenset(field.alias for field in self.dependant.query_params)
+        # Documented operations take only their documented parameters; the others
+        # (the OpenAPI document, the docs page, the catch-all) ignore the query.
+        allowed = frozenset(field.alias for field in self.dependant.query_params) if self.include_in_schema else None
 
         async def handle(request: Request) -> Response:
             try:
-                _reject_unknown_parameters(request, allowed)
+                if allowed is not None:
+                    _reject_unknown_parameters(request, allowed)
                 return await handler(request)
             except ApiError as exc:
                 return error_response(exc)

@@ -102,6 +102,14 @@ class PersonOut(BaseModel):
     links: dict[str, str] = Field(description="self: this person's API URL.")
 
 
+class PageLinks(BaseModel):
+    """Pagination: root-relative URLs that keep every parameter of the request."""
+
+    self: str
+    next: str | None
+    prev: str | None
+
+
 class PortLookup(BaseModel):
     """Everything the registry says about one port: its records (ranges included) and states."""
 
@@ -122,8 +130,12 @@ class RangeLookup(BaseModel):
     registry: RegistryRef
     low: int
     high: int
-    records: list[RecordOut]
-    people: list[PersonOut]
+    total: int = Field(description="How many records overlap the range, over all pages.")
+    page: int
+    page_size: int
+    records: list[RecordOut] = Field(description="This page's records, in registry order.")
+    people: list[PersonOut] = Field(description="The people this page's records name.")
+    links: PageLinks
 
 
 class ServiceLookup(BaseModel):
@@ -142,14 +154,6 @@ class RecordResponse(BaseModel):
     registry: RegistryRef
     record: RecordOut
     people: list[PersonOut]
-
-
-class PageLinks(BaseModel):
-    """Pagination: root-relative URLs that keep every parameter of the request."""
-
-    self: str
-    next: str | None
-    prev: str | None
 
 
 class RecordPage(BaseModel):
@@ -235,3 +239,6 @@ class ErrorResponse(BaseModel):
     """Every 4xx and 5xx of the API."""
 
     error: ErrorBody
+    registry: RegistryRef | None = Field(
+        default=None, description="The version a 404 is about (absent when no version was read)."
+    )

@@ -1,0 +1,417 @@
+"""The JSON API, in process, on a store holding the real 2024-03-18 registry.
+
+Every operation, its shapes, its version stamp, and what it does with bad input: a 4xx
+with a JSON body naming the parameter, never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pytest
+
+from conftest import CURRENT_XML
+
+httpx = pytest.importorskip("httpx")
+pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+
+
+# ------------------------------------------------------------------ fixtures
+
+
+def build_app(store: Any) -> Any:
+    """The whole web app, as ``portreg serve`` runs it: the API must hold up among the pages."""
+    from portreg.web import create_app
+
+    return create_app(store=store)
+
+
+@pytest.fixture(scope="module")
+def api_app(tmp_path_factory: pytest.TempPathFactory, current_registry: Any) -> Iterator[Any]:
+    from portreg.store import Store
+
+    path = tmp_path_factory.mktemp("api") / "store.db"
+    store = Store.open(f"sqlite:///{path}")
+    store.import_registry(current_registry, source=str(CURRENT_XML))
+    app = build_app(store)
+    yield app
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def client(api_app: Any) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    with TestClient(api_app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def get(client: Any, path: str, status: int = 200, **params: Any) -> dict[str, Any]:
+    response = client.get("/api/v1" + path, params=params)
+    assert response.status_code == status, (path, params, response.status_code, response.text[:500])
+    assert response.headers["content-type"].startswith("application/json")
+    return response.json()
+
+
+def bad(client: Any, path: str, parameter: str, status: int = 400, **params: Any) -> dict[str, Any]:
+    """A request that must fail with ``status`` and name ``parameter``."""
+    body = get(client, path, status, **params)
+    error = body["error"]
+    assert error["parameter"] == parameter, body
+    assert error["message"], body
+    return error
+
+
+def names(records: list[dict[str, Any]]) -> set[str | None]:
+    return {r["name"] for r in records}
+
+
+# ------------------------------------------------------------------ versions on every answer
+
+
+def test_every_answer_names_its_version(client: Any) -> None:
+    for path, params in [
+        ("/ports/80", {}),
+        ("/ports/6000-6010", {}),
+        ("/services/http", {}),
+        ("/records", {"q": "http"}),
+        ("/search", {"q": "http"}),
+        ("/people", {"q": "Postel"}),
+        ("/stats", {}),
+        ("/free", {}),
+        ("/versions", {}),
+    ]:
+        response = client.get("/api/v1" + path, params=params)
+        assert response.status_code == 200, path
+        assert response.json()["registry"] == {"version": 1, "updated": "2024-03-18"}, path
+        assert response.headers["x-registry-version"] == "1"
+        assert response.headers["x-registry-updated"] == "2024-03-18"
+        assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_versions_lists_the_import(client: Any) -> None:
+    body = get(client, "/versions")
+    [only] = body["versions"]
+    assert only["version"] == 1 and only["updated"] == "2024-03-18" and only["records"] == 14444
+    assert only["source"] == str(CURRENT_XML)
+    assert get(client, "/ports/80", version=1)["registry"]["version"] == 1
+    error = bad(client, "/ports/80", "version", status=404, version=99)
+    assert "versions" in error["message"]
+    bad(client, "/ports/80", "version", version=0)
+    bad(client, "/ports/80", "version", version="latest")
+
+
+# ------------------------------------------------------------------ ports
+
+
+def test_port_80_is_http_on_tcp_and_udp(client: Any) -> None:
+    body = get(client, "/ports/80")
+    assert body["port"] == 80 and body["range_class"] == "system"
+    assert body["states"] == {"tcp": "assigned", "udp": "assigned", "sctp": "assigned", "dccp": "unassigned"}
+    assert {"http", "www", "www-http"} <= names(body["records"])
+    http_tcp = next(r for r in body["records"] if r["name"] == "http" and r["transport"] == "tcp")
+    assert http_tcp["port"] == "80" and http_tcp["state"] == "assigned" and http_tcp["range_class"] == "system"
+    assert http_tcp["links"]["self"] == f"/api/v1/records/{http_tcp['id']}"
+    assert http_tcp["links"]["service"] == "/api/v1/services/http"
+    assert any(ref["label"] == "RFC9110" for ref in http_tcp["references"])
+    people = {p["id"] for p in body["people"]}
+    assert set(http_tcp["assignee"]) <= people
+
+
+def test_a_port_inside_a_range_finds_the_range(client: Any) -> None:
+    body = get(client, "/ports/6010")
+    x11 = [r for r in body["records"] if r["name"] == "x11"]
+    assert x11 and all(r["port"] == "6000-6063" for r in x11)
+    assert body["range_class"] == "user"
+    assert body["states"]["tcp"] == "assigned"
+    assert x11[0]["links"]["port"] == "/api/v1/ports/6000-6063"
+
+
+def test_transport_narrows_a_port(client: Any) -> None:
+    body = get(client, "/ports/80", transport="udp")
+    assert body["states"] == {"udp": "assigned"}
+    assert {r["transport"] for r in body["records"]} <= {"udp", None}
+    bad(client, "/ports/80", "transport", transport="icmp")
+
+
+def test_an_unlisted_port_is_unassigned_not_missing(client: Any) -> None:
+    body = get(client, "/ports/60000")
+    assert body["range_class"] == "dynamic"
+    assert set(body["states"].values()) == {"unassigned"}
+    assert body["records"] == [] and body["people"] == []
+
+
+def test_repeated_lookups_answer_the_same_bytes(client: Any) -> None:
+    first = client.get("/api/v1/ports/5432")
+    second = client.get("/api/v1/ports/5432")
+    assert first.content == second.content
+    assert "postgresql" in names(first.json()["records"])
+
+
+@pytest.mark.parametrize("port", ["-1", "70000", "65536", "abc", "80.5", "1e3", "99999999999999999999999"])
+def test_bad_ports_are_400_naming_the_port(client: Any, port: str) -> None:
+    error = bad(client, f"/ports/{port}", "port")
+    assert error["code"] == "invalid_parameter"
+    assert error["message"].startswith("port must be an integer from 0 to 65535, got ")
+
+
+def test_port_edges(client: Any) -> None:
+    assert get(client, "/ports/0")["range_class"] == "system"
+    assert get(client, "/ports/65535")["range_class"] == "dynamic"
+    error = bad(client, "/ports/70000", "port")
+    assert error["message"] == "port must be an integer from 0 to 65535, got 70000"
+
+
+def test_port_range(client: Any) -> None:
+    body = get(client, "/ports/6000-6010")
+    assert body["low"] == 6000 and body["high"] == 6010
+    assert "x11" in names(body["records"])
+    single = get(client, "/ports/161-162", transport="udp")
+    assert {"snmp", "snmptrap"} <= names(single["records"])
+    assert {r["transport"] for r in single["records"]} <= {"udp", None}
+    error = bad(client, "/ports/6010-6000", "high")
+    assert "at least" in error["message"]
+    bad(client, "/ports/6000-70000", "high")
+
+
+# ------------------------------------------------------------------ services
+
+
+def test_service_names_ignore_case(client: Any) -> None:
+    body = get(client, "/services/HTTP")
+    assert body["name"] == "http"
+    assert {"www", "www-http"} <= set(body["aliases"])
+    assert {r["port"] for r in body["records"]} == {"80"}
+
+
+def test_aliases_and_legacy_names_link(client: Any) -> None:
+    www = get(client, "/services/www")
+    assert www["preferred"] == "http"
+    legacy = get(client, "/services/sql*net")
+    assert legacy["preferred"] == "sql-net"
+    assert "sql*net" in get(client, "/services/sql-net")["legacy"]
+
+
+def test_unknown_service_is_404_with_suggestions(client: Any) -> None:
+    error = bad(client, "/services/htpp", "name", status=404)
+    assert error["code"] == "not_found"
+    assert "http" in error["suggestions"]
+    assert bad(client, "/services/zzzzzzzzzzzzzzzz", "name", status=404)["suggestions"] == []
+    bad(client, "/services/" + "a" * 201, "name")
+
+
+# ------------------------------------------------------------------ search
+
+
+def test_records_search_like_the_registry_page(client: Any) -> None:
+    body = get(client, "/records", q="162", page_size=500)
+    assert body["page"] == 1 and body["page_size"] == 500
+    shown = {(r["name"], r["port"]) for r in body["items"]}
+    assert {("snmptrap", "162"), ("health-trap", "1162"), (None, "31621-31684")} <= shown
+    inside = get(client, "/records", q="6010")
+    assert "x11" in names(inside["items"])
+    assert get(client, "/records")["total"] == 14444
+
+
+def test_records_agree_with_the_page(client: Any) -> None:
+    """The same parameters give the same rows as the registry page's table."""
+    from portreg.web.table import TableData, TableQuery, select
+
+    snap = client.app.state.registry_service.current()
+    data = TableData(snap.hits, snap.index, snap.people)
+    view, problems = TableQuery.from_params({"search": "trap", "transport": "udp", "sort": "-port", "page_size": "25"})
+    assert not problems
+    expected = [data.hits[i].id for i in select(data, view).rows]
+    body = get(client, "/records", q="trap", transport="udp", sort="-port", page_size=25)
+    assert [r["id"] for r in body["items"]] == expected
+
+
+def test_sorting(client: Any) -> None:
+    ports = [r["port_low"] for r in get(client, "/records", q="http", sort="port", page_size=100)["items"]]
+    assert ports == sorted(p for p in ports if p is not None) + [None] * ports.count(None)
+    newest = get(client, "/records", sort="-registered", page_size=5)["items"]
+    assert newest[0]["registered"] >= newest[-1]["registered"]
+
+
+def test_ranked_search(client: Any) -> None:
+    body = get(client, "/search", q="postgresql")
+    assert body["total"] >= 2 and body["items"][0]["name"] == "postgresql"
+    bad(client, "/search", "q")
+    assert "transport=udp" in get(client, "/search", q="trap", transport="udp", page_size=1)["links"]["next"]
+
+
+def test_filters_combine(client: Any) -> None:
+    body = get(client, "/records", transport="udp", state="reserved", range="system", page_size=500)
+    assert body["total"] > 0
+    for record in body["items"]:
+        assert record["transport"] in ("udp", None)
+        assert record["state"] == "reserved"
+        assert record["range_class"] == "system"
+    dated = get(client, "/records", registered_after="2023-01-01", page_size=100)
+    assert dated["total"] > 0
+    assert all(r["registered"] and r["registered"] >= "2023-01-01" for r in dated["items"])
+    postel = get(client, "/records", assignee="Jon_Postel", page_size=200)
+    assert postel["total"] > 0
+    assert all("Jon_Postel" in r["assignee"] + r["contact"] for r in postel["items"])
+
+
+def test_pagination_keeps_every_parameter(client: Any) -> None:
+    first = get(client, "/records", transport="tcp", page_size=20)
+    assert first["total"] > 40 and len(first["items"]) == 20
+    links = first["links"]
+    assert links["prev"] is None
+    assert links["next"].startswith("/api/v1/records?")
+    assert "transport=tcp" in links["next"] and "page_size=20" in links["next"] and "page=2" in links["next"]
+    second = client.get(links["next"]).json()
+    assert second["page"] == 2
+    assert {r["id"] for r in second["items"]}.isdisjoint(r["id"] for r in first["items"])
+    last_page = -(-first["total"] // 20)
+    last = get(client, "/records", transport="tcp", page_size=20, page=last_page)
+    assert last["links"]["next"] is None and last["items"]
+    beyond = get(client, "/records", transport="tcp", page_size=20, page=last_page + 5)
+    assert beyond["items"] == [] and beyond["links"]["next"] is None
+
+
+INJECTIONS = ['"', "*", "NEAR(", "http OR", "OR", "AND NOT", "'; DROP TABLE records; --", 'a"b', "(", ")", "^", "-",
+              "%", "_", "x" * 200, "\\", "NEAR(http ftp, 2)", "http*", "{", "col:val", "\u0000", "🔥", "1 OR 1=1"]
+
+
+@pytest.mark.parametrize("path", ["/records", "/search"])
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_injection_strings_are_just_text(client: Any, path: str, text: str) -> None:
+    body = get(client, path, q=text)
+    assert body["total"] >= 0
+    assert get(client, "/stats")["records"] == 14444  # and nothing was dropped
+
+
+def test_search_syntax_is_not_interpreted(client: Any) -> None:
+    """FTS operators are words: "http OR ftp" is not every http record plus every ftp one."""
+    either = get(client, "/search", q="http OR ftp")["total"]
+    assert either < get(client, "/search", q="http")["total"]
+    assert get(client, "/records", q="%")["total"] == get(client, "/records", q="%")["total"]
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"page_size": 501}, "page_size"),
+        ({"page_size": 10**9}, "page_size"),
+        ({"page_size": 0}, "page_size"),
+        ({"page": 0}, "page"),
+        ({"page": -3}, "page"),
+        ({"page": "two"}, "page"),
+        ({"transport": "tcp6"}, "transport"),
+        ({"state": "taken"}, "state"),
+        ({"range": "private"}, "range"),
+        ({"registered_after": "yesterday"}, "registered_after"),
+        ({"registered_after": "2024-13-01"}, "registered_after"),
+        ({"modified_before": "2024-02-30"}, "modified_before"),
+        ({"q": "x" * 201}, "q"),
+        ({"sort": "colour"}, "sort"),
+        ({"year": "05"}, "year"),
+        ({"registerd_after": "2020"}, "registerd_after"),
+    ],
+)
+def test_bad_search_parameters_are_named(client: Any, params: dict[str, Any], parameter: str) -> None:
+    error = bad(client, "/records", parameter, **params)
+    assert parameter in error["message"]
+
+
+def test_page_size_cap_is_explained(client: Any) -> None:
+    error = bad(client, "/records", "page_size", page_size=10000)
+    assert error["message"] == "page_size must be an integer from 1 to 500, got 10000"
+
+
+# ------------------------------------------------------------------ records, people
+
+
+def test_record_by_id(client: Any) -> None:
+    found = get(client, "/search", q="postgresql")["items"]
+    record = next(r for r in found if r["name"] == "postgresql")
+    body = get(client, f"/records/{record['id']}")
+    assert body["record"] == record
+    assert {p["id"] for p in body["people"]} >= set(record["assignee"])
+    bad(client, "/records/0", "record_id")
+    bad(client, "/records/abc", "record_id")
+    bad(client, f"/records/{2**40}", "record_id")
+    assert bad(client, "/records/2000000000", "record_id", status=404)["code"] == "not_found"
+
+
+def test_people(client: Any) -> None:
+    body = get(client, "/people", q="Postel")
+    postel = next(p for p in body["items"] if p["id"] == "Jon_Postel")
+    assert postel["records"] and postel["links"]["self"] == "/api/v1/people/Jon_Postel"
+    one = get(client, "/people/Jon_Postel")
+    assert one["person"]["name"] == "Jon Postel"
+    assert sorted(r["id"] for r in one["records"]) == sorted(postel["records"])
+    assert all("Jon_Postel" in r["assignee"] + r["contact"] or r["notes"] or r["description"] for r in one["records"])
+    error = bad(client, "/people/Jon_Postle", "person_id", status=404)
+    assert "Jon_Postel" in error["suggestions"]
+    bad(client, "/people", "q")
+    bad(client, "/people", "limit", q="a", limit=501)
+
+
+# ------------------------------------------------------------------ stats, free ports
+
+
+def test_stats(client: Any) -> None:
+    body = get(client, "/stats")
+    assert body["records"] == 14444 and body["people"] == 5554
+    assert sum(body["by_state"].values()) == 14444
+    assert body["by_range_class"]["system"] > 0
+
+
+def test_free_ports_are_free(client: Any) -> None:
+    body = get(client, "/free", proto="tcp,udp", range="user", count=5)
+    assert body["transports"] == ["tcp", "udp"] and body["range"] == "user" and len(body["ports"]) == 5
+    for port in body["ports"]:
+        assert 1024 <= port <= 49151
+        states = get(client, f"/ports/{port}")["states"]
+        assert states["tcp"] == states["udp"] == "unassigned"
+    bad(client, "/free", "proto", proto="tcp,icmp")
+    bad(client, "/free", "proto", proto=",")
+    bad(client, "/free", "count", count=0)
+    bad(client, "/free", "count", count=1001)
+    bad(client, "/free", "range", range="dynamic")
+
+
+# ------------------------------------------------------------------ documents, HTTP
+
+
+def test_openapi_document(client: Any) -> None:
+    doc = get(client, "/openapi.json")
+    assert doc["openapi"].startswith("3.")
+    paths = doc["paths"]
+    for path in ["/api/v1/ports/{port}", "/api/v1/ports/{low}-{high}", "/api/v1/services/{name}", "/api/v1/records", "/api/v1/search",
+                 "/api/v1/records/{record_id}", "/api/v1/people", "/api/v1/people/{person_id}", "/api/v1/stats",
+                 "/api/v1/free", "/api/v1/versions"]:
+        assert path in paths, path
+        responses = paths[path]["get"]["responses"]
+        assert "422" not in responses and "400" in responses
+    port = next(p for p in paths["/api/v1/ports/{port}"]["get"]["parameters"] if p["name"] == "port")
+    assert port["schema"]["minimum"] == 0 and port["schema"]["maximum"] == 65535
+    assert not any(p.startswith("/api/v1/docs") or "openapi" in p for p in paths)
+
+
+def test_docs_page_is_self_contained(client: Any) -> None:
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert "<script" not in page.lower() and "http://" not in page and "https://" not in page
+    assert "/api/v1/ports/{port}" in page and "page_size" in page and "RecordOut" in page
+
+
+def test_errors_outside_routes_are_json(client: Any) -> None:
+    missing = client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    wrong = client.post("/api/v1/ports/80")
+    assert wrong.status_code == 405 and wrong.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_cors_preflight(client: Any) -> None:
+    response = client.options(
+        "/api/v1/ports/80", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "GET"}
+    )
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "GET" in response.headers["access-control-allow-methods"]
