@@ -77,6 +77,54 @@ def test_the_2024_export_reads_into_the_values_the_xml_holds() -> None:
     assert ftp.description == Text(("File Transfer Protocol [Control]",))
 
 
+def rows_by_key(data: bytes) -> dict[tuple[str, str, str, int], list[str]]:
+    """Data rows keyed by (name, port, transport, n-th time that key occurs), in file order."""
+    import csv
+
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))[1:]
+    seen: dict[tuple[str, str, str], int] = {}
+    keyed = {}
+    for row in rows:
+        key = (row[0], row[1], row[2])
+        seen[key] = seen.get(key, -1) + 1
+        keyed[(*key, seen[key])] = row
+    return keyed
+
+
+def test_xml_to_csv_matches_iana_export_except_for_real_registry_changes(current_registry: Registry) -> None:
+    """The 2024-03-18 XML written as CSV against IANA's export of 2024-04-30, row by row.
+
+    Every row is identical, or is explained by a change IANA made between the two dates:
+    a row only in the export was added (it carries a registration or modification date
+    after the XML's ``updated``), a row only in ours was removed, a row in both that
+    differs was modified (its modification date in the export is after the XML's).
+    """
+    since = current_registry.updated
+    ours = rows_by_key(to_bytes(current_registry))
+    iana = rows_by_key(export("service-names-port-numbers-2024-04-30.csv"))
+    assert to_bytes(current_registry).split(b"\r\n", 1)[0] == HEADER_LINE.encode()
+
+    def changed_after(row: list[str]) -> bool:
+        return row[6] > since or row[7] > since  # Registration Date, Modification Date
+
+    identical = [k for k in ours if iana.get(k) == ours[k]]
+    modified = [k for k in ours if k in iana and iana[k] != ours[k]]
+    removed = [k for k in ours if k not in iana]
+    added = [k for k in iana if k not in ours]
+    unexplained = [(k, ours[k], iana[k]) for k in modified if not iana[k][7] > since]
+    unexplained += [(k, None, iana[k]) for k in added if not changed_after(iana[k])]
+    print(
+        f"\nXML {since} -> CSV vs IANA's CSV 2024-04-30: {len(identical)} rows identical; "
+        f"explained: {len(modified)} modified, {len(added)} added, {len(removed)} removed; "
+        f"unexplained: {len(unexplained)}"
+    )
+    assert unexplained == []
+    assert len(identical) > 0.99 * len(ours)
+    # the rows both hold come in the same order
+    common = [k for k in ours if k in iana]
+    assert common == [k for k in iana if k in ours]
+
+
 def test_reserved_ports_and_name_only_rows_keep_their_empty_cells() -> None:
     registry = csvfmt.read(
         csv_of(
@@ -173,6 +221,23 @@ def test_rich_text_is_written_as_iana_flattens_it() -> None:
         b'whoispp,63,tcp,"whois++ IANA assigned ""whoispp"".",[Org],[Someone],,,'
         b'"[TR-352][RFC8765, Section 6.1]",,,"Keys:\n  a=1 per [RFC6763]."\r\n'
     )
+
+
+@pytest.mark.parametrize(
+    "parts, cell",
+    [
+        (("Link Elements \n      (TEMPORARY)",), "Link Elements (TEMPORARY)"),  # space, newline, indent
+        (("keys:", BR, "\n  txtvers", BR, "\n  server=x",), "keys: txtvers server=x"),
+        (("whois++", BR, BR, "\nIANA",), "whois++ IANA"),
+        (("protocol with\n      a binary",), "protocol with\n      a binary"),  # text before the break
+        (('"iChat AV" \n(Apple\'s',), '"iChat AV" \n(Apple\'s'),  # text after it
+        (("'-'", BR, "\nAll of these",), "'-'\n\nAll of these"),  # one blank line
+        ((BR, BR, "\n  IANA assigned ",), "IANA assigned"),
+    ],
+)
+def test_line_breaks_with_white_space_on_both_sides_become_one_space(parts: tuple, cell: str) -> None:
+    record = Record(name="x", description=Text(parts))
+    assert csvfmt.read(to_bytes(Registry(title="t", records=(record,)))).records[0].description == Text.of(cell)
 
 
 def test_output_is_utf8_without_bom_with_crlf_rows() -> None:

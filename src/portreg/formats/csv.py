@@ -21,6 +21,10 @@ the rule that regenerates it:
   either way). Elsewhere brackets are text (``Unassigned [was netstat]``; Unauthorized
   Use's ``[RFC4146]`` is text in the XML too).
 
+Writing rich text as a cell follows IANA's export too: ``<br/>`` is a newline, the text
+is trimmed, and a line break with white space on both sides (with what surrounds it)
+becomes one space; other line breaks and indentation stay (see :func:`_unfold`).
+
 The CSV has no registry head: the title is IANA's and ``updated`` the latest date in
 the rows. Exports before 2020 call the 11th column ``Known Unauthorized Uses``; the
 reader takes both, and the writer picks the header from the registry's date (or from
@@ -68,8 +72,7 @@ TITLE = "Service Name and Transport Protocol Port Number Registry"
 
 _UNAUTHORIZED = HEADER[10]
 _ALIASES = {LEGACY_HEADER[10]: _UNAUTHORIZED}
-_BREAK = "\x00"  # stands for <br/> while a cell is rendered
-_AROUND_BREAKS = re.compile(r"\s*\x00[\s\x00]*")
+_FOLD = re.compile(r"\s+\n\s+")
 _PEOPLE = re.compile(r"(?:\[[^\[\]]+\])+")
 _PERSON_ID = re.compile(r"\[([^\[\]]+)\]")
 _RFC = re.compile(r"RFC(\d+)")
@@ -124,21 +127,25 @@ def _label(ref: Reference) -> str:
     is ``[TR-352]``, an RFC with ``RFC8765, Section 6.1`` shows those words); one
     without shows :attr:`Reference.label` (``RFC9110``, the URI, the anchor).
     """
-    return ref.text.strip() if ref.text and ref.text.strip() else ref.label
+    return _unfold(ref.text) if ref.text and ref.text.strip() else ref.label
 
 
 def _cell_text(text: Text | None) -> str:
-    """Rich text as one cell: trimmed, line breaks and the space around them as one space.
+    """Rich text as one cell: ``<br/>`` as a newline, then unfolded (see :func:`_unfold`)."""
+    return _unfold("".join(_flatten(text.parts))) if text else ""
 
-    ``whois++<br/><br/>\\nIANA assigned…`` is ``whois++ IANA assigned…`` in IANA's CSV,
-    while newlines and indentation written in the text itself stay.
+
+def _unfold(text: str) -> str:
+    """Trim, and turn each line break with white space on both sides into one space.
+
+    That is IANA's rule, read off every row of its export: ``Elements \\n      (TEMPORARY``
+    is joined into ``Elements (TEMPORARY``, as is ``keys:<br/>\\n  txtvers`` (the break, a
+    newline and indentation) and ``whois++<br/><br/>\\nIANA``; a line break with text on
+    one side stays, so indented continuation lines (``with\\n      a binary``), a space
+    before a newline (``"iChat AV" \\n(Apple's``) and one blank line (``'-'<br/>\\nAll``)
+    are kept as written.
     """
-    if not text:
-        return ""
-    flat = "".join(_flatten(text.parts))
-    if _BREAK in flat:
-        flat = _AROUND_BREAKS.sub(" ", flat)
-    return flat.strip()
+    return _FOLD.sub(" ", text).strip() if "\n" in text else text.strip()
 
 
 def _flatten(parts: tuple) -> Iterator[str]:
@@ -146,7 +153,7 @@ def _flatten(parts: tuple) -> Iterator[str]:
         if isinstance(part, str):
             yield part
         elif isinstance(part, LineBreak):
-            yield _BREAK
+            yield "\n"
         elif isinstance(part, Reference):
             yield f"[{_label(part)}]"
         elif isinstance(part, Paragraph):
