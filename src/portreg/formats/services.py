@@ -119,9 +119,11 @@ def _line(port: int, transport: str, records: list[Record]) -> str:
 
 def _on_tab_stops(fields: list[str], columns: tuple[int, ...]) -> str:
     """Join ``fields`` with tabs so that each starts at its column (or one tab further)."""
-    text = fields[0]
+    text, at = fields[0], len(fields[0])  # fields hold no tabs
     for field, column in zip(fields[1:], columns):
-        text += "\t" * max(1, column // 8 - len(text.expandtabs()) // 8) + field
+        tabs = max(1, column // 8 - at // 8)
+        text += "\t" * tabs + field
+        at = (at // 8 + tabs) * 8 + len(field)
     return text
 
 
