@@ -66,8 +66,10 @@ class PortRange:
         low, sep, high = stripped.partition("-")
         if not low.isdigit() or (sep and not high.isdigit()):
             raise ValueError(f"not a port or port range: {text!r}")
-        value = cls(int(low), int(high) if sep else int(low))
-        return value if str(value) == stripped else cls(value.low, value.high, stripped)
+        first = int(low)
+        last = int(high) if sep else first
+        canonical = f"{first}-{last}" if first != last else str(first)
+        return cls(first, last, None if stripped == canonical else stripped)
 
     @property
     def is_range(self) -> bool:
