@@ -21,6 +21,7 @@ Shapes are the models of :mod:`portreg.web.schemas`; errors are described in
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 from collections import OrderedDict
 from datetime import date
@@ -150,20 +151,34 @@ async def port_lookup(request: Request, port: PortParam, transport: TransportPar
     """The records on this port or on a range that contains it (``6010`` finds ``x11``
     on 6000-6063), the range class, and each transport's state: assigned, reserved,
     or unassigned where no record says otherwise."""
-    snap = _snapshot(request, version)
+    return _port_response(_snapshot(request, version), port, transport)
+
+
+def _port_fast_path(request: Request) -> Response | None:
+    """``/ports/{port}`` without a query string: the hot path, answered before FastAPI
+    parses and validates parameters (most of a lookup's cost). Anything unusual (not a
+    plain number, out of range) returns None and goes the documented way."""
+    text = request.path_params.get("port", "")
+    if not (text.isdigit() and len(text) <= 5 and int(text) <= rules.MAX_PORT):
+        return None
+    return _port_response(request.app.state.registry_service.current(), int(text), None)
+
+
+port_lookup.fast_path = _port_fast_path  # type: ignore[attr-defined]
+
+
+def _port_response(snap: Any, port: int, transport: str | None) -> Response:
+    """One port's answer, serialized once per (version, port, transport) and kept."""
     cache = _port_cache(snap)
     key = (port, transport)
-    body = cache.get(key)
-    if body is None:
+    ready = cache.get(key)
+    if ready is None:
         answer = _index(snap).port(port, transport=transport)
-        body = _encode(
-            snap,
-            {"port": port, "range_class": answer.range_class, "states": answer.states, **_hits_and_people(snap, answer.hits)},
-        )
-        cache[key] = body
+        body = {"port": port, "range_class": answer.range_class, "states": answer.states, **_hits_and_people(snap, answer.hits)}
+        ready = cache[key] = _prepare(snap, _encode(snap, body))
         if len(cache) > PORT_CACHE_SIZE:
-            cache.popitem(last=False)
-    return _raw(snap, body)
+            cache.popitem(last=False)  # the oldest: a scan of every port must not grow memory
+    return _Prepared(*ready)
 
 
 @router.get("/services/{name}", response_model=schemas.ServiceLookup, summary="A service name and its records")
@@ -617,11 +632,39 @@ def _send(snap: Any, body: dict[str, Any]) -> Response:
 
 
 def _raw(snap: Any, body: bytes) -> Response:
-    return Response(
-        body,
-        media_type=JSON_MEDIA_TYPE,
-        headers={"X-Registry-Version": str(snap.version.number), "X-Registry-Updated": str(_registry_ref(snap)["updated"] or "")},
-    )
+    return Response(body, media_type=JSON_MEDIA_TYPE, headers=_version_headers(snap))
+
+
+def _version_headers(snap: Any) -> dict[str, str]:
+    def make(s: Any) -> dict[str, str]:
+        return {"X-Registry-Version": str(s.version.number), "X-Registry-Updated": str(_registry_ref(s)["updated"] or "")}
+
+    return snap.derived("api:headers", make)
+
+
+def _prepare(snap: Any, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """A body with every header it will ever need, ETag and Last-Modified included, so
+    that sending it again costs no hashing, no date formatting and no header building."""
+    from .middleware import http_date
+
+    headers = {
+        "content-type": JSON_MEDIA_TYPE,
+        "content-length": str(len(body)),
+        "etag": '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+        "last-modified": snap.derived("api:last-modified", lambda s: http_date(s.version.created_at)),
+        **{k.lower(): v for k, v in _version_headers(snap).items()},
+    }
+    return body, [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
+class _Prepared(Response):
+    """A response whose body and headers were built once and are only sent again."""
+
+    def __init__(self, body: bytes, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code = 200
+        self.body = body
+        self.background = None
+        self.raw_headers = list(raw_headers)
 
 
 # ---------------------------------------------------------------------------------------

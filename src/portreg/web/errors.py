@@ -139,12 +139,19 @@ class ApiRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        # An endpoint may offer a fast path for requests without a query string: a
+        # function of the request returning a response, or None to go the usual way.
+        fast_path = getattr(self.endpoint, "fast_path", None)
         # Documented operations take only their documented parameters; the others
         # (the OpenAPI document, the docs page, the catch-all) ignore the query.
         allowed = frozenset(field.alias for field in self.dependant.query_params) if self.include_in_schema else None
 
         async def handle(request: Request) -> Response:
             try:
+                if fast_path is not None and not request.scope.get("query_string"):
+                    response = fast_path(request)
+                    if response is not None:
+                        return response
                 if allowed is not None:
                     _reject_unknown_parameters(request, allowed)
                 return await handler(request)
