@@ -152,7 +152,7 @@ def test_malformed_xml(tmp_path: Path, out_dir: Path, command: list[str]) -> Non
     target = out_dir if command[0] == "convert" else None
     outcome = run_portreg([command[0], str(path), *command[1:]], out_dir=target)
     message = assert_one_clear_error(outcome, str(path), line=True)
-    assert f"{path}:5:" in message  # the mismatched end tag
+    assert f"{path}:6:" in message  # the mismatched end tag, </recrod>
 
 
 def test_truncated_registry(tmp_path: Path, out_dir: Path) -> None:
