@@ -104,20 +104,25 @@ def write(registry: Registry, out: BinaryIO, *, legacy_header: bool | None = Non
 
 
 def _row(record: Record) -> tuple[str, ...]:
+    citations = record.citations
     return (
         record.name or "",
         str(record.port) if record.port else "",
         record.transport or "",
         _cell_text(record.description),
-        "".join(f"[{pid}]" for pid in record.assignees),
-        "".join(f"[{pid}]" for pid in record.contacts),
+        _bracketed_ids(record.assignees),
+        _bracketed_ids(record.contacts),
         record.registered or "",
         record.modified or "",
-        "".join(f"[{_label(ref)}]" for ref in record.citations),
+        "".join(f"[{_label(ref)}]" for ref in citations) if citations else "",
         record.service_code or "",
         _cell_text(record.unauthorized),
         _cell_text(record.notes),
     )
+
+
+def _bracketed_ids(ids: tuple[str, ...]) -> str:
+    return f"[{']['.join(ids)}]" if ids else ""
 
 
 def _label(ref: Reference) -> str:
@@ -132,7 +137,10 @@ def _label(ref: Reference) -> str:
 
 def _cell_text(text: Text | None) -> str:
     """Rich text as one cell: ``<br/>`` as a newline, then unfolded (see :func:`_unfold`)."""
-    return _unfold("".join(_flatten(text.parts))) if text else ""
+    if not text:
+        return ""
+    parts = text.parts
+    return _unfold(parts[0] if len(parts) == 1 and type(parts[0]) is str else "".join(_flatten(parts)))
 
 
 def _unfold(text: str) -> str:

@@ -87,10 +87,12 @@ def write(registry: Registry, out: BinaryIO) -> None:
     out.write(text.encode("utf-8"))
 
 
+_RANK = {transport: rank for rank, transport in enumerate(TRANSPORTS)}
+
+
 def _order(item: tuple[tuple[int, str], list[Record]]) -> tuple[int, int, str]:
     (port, transport), _ = item
-    rank = TRANSPORTS.index(transport) if transport in TRANSPORTS else len(TRANSPORTS)
-    return port, rank, transport
+    return port, _RANK.get(transport, len(_RANK)), transport
 
 
 def _header(registry: Registry, left_out: Counter[str]) -> Iterable[str]:
@@ -109,8 +111,8 @@ def _header(registry: Registry, left_out: Counter[str]) -> Iterable[str]:
 
 
 def _line(port: int, transport: str, records: list[Record]) -> str:
-    names = list(dict.fromkeys(r.name for r in records if r.name))
-    description = next((str(r.description) for r in records if r.description), "")
+    names = list(dict.fromkeys(r.name for r in records)) if len(records) > 1 else [records[0].name]
+    description = next((_plain(r.description) for r in records if r.description), "")
     fields = [names[0], f"{port}/{transport}", " ".join(names[1:]), f"# {_one_line(description)}" if description else ""]
     while not fields[-1]:
         fields.pop()
@@ -125,6 +127,11 @@ def _on_tab_stops(fields: list[str], columns: tuple[int, ...]) -> str:
         text += "\t" * tabs + field
         at = (at // 8 + tabs) * 8 + len(field)
     return text
+
+
+def _plain(text: Text) -> str:
+    parts = text.parts
+    return parts[0] if len(parts) == 1 and type(parts[0]) is str else str(text)
 
 
 def _one_line(text: str) -> str:
