@@ -415,3 +415,94 @@ def test_cors_preflight(client: Any) -> None:
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == "*"
     assert "GET" in response.headers["access-control-allow-methods"]
+
+
+def test_http_validators_head_and_gzip(client: Any) -> None:
+    first = client.get("/api/v1/ports/80")
+    etag = first.headers["etag"]
+    assert first.headers["last-modified"]
+    again = client.get("/api/v1/ports/80", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    head = client.head("/api/v1/ports/80")
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == etag
+    zipped = client.get("/api/v1/ports/80", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.json() == first.json()
+    # The slow path (a query string) gives the same bytes as the fast one.
+    assert client.get("/api/v1/ports/80", params={"version": 1}).content == first.content
+
+
+# ------------------------------------------------------------------ history, versions side by side, empty store
+
+
+@pytest.fixture(scope="module")
+def two_versions(tmp_path_factory: pytest.TempPathFactory, current_registry: Any) -> Iterator[tuple[Any, Any]]:
+    """A store with the real registry as version 1 and, as version 2, the same with the
+    http/tcp description changed and the snmptrap/udp record gone."""
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from portreg.model import Text
+    from portreg.store import Store
+
+    records = []
+    for record in current_registry.records:
+        if record.name == "http" and record.transport == "tcp":
+            record = replace(record, description=Text.of("World Wide Web HTTP, changed"))
+        if record.name == "snmptrap" and record.transport == "udp":
+            continue
+        records.append(record)
+    changed = replace(current_registry, records=tuple(records), updated="2024-03-19")
+    store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('versions') / 'store.db'}")
+    store.import_registry(current_registry, source=str(CURRENT_XML))
+    store.import_registry(changed, source="test: one change, one removal")
+    with TestClient(build_app(store), raise_server_exceptions=False) as test_client:
+        yield test_client, store
+    store.close()
+
+
+def test_older_versions_stay_readable(two_versions: tuple[Any, Any]) -> None:
+    client, _ = two_versions
+    assert [v["version"] for v in get(client, "/versions")["versions"]] == [1, 2]
+    now = get(client, "/ports/80", transport="tcp")
+    then = get(client, "/ports/80", transport="tcp", version=1)
+    assert now["registry"] == {"version": 2, "updated": "2024-03-19"}
+    assert then["registry"] == {"version": 1, "updated": "2024-03-18"}
+    http_now = next(r for r in now["records"] if r["name"] == "http")
+    http_then = next(r for r in then["records"] if r["name"] == "http")
+    assert http_now["id"] == http_then["id"]  # one record, two states
+    assert http_now["description"] == "World Wide Web HTTP, changed"
+    assert http_then["description"] == "World Wide Web HTTP"
+    assert get(client, "/ports/162", transport="udp")["states"] == {"udp": "unassigned"}
+    assert get(client, "/ports/162", transport="udp", version=1)["states"] == {"udp": "assigned"}
+    assert get(client, "/stats", version=1)["records"] == get(client, "/stats")["records"] + 1
+    gone = next(r for r in get(client, "/records", q="snmptrap", version=1)["items"] if r["transport"] == "udp")
+    error = bad(client, f"/records/{gone['id']}", "record_id", status=404)
+    assert error["message"].endswith("in version 2")
+    assert get(client, f"/records/{gone['id']}", version=1)["record"] == gone
+
+
+def test_record_history(two_versions: tuple[Any, Any]) -> None:
+    client, _ = two_versions
+    http = next(r for r in get(client, "/services/http")["records"] if r["transport"] == "tcp")
+    body = get(client, f"/records/{http['id']}/history")
+    assert [(h["first"], h["last"]) for h in body["history"]] == [(1, 1), (2, None)]
+    assert body["history"][-1]["record"] == http
+    assert bad(client, "/records/2000000000/history", "record_id", status=404)["code"] == "not_found"
+
+
+def test_an_empty_store_says_how_to_fill_it(tmp_path: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from portreg.store import Store
+
+    store = Store.open(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        with TestClient(build_app(store), raise_server_exceptions=False) as empty:
+            for path in ["/ports/80", "/ports/80?transport=tcp", "/services/http", "/records", "/search?q=x",
+                         "/people?q=x", "/stats", "/free", "/versions", "/records/1"]:
+                response = empty.get("/api/v1" + path)
+                assert response.status_code == 503, path
+                assert "portreg sync" in response.json()["error"]["message"]
+    finally:
+        store.close()

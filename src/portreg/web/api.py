@@ -35,6 +35,7 @@ from .. import rules
 from ..errors import NotFound
 from ..model import TRANSPORTS, Person
 from ..query import Hit, LookupIndex, person_json
+from ..store import StoredRecord
 from ..query import Query as QueryService
 from . import schemas
 from starlette.routing import Match
@@ -57,6 +58,7 @@ JSON_MEDIA_TYPE = "application/json"
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": schemas.ErrorResponse, "description": "A bad parameter; the body names it."},
     404: {"model": schemas.ErrorResponse, "description": "No such port, name, record, person or version; the body suggests near names."},
+    503: {"model": schemas.ErrorResponse, "description": "The store is empty or cannot be read; the body says how to fill it."},
 }
 
 router = APIRouter(route_class=ApiRoute, responses=ERROR_RESPONSES, tags=["registry"])
@@ -161,7 +163,7 @@ def _port_fast_path(request: Request) -> Response | None:
     text = request.path_params.get("port", "")
     if not (text.isdigit() and len(text) <= 5 and int(text) <= rules.MAX_PORT):
         return None
-    return _port_response(request.app.state.registry_service.current(), int(text), None)
+    return _port_response(_snapshot(request, None), int(text), None)
 
 
 port_lookup.fast_path = _port_fast_path  # type: ignore[attr-defined]
@@ -348,6 +350,26 @@ def record_by_id(
     return _send(snap, {"record": body["records"][0], "people": body["people"]})
 
 
+@router.get("/records/{record_id}/history", response_model=schemas.RecordHistory, summary="Every state a record had")
+def record_history(
+    request: Request,
+    record_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The record's stable id.")],
+) -> Response:
+    """Oldest first: each distinct content of the record, with the versions that held it
+    (``last`` null: still current). A rename on the same port, transport and assignee
+    is a change of one record, not a new one."""
+    snap = _snapshot(request, None)
+    try:
+        history = request.app.state.registry_service.store.record_history(record_id)
+    except NotFound:
+        raise ApiError(404, "not_found", f"the store has no record {record_id}", parameter="record_id", registry=_registry_ref(snap)) from None
+    states = [
+        {"first": span.first, "last": span.last, "record": _hit_json(Hit.of(StoredRecord(record_id, record)))}
+        for span, record in history
+    ]
+    return _send(snap, {"id": record_id, "history": states})
+
+
 @router.get("/people", response_model=schemas.PeoplePage, summary="Find people")
 def people(
     request: Request,
@@ -450,7 +472,10 @@ def docs(request: Request) -> HTMLResponse:
     state = request.app.state
     page = getattr(state, "api_docs_html", None)
     if page is None:
-        page = render_docs(openapi_document(request.app), openapi_url="/api/v1/openapi.json")
+        # The site's own stylesheet when the pages are mounted (CSP allows our own styles).
+        page_env = getattr(state, "page_env", None)
+        stylesheet = page_env.globals.get("stylesheet") if page_env is not None else None
+        page = render_docs(openapi_document(request.app), openapi_url=f"{API_ROOT}/openapi.json", stylesheet=stylesheet)
         state.api_docs_html = page
     return HTMLResponse(page)
 
@@ -492,8 +517,13 @@ def _snapshot(request: Request, version: int | None) -> Any:
         return service.at(version)
     except NotFound as exc:
         if version is None:
-            raise ApiError(404, "not_found", str(exc)) from None
+            raise _empty_store(exc) from None
         raise ApiError(404, "not_found", f"no registry version {version}; see /api/v1/versions", parameter="version") from None
+
+
+def _empty_store(exc: NotFound) -> ApiError:
+    """An empty store is the server's state, not the client's mistake: 503, saying how to fill it."""
+    return ApiError(503, "store_unavailable", str(exc), headers={"Retry-After": "60"})
 
 
 def _index(snap: Any) -> LookupIndex:
@@ -560,6 +590,8 @@ def _near(word: str, candidates: Iterable[str], limit: int = 5) -> list[str]:
     folded = {c.casefold(): c for c in candidates}
     key = word.casefold()
     near = difflib.get_close_matches(key, folded, n=limit, cutoff=0.75)
+    # Two letters swapped (htpp for http) is the likeliest typo: same letters first.
+    near.sort(key=lambda c: sorted(c) != sorted(key))
     if len(near) < limit:
         near += sorted(c for c in folded if c.startswith(key) and c not in near)[: limit - len(near)]
     return [folded[c] for c in near]

@@ -30,7 +30,9 @@ __all__ = [
     "RangeLookup",
     "RecordOut",
     "RecordPage",
+    "RecordHistory",
     "RecordResponse",
+    "RecordState",
     "ReferenceOut",
     "RegistryRef",
     "ServiceLookup",
@@ -170,6 +172,20 @@ class RecordPage(BaseModel):
 
 class PersonHit(PersonOut):
     records: list[int] = Field(description="Ids of the records that name this person.")
+
+
+class RecordState(BaseModel):
+    first: int = Field(description="The first version that held this content.")
+    last: int | None = Field(description="The last version that held it; null while it is current.")
+    record: RecordOut
+
+
+class RecordHistory(BaseModel):
+    """A record's history across the stored versions."""
+
+    registry: RegistryRef
+    id: int
+    history: list[RecordState] = Field(description="Oldest first.")
 
 
 class PeoplePage(BaseModel):
