@@ -1,7 +1,8 @@
 """Lookup by port through the JSON API, under load: requests per second and latency.
 
 Fills a temporary SQLite store with the real 2024-03-18 registry, starts the web app as
-a real server process on loopback (uvicorn, one worker, as ``portreg serve`` runs it),
+a real server process on loopback (``portreg serve`` by default: uvicorn, one worker,
+uvloop and httptools when installed; or ``--server uvicorn`` to choose them),
 and drives ``GET /api/v1/ports/{port}`` with ``wrk`` (Debian package ``wrk``) over 32
 connections, cycling through 2,000 different ports (system and user ranges, ranges
 included) so the serialized-answer cache is exercised the way real traffic would.
@@ -10,8 +11,8 @@ Target (issue 4): >= 2,000 requests/s with 32 connections, p99 <= 50 ms, server 
 generator on the same 2-core machine. The machine may be shared: the load average at the
 start is printed next to the figures.
 
-    python benchmarks/web_api.py [--duration 10] [--connections 32] [--loop auto|asyncio|uvloop]
-                                 [--http auto|h11|httptools] [--path /api/v1/ports/80]
+    python benchmarks/web_api.py [--duration 10] [--connections 32] [--path /api/v1/ports/80]
+                                 [--server serve|uvicorn [--loop asyncio|uvloop] [--http h11|httptools]]
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds of measured load (default 10)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
-    parser.add_argument("--loop", default="auto", choices=["auto", "asyncio", "uvloop"])
-    parser.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"])
+    parser.add_argument("--server", default="serve", choices=["serve", "uvicorn"], help="portreg serve, or uvicorn with the app factory")
+    parser.add_argument("--loop", default="auto", choices=["auto", "asyncio", "uvloop"], help="with --server uvicorn")
+    parser.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"], help="with --server uvicorn")
     parser.add_argument("--path", help="one path to hammer instead of cycling through ports")
     parser.add_argument("--ports", type=int, default=2000, help="how many different ports to cycle through")
     args = parser.parse_args()
@@ -70,7 +72,7 @@ def main() -> int:
         print(f"store filled in {time.perf_counter() - started:.1f} s")
 
         port = _free_port()
-        server = _start_server(url, port, args.loop, args.http)
+        server = _start_server(url, port, args)
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_ready(base + "/api/v1/ports/80", server)
@@ -97,7 +99,8 @@ def main() -> int:
     print(output.rstrip())
     print()
     print(f"load average before the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
-    print(f"server: uvicorn, loop={args.loop}, http={args.http}, 1 worker; RSS after the run: {rss:.0f} MB")
+    kind = "portreg serve" if args.server == "serve" else "uvicorn portreg.web:create_app"
+    print(f"server: {kind}, loop={args.loop}, http={args.http} ({_installed()}), 1 worker; RSS after the run: {rss:.0f} MB")
     print(
         f"lookup by port: {figures['rps']:.0f} requests/s, "
         f"p50 {figures.get('50%', float('nan')):.2f} ms, p99 {figures.get('99%', float('nan')):.2f} ms, "
@@ -114,14 +117,25 @@ def _port_paths(count: int) -> list[str]:
     return [f"/api/v1/ports/{p}" for p in range(0, 49152, step)][:count]
 
 
-def _start_server(url: str, port: int, loop: str, http: str) -> subprocess.Popen:
+def _start_server(url: str, port: int, args: argparse.Namespace) -> subprocess.Popen:
     env = dict(os.environ, PORTREG_DATABASE_URL=url)
-    command = [
-        sys.executable, "-m", "uvicorn", "portreg.web:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--loop", loop, "--http", http,
-        "--no-access-log", "--log-level", "warning",
-    ]
-    return subprocess.Popen(command, env=env)
+    if args.server == "serve":
+        command = [sys.executable, "-m", "portreg", "--db", url, "serve", "--host", "127.0.0.1", "--port", str(port), "--init-from", "none"]
+    else:
+        command = [
+            sys.executable, "-m", "uvicorn", "portreg.web:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(port), "--loop", args.loop, "--http", args.http,
+            "--no-access-log", "--log-level", "warning",
+        ]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+
+
+def _installed() -> str:
+    """Which of uvicorn's fast parts this Python has ("auto" picks them)."""
+    import importlib.util
+
+    found = [name for name in ("uvloop", "httptools") if importlib.util.find_spec(name)]
+    return "installed: " + (", ".join(found) if found else "neither uvloop nor httptools")
 
 
 def _wait_ready(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
