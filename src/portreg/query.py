@@ -62,6 +62,7 @@ __all__ = [
     "free_ports",
     "parse_lookup",
     "person_json",
+    "unauthorized_ports",
     "version_json",
 ]
 
@@ -383,7 +384,7 @@ def _points_to(record: Record) -> str | None:
     return match.group(1) if match else None
 
 
-def unauthorized_ports(record: Record) -> PortRange | tuple[PortRange, ...]:
+def unauthorized_ports(record: Record) -> tuple[PortRange, ...]:
     """The ports a record's "unauthorized use" text is about.
 
     Unassigned rows such as ``11624-11719`` carry "Unauthorized Use Known on port
@@ -670,12 +671,16 @@ class Query:
             offset=offset,
             version=version,
         )
+        if not page.total:
+            self._version(version)  # nothing found in an empty store: say how to fill it
         return SearchResult(page.total, offset, tuple(map(Hit.of, page.items)))
 
     def people(self, text: str, *, limit: int = 20, version: int | None = None) -> list[PersonAnswer]:
         """The people matching ``text`` (an exact id first), each with every record naming them."""
         exact = self.store.person(text, version=version)
-        people = [exact] if exact is not None else self.store.search_people(text, limit=limit)
+        people = [exact] if exact is not None else self.store.search_people(text, limit=limit, version=version)
+        if not people:
+            self._version(version)
         return [
             PersonAnswer(p, tuple(map(Hit.of, self.store.records_of_person(p.id, version=version)))) for p in people
         ]

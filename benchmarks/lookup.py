@@ -1,0 +1,175 @@
+"""Lookups, search, import and export: the figures issue 3 asks for, on this machine.
+
+Whole processes (fresh each run, median wall time):
+
+* ``portreg import`` of the 2024-03-18 XML into an empty SQLite store   (target ≤ 2 s)
+* ``portreg export --format services``                                 (target ≤ 0.6 s)
+* ``portreg lookup 5432`` and ``portreg lookup http``                  (target ≤ 80 ms)
+* ``whatportis 5432``, the nearest tool users have (installed from PyPI into a
+  throw-away virtualenv; the issue's figure, ~400 ms, is printed when that fails)
+
+In this process, on the same store:
+
+* building the LookupIndex once; lookups by port and by name through it (≥ 200,000/s)
+  and, for comparison, through the store's indexed SQL reads;
+* a ranked search (median, target ≤ 5 ms).
+
+    python benchmarks/lookup.py [--runs 15] [--xml PATH] [--no-whatportis]
+
+The machine may be shared: the load average at the start is printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+XML = Path(os.environ.get("PORTREG_SHARED", ROOT.parent / "shared")) / "iana" / "service-names-port-numbers.xml"
+WHATPORTIS_ISSUE_FIGURE_MS = 400
+
+SEARCHES = ("postgresql", "remote desktop", "http", "kerberos", "network time", "printer", "game", "IESG", "voice")
+
+
+def portreg_command() -> list[str]:
+    """The installed ``portreg`` beside this Python, else ``python -m portreg``."""
+    script = Path(sys.executable).with_name("portreg")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "portreg"]
+
+
+def median_wall(command: list[str], runs: int, before: Callable[[], None] | None = None) -> float:
+    """Median wall time of ``command`` as a fresh process (``before`` runs untimed ahead of each)."""
+    times = []
+    for _ in range(runs):
+        if before:
+            before()
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def rate(calls: Callable[[], int]) -> float:
+    """Calls per second of ``calls`` (which returns how many it made)."""
+    start = time.perf_counter()
+    count = calls()
+    return count / (time.perf_counter() - start)
+
+
+def report(label: str, value: str, target: str = "", ok: bool | None = None) -> None:
+    verdict = "" if ok is None else ("  ok" if ok else "  MISSED")
+    print(f"  {label:<46} {value:>14}   {target}{verdict}")
+
+
+def whole_processes(xml: Path, work: Path, runs: int) -> str:
+    portreg = portreg_command()
+    store = work / "store.sqlite3"
+    db = f"sqlite:///{store}"
+
+    def empty() -> None:
+        for path in work.glob("store.sqlite3*"):
+            path.unlink()
+
+    seconds = median_wall([*portreg, "--db", db, "import", str(xml)], max(3, runs // 5), before=empty)
+    report("portreg import (2024-03-18 XML, empty SQLite)", f"{seconds:.2f} s", "target ≤ 2 s", seconds <= 2)
+    subprocess.run([*portreg, "--db", db, "import", str(xml)], check=True, capture_output=True)
+    seconds = median_wall([*portreg, "--db", db, "export", "--format", "services", "-o", str(work / "services")], runs)
+    report("portreg export --format services", f"{seconds:.3f} s", "target ≤ 0.6 s", seconds <= 0.6)
+    for query in ("5432", "http"):
+        seconds = median_wall([*portreg, "--db", db, "lookup", query], runs)
+        report(f"portreg lookup {query}", f"{seconds * 1000:.0f} ms", "target ≤ 80 ms", seconds <= 0.080)
+    return db
+
+
+def whatportis(work: Path, runs: int) -> None:
+    """``whatportis 5432`` from PyPI, in its own virtualenv; the issue's figure if that fails."""
+    venv = work / "whatportis-venv"
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "--quiet", "whatportis"], check=True, capture_output=True, timeout=300
+        )
+        command = [str(venv / "bin" / "whatportis"), "5432"]
+        subprocess.run(command, check=True, capture_output=True, timeout=60)  # first run may build its cache
+        seconds = median_wall(command, runs)
+        report("whatportis 5432 (PyPI, for comparison)", f"{seconds * 1000:.0f} ms")
+    except (subprocess.SubprocessError, OSError) as exc:
+        report("whatportis 5432 (issue's figure)", f"~{WHATPORTIS_ISSUE_FIGURE_MS} ms", f"(not measured: {exc})")
+
+
+def in_process(db: str) -> None:
+    from portreg.query import Query
+    from portreg.store import Store
+
+    with Store.open(db) as store:
+        query = Query(store)
+        start = time.perf_counter()
+        index = query.index()
+        report("LookupIndex build (once per version)", f"{(time.perf_counter() - start) * 1000:.0f} ms")
+
+        rng = random.Random(6335)
+        ports = [rng.randrange(65536) for _ in range(300_000)]
+        names = list(index.names())
+        asked = [rng.choice(names) for _ in range(300_000)]
+
+        def by_port() -> int:
+            lookup = index.port
+            for port in ports:
+                lookup(port)
+            return len(ports)
+
+        def by_name() -> int:
+            lookup = index.name
+            for name in asked:
+                lookup(name)
+            return len(asked)
+
+        per_second = rate(by_port)
+        report("index lookups by port", f"{per_second:,.0f}/s", "target ≥ 200,000/s", per_second >= 200_000)
+        per_second = rate(by_name)
+        report("index lookups by name", f"{per_second:,.0f}/s", "target ≥ 200,000/s", per_second >= 200_000)
+        report("  SQL lookups by port (one-shot path)", f"{rate(lambda: [query.port(p) for p in ports[:2000]] and 2000):,.0f}/s")
+        report("  SQL lookups by name (one-shot path)", f"{rate(lambda: [query.name(n) for n in asked[:2000]] and 2000):,.0f}/s")
+
+        times = []
+        for _ in range(20):
+            for text in SEARCHES:
+                start = time.perf_counter()
+                query.search(text)
+                times.append(time.perf_counter() - start)
+        median = statistics.median(times)
+        report("search (ranked, 50 per page)", f"{median * 1000:.2f} ms", "target ≤ 5 ms median", median <= 0.005)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--xml", type=Path, default=XML)
+    parser.add_argument("--no-whatportis", action="store_true", help="do not install whatportis from PyPI")
+    args = parser.parse_args()
+    if not args.xml.exists():
+        sys.exit(f"{args.xml} is absent: the real registry lives in ../shared")
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} on {os.cpu_count()} cores; {args.runs} runs")
+    work = Path(tempfile.mkdtemp(prefix="portreg-bench-"))
+    try:
+        print("whole processes (median wall time):")
+        db = whole_processes(args.xml, work, args.runs)
+        if not args.no_whatportis:
+            whatportis(work, args.runs)
+        print("in process:")
+        in_process(db)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
