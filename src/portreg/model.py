@@ -217,6 +217,13 @@ class Record:
     ``layout`` is the order of the record's child elements as read (``"xref"`` once per
     entry of ``references``); writers follow it, or their own order when it is empty.
     Dates are kept as written (``2005-08`` and ``2017-06-05`` both occur).
+
+    ``spacing`` is the whitespace around the record's tags as read, because IANA's files
+    are hand-edited (tabs, trailing blanks, blank lines): the run before ``<record>``,
+    after ``<record>``, then after each child's end tag in ``layout`` order (inside an
+    ``<assignee>``: after its start tag and after each of its ``xref``), the last one
+    being the run before ``</record>``. An XML writer uses it only when it fits the
+    layout, and indents its own way otherwise.
     """
 
     name: str | None = None
@@ -231,6 +238,7 @@ class Record:
     unauthorized: Text | None = None
     service_code: str | None = None
     layout: tuple[str, ...] = field(default=(), compare=False)
+    spacing: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def assignees(self) -> tuple[str, ...]:
@@ -276,6 +284,9 @@ class Person:
     uris: tuple[str, ...] = ()
     updated: str | None = None
     layout: tuple[str, ...] = field(default=(), compare=False)
+    #: Whitespace as read, like :attr:`Record.spacing`: before ``<person>``, after it,
+    #: then after each child's end tag (the last is the run before ``</person>``).
+    spacing: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def display_name(self) -> str:
@@ -304,6 +315,10 @@ class Registry:
     footnotes: tuple[Footnote, ...] = ()
     head_layout: tuple[str, ...] = field(default=(), compare=False)
     processing_instructions: tuple[str, ...] = field(default=(), compare=False)
+    #: Whitespace as read at the top level: the run before each element of
+    #: ``head_layout`` and before each footnote, before ``<people>`` and ``</people>``,
+    #: and before ``</registry>``. Records and people carry their own.
+    spacing: tuple[str, ...] = field(default=(), compare=False)
 
     def people_by_id(self) -> dict[str, Person]:
         return {p.id: p for p in self.people}
