@@ -489,7 +489,8 @@ def not_an_operation(request: Request, path: str) -> Response:
     Declared last, so every operation is tried first."""
     probe = {"type": "http", "path": "/" + path, "method": "GET", "root_path": ""}
     exists = any(
-        route is not _CATCH_ALL[0] and route.matches(probe)[0] is Match.FULL for route in router.routes
+        getattr(route, "endpoint", None) is not not_an_operation and route.matches(probe)[0] is Match.FULL
+        for route in router.routes
     )
     if exists and request.method == "OPTIONS":
         return Response(status_code=204, headers=PREFLIGHT_HEADERS)
@@ -501,9 +502,6 @@ def not_an_operation(request: Request, path: str) -> Response:
             headers={"Allow": "GET, HEAD, OPTIONS"},
         )
     raise ApiError(404, "not_found", f"no API operation at {request.url.path}; they are listed at {API_ROOT}/docs")
-
-
-_CATCH_ALL = [router.routes[-1]]
 
 
 # ---------------------------------------------------------------------------------------

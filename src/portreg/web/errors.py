@@ -10,15 +10,13 @@ One shape for every error, documented in the OpenAPI document as ``Error``::
 ``internal_error`` (500: a bug, never bad input).
 
 Errors raised inside API routes are turned into responses by :class:`ApiRoute`, the
-router's route class, so the API answers in JSON whatever exception handlers the app
-installs for its HTML pages. :func:`install_error_handlers` covers what happens before
-a route runs (an unknown path or a wrong method under the API's prefix) and leaves
-every other path to the handlers the app already had.
+router's route class, and unknown paths and methods under the API by its catch-all
+route (:func:`portreg.web.api.not_an_operation`), so the API answers in JSON whatever
+exception handlers the app installs for its HTML pages, before or after it.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Callable, Coroutine, Iterable
 
 from fastapi import FastAPI, Request
@@ -37,9 +35,6 @@ API_PREFIX = "/api/"
 #: What a parameter must look like, for error messages that say it in words.
 #: Filled by :mod:`portreg.web.api` next to the parameters it declares.
 PARAMETER_HINTS: dict[str, str] = {}
-
-log = logging.getLogger(__name__)
-
 
 class ApiError(Exception):
     """An error the API reports as it is: an HTTP status, a code, the parameter at fault."""
@@ -162,7 +157,7 @@ class ApiRoute(APIRoute):
             except RegistryError as exc:
                 return error_response(from_registry_error(exc))
             except StarletteHTTPException as exc:
-                return _http_error(exc, request.method)
+                return _http_error(exc)
 
         return handle
 
@@ -184,67 +179,41 @@ PREFLIGHT_HEADERS = {
 }
 
 
-def _http_error(exc: StarletteHTTPException, method: str = "GET") -> Response:
-    if exc.status_code == 405 and method == "OPTIONS":
-        # The path exists (else this would be a 404) and only answers GET: a preflight.
-        return Response(status_code=204, headers=PREFLIGHT_HEADERS)
-    if exc.status_code == 405:
-        error = ApiError(405, "method_not_allowed", "the API only answers GET, HEAD and OPTIONS")
-    elif exc.status_code == 404:
-        error = ApiError(404, "not_found", "no such API endpoint; the operations are listed at /api/v1/docs")
-    else:
-        error = ApiError(exc.status_code, "http_error", str(exc.detail))
-    return error_response(error, headers=dict(exc.headers or {}))
+def _http_error(exc: StarletteHTTPException) -> Response:
+    return error_response(ApiError(exc.status_code, "http_error", str(exc.detail)), headers=dict(exc.headers or {}))
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIX) or request.url.path.rstrip("/") == API_PREFIX.rstrip("/")
+    return request.url.path.startswith(API_PREFIX)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer errors under ``/api/`` in JSON; keep the app's own handlers for every other path.
+    """Make the app's OpenAPI document the API's, and answer API errors that escape a route.
 
-    Call it after the app has installed its own handlers: those it finds are kept and
-    still answer every path outside the API. It also makes ``app.openapi()`` the API's
-    document (:func:`portreg.web.api.openapi_document`), where errors are the 400 and
-    404 bodies above rather than FastAPI's 422.
+    Routes answer their own errors (:class:`ApiRoute`) and the router's catch-all
+    answers unknown paths and methods, so this only covers the two kinds of error the
+    API raises, in JSON under ``/api/`` and through the app's previous handler
+    elsewhere. ``app.openapi()`` becomes :func:`portreg.web.api.openapi_document`, where
+    errors are the 400/404/503 bodies above rather than FastAPI's 422.
     """
     from .api import openapi_document
 
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     for exc_class, api_handler in (
-        (StarletteHTTPException, _api_http_exception),
-        (RequestValidationError, _api_validation_error),
-        (RegistryError, _api_registry_error),
-        (ApiError, _api_error),
+        (RequestValidationError, lambda exc: error_response(from_validation_error(exc))),
+        (ApiError, error_response),
     ):
         previous = app.exception_handlers.get(exc_class)
         app.add_exception_handler(exc_class, _dispatch(api_handler, previous))
 
 
-def _dispatch(api_handler: Callable[[Any, Request], Response], previous: Callable | None) -> Callable:
+def _dispatch(api_handler: Callable[[Any], Response], previous: Callable | None) -> Callable:
     async def handler(request: Request, exc: Exception) -> Response:
         if _is_api(request) or previous is None:
-            return api_handler(exc, request)
+            return api_handler(exc)
         result = previous(request, exc)
         if hasattr(result, "__await__"):
             result = await result
         return result
 
     return handler
-
-
-def _api_http_exception(exc: StarletteHTTPException, request: Request) -> Response:
-    return _http_error(exc, request.method)
-
-
-def _api_validation_error(exc: RequestValidationError, request: Request) -> Response:
-    return error_response(from_validation_error(exc))
-
-
-def _api_registry_error(exc: RegistryError, request: Request) -> Response:
-    return error_response(from_registry_error(exc))
-
-
-def _api_error(exc: ApiError, request: Request) -> Response:
-    return error_response(exc)
