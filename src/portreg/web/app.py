@@ -47,7 +47,7 @@ class Snapshot:
         self.registry = registry
         self._store = store
         self.cache: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # derived values may derive from others
 
     @cached_property
     def hits(self) -> tuple[Hit, ...]:
@@ -88,6 +88,8 @@ class RegistryService:
 
     def __init__(self, store: Store, *, check_every: float = 1.0, keep_old: int = 2) -> None:
         self.store = store
+        #: Called with each new current snapshot before it is served (pages pre-render rows).
+        self.warmers: list[Callable[[Snapshot], None]] = []
         self._check_every = check_every
         self._keep_old = keep_old
         self._lock = threading.Lock()
@@ -96,11 +98,18 @@ class RegistryService:
         self._old: OrderedDict[int, Snapshot] = OrderedDict()
 
     def current(self) -> Snapshot:
-        """The snapshot of the store's current version; NotFound when the store is empty."""
+        """The snapshot of the store's current version; NotFound when the store is empty.
+
+        While one request checks the store or builds a new snapshot, the others keep
+        being served from the snapshot they have, rather than queue behind it.
+        """
         snapshot = self._current
-        if snapshot is not None and time.monotonic() - self._checked_at < self._check_every:
-            return snapshot
-        with self._lock:
+        if snapshot is not None:
+            if time.monotonic() - self._checked_at < self._check_every or not self._lock.acquire(blocking=False):
+                return snapshot
+        else:
+            self._lock.acquire()
+        try:
             version = self.store.current_version()
             self._checked_at = time.monotonic()
             if version is None:
@@ -108,8 +117,13 @@ class RegistryService:
 
                 raise NotFound(EMPTY_STORE)
             if self._current is None or self._current.version.number != version.number:
-                self._current = self._build(version)
+                fresh = self._build(version)
+                for warm in self.warmers:
+                    warm(fresh)
+                self._current = fresh
             return self._current
+        finally:
+            self._lock.release()
 
     def at(self, number: int | None) -> Snapshot:
         """The snapshot of version ``number`` (the current one for None); NotFound if absent."""

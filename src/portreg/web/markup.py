@@ -5,7 +5,8 @@ Rich text and references are rendered by the HTML format's filters
 published HTML page, so escaping and linking have one place to be right in (a
 description may hold ``<username>`` or, in a hostile store, ``<script>``). What the
 site adds is links: a service name to its page, a port to its page, a person id to the
-person's page. Every other registry string here goes through :func:`markupsafe.escape`.
+person's page. Every other registry string here goes through :func:`html.escape`
+(quotes included).
 
 Rows are plain string building rather than a template: the full registry page has
 14,444 of them, each is rendered once per version and kept (:class:`RowCache`).
@@ -13,10 +14,12 @@ Rows are plain string building rather than a template: the full registry page ha
 
 from __future__ import annotations
 
+import functools
+from html import escape
 from typing import TYPE_CHECKING, Iterable
 from urllib.parse import quote
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..formats.html import citations, rich
 from ..model import Person, PortRange, Record
@@ -62,9 +65,14 @@ def _link(href: str, label: str) -> str:
     return f'<a href="{escape(href)}">{escape(label)}</a>'
 
 
+@functools.lru_cache(maxsize=16384)
+def _person_ref(person_id: str) -> str:
+    return f"[{_link(person_url(person_id), person_id)}]"
+
+
 def people_refs(ids: Iterable[str]) -> str:
     """Person ids as IANA shows them, ``[id]`` each, linked to the person's page."""
-    return "".join(f"[{_link(person_url(pid), pid)}]" for pid in ids)
+    return "".join(map(_person_ref, ids))
 
 
 def name_cell(record: Record) -> str:

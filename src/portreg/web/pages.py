@@ -62,6 +62,7 @@ router = APIRouter(include_in_schema=False)
 def install(app: FastAPI) -> None:
     """Add the pages, the static files and the HTML error pages to ``app``."""
     app.state.page_env = _environment()
+    app.state.registry_service.warmers.append(warm)
     app.mount("/static", _Static(directory=STATIC), name="static")
     app.include_router(router)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -145,7 +146,24 @@ def _contact_ids(snapshot: Snapshot, hits: Iterable[Hit]) -> list[str]:
     return sorted(wanted, key=order.__getitem__)
 
 
+def warm(snapshot: Snapshot) -> None:
+    """Build what the pages of a new version need before it is served.
+
+    The full registry page then costs a join of ready rows (well under a second)
+    instead of rendering 14,444 rows and 5,554 contacts on someone's request.
+    """
+    rows = _rows(snapshot)
+    rows.rows(range(len(_table(snapshot).hits)))
+    rows.contacts(_people_order(snapshot))
+    snapshot.derived("pages:blocks", _blocks)
+
+
 # --------------------------------------------------------------------------- the registry
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 @router.get("/", response_class=HTMLResponse)
