@@ -6,6 +6,8 @@ with a JSON body naming the parameter, never a 500.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -26,16 +28,24 @@ def build_app(store: Any) -> Any:
     return create_app(store=store)
 
 
-@pytest.fixture(scope="module")
-def api_app(tmp_path_factory: pytest.TempPathFactory, current_registry: Any) -> Iterator[Any]:
+@contextmanager
+def filled_store(directory: Path, *registries: Any) -> Iterator[Any]:
+    """A SQLite store in ``directory`` holding ``registries``, one version each, in order."""
     from portreg.store import Store
 
-    path = tmp_path_factory.mktemp("api") / "store.db"
-    store = Store.open(f"sqlite:///{path}")
-    store.import_registry(current_registry, source=str(CURRENT_XML))
-    app = build_app(store)
-    yield app
-    store.close()
+    store = Store.open(f"sqlite:///{directory / 'store.db'}")
+    try:
+        for number, registry in enumerate(registries, 1):
+            store.import_registry(registry, source=str(CURRENT_XML) if number == 1 else f"test version {number}")
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def api_app(tmp_path_factory: pytest.TempPathFactory, current_registry: Any) -> Iterator[Any]:
+    with filled_store(tmp_path_factory.mktemp("api"), current_registry) as store:
+        yield build_app(store)
 
 
 @pytest.fixture(scope="module")
@@ -443,7 +453,6 @@ def two_versions(tmp_path_factory: pytest.TempPathFactory, current_registry: Any
     from fastapi.testclient import TestClient
 
     from portreg.model import Text
-    from portreg.store import Store
 
     records = []
     for record in current_registry.records:
@@ -453,12 +462,9 @@ def two_versions(tmp_path_factory: pytest.TempPathFactory, current_registry: Any
             continue
         records.append(record)
     changed = replace(current_registry, records=tuple(records), updated="2024-03-19")
-    store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('versions') / 'store.db'}")
-    store.import_registry(current_registry, source=str(CURRENT_XML))
-    store.import_registry(changed, source="test: one change, one removal")
-    with TestClient(build_app(store), raise_server_exceptions=False) as test_client:
-        yield test_client, store
-    store.close()
+    with filled_store(tmp_path_factory.mktemp("versions"), current_registry, changed) as store:
+        with TestClient(build_app(store), raise_server_exceptions=False) as test_client:
+            yield test_client, store
 
 
 def test_older_versions_stay_readable(two_versions: tuple[Any, Any]) -> None:
@@ -494,15 +500,9 @@ def test_record_history(two_versions: tuple[Any, Any]) -> None:
 def test_an_empty_store_says_how_to_fill_it(tmp_path: Any) -> None:
     from fastapi.testclient import TestClient
 
-    from portreg.store import Store
-
-    store = Store.open(f"sqlite:///{tmp_path / 'empty.db'}")
-    try:
-        with TestClient(build_app(store), raise_server_exceptions=False) as empty:
-            for path in ["/ports/80", "/ports/80?transport=tcp", "/services/http", "/records", "/search?q=x",
-                         "/people?q=x", "/stats", "/free", "/versions", "/records/1"]:
-                response = empty.get("/api/v1" + path)
-                assert response.status_code == 503, path
-                assert "portreg sync" in response.json()["error"]["message"]
-    finally:
-        store.close()
+    with filled_store(tmp_path) as store, TestClient(build_app(store), raise_server_exceptions=False) as empty:
+        for path in ["/ports/80", "/ports/80?transport=tcp", "/services/http", "/records", "/search?q=x",
+                     "/people?q=x", "/stats", "/free", "/versions", "/records/1"]:
+            response = empty.get("/api/v1" + path)
+            assert response.status_code == 503, path
+            assert "portreg sync" in response.json()["error"]["message"]

@@ -13,8 +13,6 @@ from typing import Any, Iterator
 
 import pytest
 
-from conftest import CURRENT_XML
-
 schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
@@ -24,21 +22,17 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")]
 
 MAX_EXAMPLES = 40
 
 
 @pytest.fixture(scope="module")
 def api_app(tmp_path_factory: pytest.TempPathFactory, current_registry: Any) -> Iterator[Any]:
-    from portreg.store import Store
-    from test_web_api import build_app
+    from test_web_api import build_app, filled_store
 
-    path = tmp_path_factory.mktemp("schemathesis") / "store.db"
-    store = Store.open(f"sqlite:///{path}")
-    store.import_registry(current_registry, source=str(CURRENT_XML))
-    yield build_app(store)
-    store.close()
+    with filled_store(tmp_path_factory.mktemp("schemathesis"), current_registry) as store:
+        yield build_app(store)
 
 
 def _api_document() -> dict[str, Any]:
