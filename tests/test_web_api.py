@@ -506,3 +506,27 @@ def test_an_empty_store_says_how_to_fill_it(tmp_path: Any) -> None:
             response = empty.get("/api/v1" + path)
             assert response.status_code == 503, path
             assert "portreg sync" in response.json()["error"]["message"]
+
+
+# ------------------------------------------------------------------ the documentation's examples
+
+
+def documented_requests() -> list[tuple[str, int]]:
+    """Each ``GET /api/v1/... STATUS`` of docs/api.md (the status may sit on the next line)."""
+    lines = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text().splitlines()
+    found = []
+    for i, line in enumerate(lines):
+        if line.startswith("GET /api/v1/"):
+            words = line.split()
+            status = words[2] if len(words) > 2 else lines[i + 1].split()[0]
+            found.append((words[1], int(status)))
+    return found
+
+
+def test_the_documented_examples_answer_as_documented(client: Any) -> None:
+    examples = documented_requests()
+    assert len(examples) >= 20
+    http = next(r for r in get(client, "/services/http")["records"] if r["transport"] == "tcp")
+    for path, status in examples:
+        response = client.get(path.replace("{id}", str(http["id"])))
+        assert response.status_code == status, (path, response.text[:300])
