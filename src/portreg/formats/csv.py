@@ -212,9 +212,11 @@ def _columns(header: list[str], source: str | None) -> dict[str, int]:
     unknown = [h for h, n in zip(header, names) if n not in HEADER]
     missing = [h for h in HEADER if h not in names]
     doubled = sorted({n for n in names if names.count(n) > 1})
-    problems = [f"missing column {h!r}" for h in missing]
-    problems += [f"unknown column {h!r}" for h in unknown]
-    problems += [f"column {h!r} twice" for h in doubled]
+    problems = [
+        f"{what} column{'s' if len(names) > 1 else ''} {', '.join(map(repr, names))}"
+        for what, names in (("missing", missing), ("unknown", unknown), ("repeated", doubled))
+        if names
+    ]
     if problems:
         raise FormatError("; ".join(problems) + " (not IANA's CSV header)", source=source, line=1)
     return {n: i for i, n in enumerate(names)}
