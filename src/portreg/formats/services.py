@@ -112,8 +112,8 @@ def _header(registry: Registry, left_out: Counter[str]) -> Iterable[str]:
 
 def _line(port: int, transport: str, records: list[Record]) -> str:
     names = list(dict.fromkeys(r.name for r in records)) if len(records) > 1 else [records[0].name]
-    description = next((_plain(r.description) for r in records if r.description), "")
-    fields = [names[0], f"{port}/{transport}", " ".join(names[1:]), f"# {_one_line(description)}" if description else ""]
+    description = _one_line(next((_plain(r.description) for r in records if r.description), ""))
+    fields = [names[0], f"{port}/{transport}", " ".join(names[1:]), f"# {description}" if description else ""]
     while not fields[-1]:
         fields.pop()
     return _on_tab_stops(fields, (16, 32, 48)) + "\n"
