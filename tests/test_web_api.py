@@ -411,6 +411,13 @@ def test_docs_page_is_self_contained(client: Any) -> None:
     assert "/api/v1/ports/{port}" in page and "page_size" in page and "RecordOut" in page
 
 
+def test_the_api_root_says_where_it_is_described(client: Any) -> None:
+    body = get(client, "/")
+    assert body["docs"] == "/api/v1/docs" and body["openapi"] == "/api/v1/openapi.json"
+    assert body["operations"]["/ports/{port}"] == "Everything about one port"
+    assert client.get("/api/v1", follow_redirects=False).headers["location"].endswith("/api/v1/")
+
+
 def test_errors_outside_routes_are_json(client: Any) -> None:
     missing = client.get("/api/v1/nothing-here")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"

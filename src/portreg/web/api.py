@@ -459,6 +459,14 @@ def versions(request: Request) -> Response:
     return _send(snap, {"versions": listed})
 
 
+@router.get("/", include_in_schema=False)
+async def index(request: Request) -> Response:
+    """Where a person typing the API's address lands: what it is and where it is described."""
+    snap = _snapshot(request, None)
+    operations = {path[len(API_ROOT) :]: item["get"]["summary"] for path, item in openapi_document(request.app)["paths"].items()}
+    return _send(snap, {"docs": f"{API_ROOT}/docs", "openapi": f"{API_ROOT}/openapi.json", "operations": operations})
+
+
 @router.get("/openapi.json", include_in_schema=False)
 def openapi_json(request: Request) -> Response:
     return Response(_openapi_bytes(request.app), media_type=JSON_MEDIA_TYPE)
