@@ -40,6 +40,7 @@ from typing import BinaryIO, Iterator
 
 from ..errors import FormatError
 from ..model import TRANSPORTS, LineBreak, Paragraph, Person, PortRange, Record, Reference, Registry, Text
+from ._decode import utf8_text
 
 __all__ = ["EXTENSION", "HEADER", "LEGACY_HEADER", "MEDIA_TYPE", "TITLE", "read", "write"]
 
@@ -173,12 +174,7 @@ def _flatten(parts: tuple) -> Iterator[str]:
 
 def read(data: bytes, *, source: str | None = None) -> Registry:
     """Read IANA's CSV (either header) into a Registry; bad input raises FormatError."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise FormatError(f"not UTF-8 (byte {data[exc.start]:#04x})", source=source, line=line) from None
-    text = text.removeprefix("\ufeff")
+    text = utf8_text(data, source).removeprefix("\ufeff")
     rows = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(rows, None)

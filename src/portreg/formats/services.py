@@ -26,6 +26,7 @@ from typing import BinaryIO, Iterable
 
 from ..errors import FormatError
 from ..model import TRANSPORTS, PortRange, Record, Registry, Text
+from ._decode import utf8_text
 
 __all__ = ["EXTENSION", "MEDIA_TYPE", "holdable", "read", "write"]
 
@@ -143,11 +144,7 @@ def _one_line(text: str) -> str:
 
 def read(data: bytes, *, source: str | None = None) -> Registry:
     """Read a services(5) file: every name and alias becomes a record on its line's port."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise FormatError(f"not UTF-8 (byte {data[exc.start]:#04x})", source=source, line=line) from None
+    text = utf8_text(data, source)
     title, updated = DEFAULT_TITLE, None
     records: list[Record] = []
     for number, raw in enumerate(text.splitlines(), start=1):
