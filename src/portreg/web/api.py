@@ -2,8 +2,8 @@
 
 Every operation reads one registry snapshot (``app.state.registry_service``, see
 :mod:`portreg.web.app`) through the query service, so the API, the pages and the
-command line agree. Every body names the version it reflects (``registry``: number,
-the registry's own date, whether it is current) and so does a header
+command line agree. Every body names the version it reflects (``registry``: number
+and the registry's own date) and so do headers
 (``X-Registry-Version``, ``X-Registry-Updated``); ``?version=N`` reads an older one.
 
 Shapes are the models of :mod:`portreg.web.schemas`; errors are described in
@@ -14,8 +14,9 @@ Shapes are the models of :mod:`portreg.web.schemas`; errors are described in
 - Unknown query parameters are a 400 too: a typo such as ``registerd_after`` would
   otherwise return every record and look like an answer.
 - Lookups by port are the hot path: their bodies are serialized once per (version,
-  port, transport) and kept in a small LRU on the snapshot, so a repeated lookup is a
-  dict hit, with no database round trip and no Pydantic validation.
+  port, transport), with their headers, and kept on the snapshot (the oldest dropped
+  past :data:`PORT_CACHE_SIZE`), so a repeated lookup is a dict hit, with no database
+  round trip, no Pydantic validation and, without a query string, no parameter parsing.
 """
 
 from __future__ import annotations
@@ -31,16 +32,16 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from starlette.routing import Match
+
 from .. import rules
 from ..errors import NotFound
 from ..model import TRANSPORTS, Person
 from ..query import Hit, LookupIndex, person_json
-from ..store import StoredRecord
 from ..query import Query as QueryService
+from ..store import StoredRecord
 from . import schemas
-from starlette.routing import Match
-
-from .errors import PARAMETER_HINTS, PREFLIGHT_HEADERS, ApiError, ApiRoute
+from .errors import PREFLIGHT_HEADERS, ApiError, ApiRoute
 
 __all__ = ["API_ROOT", "MAX_PAGE_SIZE", "openapi_document", "router"]
 
@@ -60,8 +61,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": schemas.ErrorResponse, "description": "No such port, name, record, person or version; the body suggests near names."},
     503: {"model": schemas.ErrorResponse, "description": "The store is empty or cannot be read; the body says how to fill it."},
 }
-
-router = APIRouter(route_class=ApiRoute, responses=ERROR_RESPONSES, tags=["registry"])
 
 # ---------------------------------------------------------------------------------------
 # Parameters, declared once so every operation spells and checks them the same way.
@@ -88,29 +87,31 @@ PageSizeParam = Annotated[
 ]
 DateParam = Annotated[str | None, Query(pattern=DatePattern, description="YYYY, YYYY-MM or YYYY-MM-DD.")]
 
-PARAMETER_HINTS.update(
-    {
-        "port": f"an integer from 0 to {rules.MAX_PORT}",
-        "low": f"an integer from 0 to {rules.MAX_PORT}",
-        "high": f"an integer from 0 to {rules.MAX_PORT}",
-        "version": f"a version number from 1 to {MAX_ID} (see /api/v1/versions)",
-        "record_id": f"a record id from 1 to {MAX_ID}",
-        "transport": "one of: " + ", ".join(TRANSPORTS),
-        "range": "one of: system, user, dynamic",
-        "state": "one of: assigned, reserved, unassigned",
-        "page": "an integer from 1 to 1000000",
-        "page_size": f"an integer from 1 to {MAX_PAGE_SIZE}",
-        "count": f"an integer from 1 to {MAX_FREE_COUNT}",
-        "q": f"text of at most {MAX_SEARCH} characters",
-        "year": "a year of four digits",
-        "sort": "one of: " + ", ".join(Sort.__args__),  # type: ignore[attr-defined]
-        "name": "a service name of at most 200 characters",
-        "person_id": "a person id of at most 200 characters",
-        "assignee": "a person id of at most 200 characters",
-        "proto": "a comma-separated list of: " + ", ".join(TRANSPORTS),
-        **{f: "a date: YYYY, YYYY-MM or YYYY-MM-DD" for f in ("registered_after", "registered_before", "modified_after", "modified_before")},
-    }
-)
+#: What each parameter must be, in words, for the 400 that names it.
+PARAMETER_HINTS: dict[str, str] = {
+    "port": f"an integer from 0 to {rules.MAX_PORT}",
+    "low": f"an integer from 0 to {rules.MAX_PORT}",
+    "high": f"an integer from 0 to {rules.MAX_PORT}",
+    "version": f"a version number from 1 to {MAX_ID} (see /api/v1/versions)",
+    "record_id": f"a record id from 1 to {MAX_ID}",
+    "page": "an integer from 1 to 1000000",
+    "page_size": f"an integer from 1 to {MAX_PAGE_SIZE}",
+    "count": f"an integer from 1 to {MAX_FREE_COUNT}",
+    "q": f"text of at most {MAX_SEARCH} characters",
+    "year": "a year of four digits",
+    "name": "a service name of at most 200 characters",
+    "person_id": "a person id of at most 200 characters",
+    "assignee": "a person id of at most 200 characters",
+    "proto": "a comma-separated list of: " + ", ".join(TRANSPORTS),
+    **{f: "a date: YYYY, YYYY-MM or YYYY-MM-DD" for f in ("registered_after", "registered_before", "modified_after", "modified_before")},
+}
+
+
+class _Route(ApiRoute):
+    hints = PARAMETER_HINTS
+
+
+router = APIRouter(route_class=_Route, responses=ERROR_RESPONSES, tags=["registry"])
 
 
 # ---------------------------------------------------------------------------------------

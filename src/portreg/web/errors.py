@@ -17,7 +17,7 @@ exception handlers the app installs for its HTML pages, before or after it.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Coroutine, Iterable
+from typing import Any, Callable, Coroutine, Iterable, Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,10 +31,6 @@ __all__ = ["API_PREFIX", "ApiError", "ApiRoute", "error_response", "install_erro
 
 #: Where the app mounts the API; errors under it are JSON, elsewhere the app decides.
 API_PREFIX = "/api/"
-
-#: What a parameter must look like, for error messages that say it in words.
-#: Filled by :mod:`portreg.web.api` next to the parameters it declares.
-PARAMETER_HINTS: dict[str, str] = {}
 
 class ApiError(Exception):
     """An error the API reports as it is: an HTTP status, a code, the parameter at fault."""
@@ -100,21 +96,27 @@ def from_registry_error(exc: RegistryError) -> ApiError:
     return ApiError(400, "invalid_request", str(exc))
 
 
-def from_validation_error(exc: RequestValidationError) -> ApiError:
-    """The first failed parameter, said in words: what it must be, and what it was."""
+def from_validation_error(exc: RequestValidationError, hints: Mapping[str, str] = {}) -> ApiError:
+    """The first failed parameter, said in words: what it must be, and what it was.
+
+    ``hints`` say what a parameter must be ("an integer from 0 to 65535"); a choice
+    among values says its values itself.
+    """
     errors = exc.errors()
     first = errors[0] if errors else {}
     loc = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "header", "body")]
-    parameter = loc[0] if loc else None
-    got = first.get("input")
-    hint = PARAMETER_HINTS.get(parameter or "")
-    if hint:
-        message = f"{parameter} must be {hint}"
+    parameter = loc[0] if loc else "request"
+    expected = (first.get("ctx") or {}).get("expected")
+    if first.get("type") in ("literal_error", "enum") and expected:
+        message = f"{parameter} must be one of {expected}"
+    elif parameter in hints:
+        message = f"{parameter} must be {hints[parameter]}"
     else:
-        message = f"{parameter or 'request'}: {first.get('msg', 'invalid value')}"
+        message = f"{parameter}: {first.get('msg', 'invalid value')}"
+    got = first.get("input")
     if got is not None and not isinstance(got, dict):
         message += f", got {_shorten(got)}"
-    return ApiError.invalid(parameter or "request", message)
+    return ApiError.invalid(parameter, message)
 
 
 def _shorten(value: object, limit: int = 80) -> str:
@@ -129,8 +131,11 @@ class ApiRoute(APIRoute):
     """A route that answers every error raised inside it with the API's JSON error body.
 
     Validation of parameters happens inside the route handler too, so a bad port or a
-    bad date becomes a 400 here, before any app-wide handler sees it.
+    bad date becomes a 400 here, before any app-wide handler sees it. Subclasses set
+    ``hints``: what each parameter must be, in words, for those 400s.
     """
+
+    hints: Mapping[str, str] = {}
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -153,7 +158,7 @@ class ApiRoute(APIRoute):
             except ApiError as exc:
                 return error_response(exc)
             except RequestValidationError as exc:
-                return error_response(from_validation_error(exc))
+                return error_response(from_validation_error(exc, self.hints))
             except RegistryError as exc:
                 return error_response(from_registry_error(exc))
             except StarletteHTTPException as exc:
