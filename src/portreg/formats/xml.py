@@ -71,21 +71,34 @@ def _parse(data: bytes, source: str | None) -> etree._Element:
     """The root element of ``data``, or a FormatError; DOCTYPEs are refused before parsing."""
     if not data.strip():
         raise FormatError("the input is empty", source=source, line=1)
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        line = data[: max(data.find(b"<!DOCTYPE"), data.find(b"<!ENTITY"))].count(b"\n") + 1
+    if b"\x00" in data[:1024] and not data.startswith(_WIDE_BOMS):
+        raise FormatError("the input is binary, not XML", source=source)
+    found = [at for at in (data.find(b"<!DOCTYPE"), data.find(b"<!ENTITY")) if at >= 0]
+    if found:
         raise FormatError(
-            "a DOCTYPE or entity declaration is not allowed: a registry has no DTD", source=source, line=line
+            "a DOCTYPE or entity declaration is not allowed: a registry has no DTD",
+            source=source,
+            line=data.count(b"\n", 0, min(found)) + 1,
         )
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        raise FormatError(f"not well-formed XML: {exc.msg}", source=source, line=exc.lineno or None) from None
+        # libxml2 ends its message with ", line L, column C"; the line goes in front.
+        message = _WHERE.sub(r" (column \1)", exc.msg or "syntax error")
+        if exc.lineno and exc.lineno > data.count(b"\n", 0, len(data) - 1):
+            message += "; the input ends early (truncated?)"
+        raise FormatError(f"not well-formed XML: {message}", source=source, line=exc.lineno or None) from None
     except (ValueError, OSError) as exc:  # e.g. an encoding lxml does not know
         raise FormatError(f"not readable as XML: {exc}", source=source) from None
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:  # declared in an encoding the byte check missed
         raise FormatError("a DOCTYPE is not allowed: a registry has no DTD", source=source, line=1)
     return root
+
+
+#: Byte order marks of UTF-16 and UTF-32, the encodings in which XML may hold NUL bytes.
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+_WHERE = re.compile(r", line \d+, column (\d+)$")
 
 
 def _leading_processing_instructions(root: etree._Element) -> tuple[str, ...]:
@@ -109,11 +122,14 @@ def read(data: bytes, *, source: str | None = None) -> Registry:
 
 
 class _Reader:
-    """One pass over the tree; holds the tag names of the document's namespace and caches.
+    """One pass over the tree, written for speed: the 2024 registry has 100,000 elements.
 
-    Caches share equal immutable values (references, layouts) between records: a
-    registry names ``Jon_Postel`` hundreds of times and has a few dozen distinct layouts,
-    which keeps the model small and the read fast.
+    lxml creates a Python object for every element, tag, text and attribute touched, so
+    each is touched once, attributes are counted (``len(el.attrib)`` is cheap, listing
+    them is not) and named only when the count says something unexpected is there.
+    Equal immutable values (references, plain texts, layouts, spacings) are shared
+    between records: the registry names ``Jon_Postel`` hundreds of times and has a few
+    dozen distinct layouts, which keeps the model small and the read fast.
     """
 
     def __init__(self, root: etree._Element, source: str | None) -> None:
@@ -122,36 +138,39 @@ class _Reader:
         if qname.localname != "registry" or qname.namespace not in (NAMESPACE, None):
             raise FormatError(
                 f"not a port registry: the root element is <{_pretty(root.tag)}>, "
-                f"expected <registry xmlns=\"{NAMESPACE}\">",
+                f'expected <registry xmlns="{NAMESPACE}">',
                 source=source,
                 line=root.sourceline,
             )
         self.root = root
         ns = "{%s}" % qname.namespace if qname.namespace else ""
-        self.ns = ns
-        self.XREF = ns + "xref"
-        self.BR = ns + "br"
-        self.PARAGRAPH = ns + "paragraph"
-        self.RECORD = ns + "record"
-        self.ASSIGNEE = ns + "assignee"
-        self.PERSON = ns + "person"
-        self.record_fields = {ns + n: n for n in _RECORD_CHILDREN}
-        self.person_fields = {ns + n: n for n in ("name", "org", "uri", "updated")}
-        self.head_fields = {ns + n: n for n in _HEAD_CHILDREN}
-        self._refs: dict[Any, Reference] = {}
+        self.tags = {ns + name: name for name in _ELEMENTS}
+        self.XREF, self.BR, self.PARAGRAPH, self.PERSON = (ns + n for n in ("xref", "br", "paragraph", "person"))
+        self._references: dict[tuple[str | None, str | None, str | None], Reference] = {}
+        self._texts: dict[str, Text] = {}
+        self._ports: dict[str, PortRange] = {}
         self._shared: dict[tuple[str, ...], tuple[str, ...]] = {}
 
-    # ---- errors
+    # ---- errors, raised only once something is wrong
 
     def error(self, message: str, el: etree._Element | None = None, field: str | None = None) -> FormatError:
         return FormatError(message, source=self.source, line=el.sourceline if el is not None else None, field=field)
 
-    def no_text(self, text: str | None, el: etree._Element, where: str) -> None:
-        """Refuse non-blank text where only elements belong (it would be lost)."""
+    def blank(self, text: str | None, el: etree._Element, where: str) -> str:
+        """``text`` where only whitespace belongs ("" for none); other text is an error."""
+        if text is None:
+            return ""
         if text and not text.isspace():
             raise self.error(f"unexpected text {text.strip()[:40]!r} in <{where}>", el)
+        return text
 
-    def check_attributes(self, el: etree._Element, allowed: frozenset[str], where: str) -> None:
+    def unexpected(self, el: etree._Element, parent: str) -> FormatError:
+        if not isinstance(el.tag, str):
+            return self.error(f"unexpected processing instruction in <{parent}>", el)
+        return self.error(f"unexpected element <{_pretty(el.tag)}> in <{parent}>", el)
+
+    def attributes(self, el: etree._Element, allowed: tuple[str, ...], where: str) -> None:
+        """Refuse attributes the model has no place for (they would be lost on writing)."""
         for key in el.keys():
             if key not in allowed:
                 raise self.error(f"unexpected attribute {_pretty(key)!r} on <{where}>", el)
@@ -159,18 +178,18 @@ class _Reader:
     # ---- values
 
     def reference(self, el: etree._Element) -> Reference:
-        key = (tuple(el.items()), el.text)
-        ref = self._refs.get(key)
-        if ref is None:
-            attrs = dict(key[0])
-            if len(attrs) != len(key[0]) or not attrs.keys() <= {"type", "data"}:
-                extra = sorted(set(attrs) - {"type", "data"})
-                raise self.error(f"unexpected attribute {_pretty(extra[0])!r} on <xref>", el)
-            if "type" not in attrs:
+        kind = el.get("type")
+        data = el.get("data")
+        text = el.text
+        if kind is None or len(el.attrib) != 1 + (data is not None) or len(el):
+            if kind is None:
                 raise self.error("an <xref> without a type", el, "xref")
-            ref = self._refs[key] = Reference(attrs["type"], attrs.get("data"), el.text)
-        if len(el):
-            raise self.error(f"unexpected element <{_pretty(el[0].tag)}> in <xref>", el[0])
+            self.attributes(el, ("type", "data"), "xref")
+            raise self.unexpected(el[0], "xref")
+        key = (kind, data, text)
+        ref = self._references.get(key)
+        if ref is None:
+            ref = self._references[key] = Reference(kind, data, text)
         return ref
 
     def inline(self, el: etree._Element) -> tuple[Inline, ...]:
@@ -179,30 +198,50 @@ class _Reader:
         for child in el:
             tag = child.tag
             if tag == self.BR:
-                if len(child) or child.text or child.keys():
-                    raise self.error("a <br> must be empty", child)
+                if len(child) or child.text or len(child.attrib):
+                    raise self.error("a <br/> must be empty", child)
                 parts.append(BR)
             elif tag == self.XREF:
                 parts.append(self.reference(child))
             elif tag == self.PARAGRAPH:
-                self.check_attributes(child, _NO_ATTRIBUTES, "paragraph")
+                self.attributes(child, (), "paragraph")
                 parts.append(Paragraph(self.inline(child)))
             else:
-                raise self.error(f"unexpected element <{_pretty(tag)}> in <{_pretty(el.tag)}>", child)
+                raise self.unexpected(child, _pretty(el.tag))
             if child.tail:
                 parts.append(child.tail)
         return tuple(parts)
 
     def text(self, el: etree._Element) -> Text:
-        if not len(el):
-            return Text((el.text,)) if el.text else _EMPTY_TEXT
-        return Text(self.inline(el))
+        if len(el):
+            return Text(self.inline(el))
+        value = el.text or ""
+        text = self._texts.get(value)
+        if text is None:
+            text = self._texts[value] = Text((value,) if value else ())
+        return text
 
     def plain(self, el: etree._Element, where: str) -> str:
         """The text of an element that holds only text (``""`` for ``<name/>``)."""
         if len(el):
-            raise self.error(f"unexpected element <{_pretty(el[0].tag)}> in <{where}>", el[0])
+            raise self.unexpected(el[0], where)
         return el.text or ""
+
+    def port(self, el: etree._Element) -> PortRange:
+        text = self.plain(el, "number")
+        port = self._ports.get(text)
+        if port is None:
+            port = self._ports[text] = self.parse_port(text, el)
+        return port
+
+    def parse_port(self, text: str, el: etree._Element) -> PortRange:
+        try:
+            port = PortRange.parse(text)
+        except ValueError:
+            raise self.error(f"not a port or port range: {text!r}", el, "number") from None
+        if port.high > MAX_PORT or port.low > port.high:
+            raise self.error(f"not a port or port range: {text!r} (ports run from 0 to {MAX_PORT})", el, "number")
+        return port
 
     def shared(self, items: list[str]) -> tuple[str, ...]:
         """``items`` as a tuple, the same object as an equal one read before."""
@@ -213,8 +252,8 @@ class _Reader:
 
     def registry(self, processing_instructions: tuple[str, ...]) -> Registry:
         root = self.root
-        self.check_attributes(root, frozenset({"id"}), "registry")
-        self.no_text(root.text, root, "registry")
+        if len(root.attrib) != (root.get("id") is not None):
+            self.attributes(root, ("id",), "registry")
         head: dict[str, Any] = {}
         head_layout: list[str] = []
         references: list[Reference] = []
@@ -224,44 +263,45 @@ class _Reader:
         people: tuple[Person, ...] = ()
         spacing: list[str] = []
         seen_people = False
-        record_tag = self.RECORD
+        tags = self.tags
         read_record = self.record
-        lead = root.text or ""
+        lead = self.blank(root.text, root, "registry")
         for child in root:
-            tag = child.tag
-            if tag == record_tag:
+            name = tags.get(child.tag)
+            if name == "record":
                 records.append(read_record(child, lead))
-            else:
+            elif name in ("title", "category", "updated", "expert"):
+                if name in head:
+                    raise self.error(f"a second <{name}> in <registry>", child, name)
+                if len(child.attrib):
+                    self.attributes(child, (), name)
+                head[name] = self.plain(child, name)
+                head_layout.append(name)
                 spacing.append(lead)
-                name = self.head_fields.get(tag)
-                if name is None:
-                    raise self.error(f"unexpected element <{_pretty(tag)}> in <registry>", child)
-                if name == "footnote":
-                    self.check_attributes(child, frozenset({"anchor"}), "footnote")
-                    anchor = child.get("anchor")
-                    if anchor is None:
-                        raise self.error("a <footnote> without an anchor", child, "footnote")
-                    footnotes.append(Footnote(anchor, self.text(child)))
-                elif name == "people":
-                    if seen_people:
-                        raise self.error("a second <people> in <registry>", child)
-                    seen_people = True
-                    people, closing = self.people(child)
-                    spacing.append(closing)
-                else:
-                    if name == "xref":
-                        references.append(self.reference(child))
-                    elif name == "note":
-                        self.check_attributes(child, frozenset({"title"}), "note")
-                        notes.append(Note(self.text(child), child.get("title")))
-                    else:
-                        if name in head:
-                            raise self.error(f"a second <{name}> in <registry>", child)
-                        self.check_attributes(child, _NO_ATTRIBUTES, name)
-                        head[name] = self.plain(child, name)
-                    head_layout.append(name)
-            lead = child.tail or ""
-            self.no_text(lead, child, "registry")
+            elif name == "xref":
+                references.append(self.reference(child))
+                head_layout.append(name)
+                spacing.append(lead)
+            elif name == "note":
+                self.attributes(child, ("title",), "note")
+                notes.append(Note(self.text(child), child.get("title")))
+                head_layout.append(name)
+                spacing.append(lead)
+            elif name == "footnote":
+                self.attributes(child, ("anchor",), "footnote")
+                anchor = child.get("anchor")
+                if anchor is None:
+                    raise self.error("a <footnote> without an anchor", child, "footnote")
+                footnotes.append(Footnote(anchor, self.text(child)))
+                spacing.append(lead)
+            elif name == "people" and not seen_people:
+                seen_people = True
+                spacing.append(lead)
+                people, closing = self.people(child)
+                spacing.append(closing)
+            else:
+                raise self.unexpected(child, "registry")
+            lead = self.blank(child.tail, child, "registry")
         spacing.append(lead)
         return Registry(
             title=head.get("title", ""),
@@ -280,152 +320,132 @@ class _Reader:
         )
 
     def record(self, el: etree._Element, lead: str) -> Record:
-        attrs = el.keys()
-        if attrs and not _RECORD_ATTRIBUTES.issuperset(attrs):
-            self.check_attributes(el, _RECORD_ATTRIBUTES, "record")
-        text = el.text or ""
-        self.no_text(text, el, "record")
-        values: dict[str, Any] = {}
+        registered = el.get("date")
+        modified = el.get("updated")
+        if len(el.attrib) != (registered is not None) + (modified is not None):
+            self.attributes(el, ("date", "updated"), "record")
+        name = transport = port = description = notes = unauthorized = service_code = None
+        assignee: tuple[Reference, ...] = ()
         references: list[Reference] = []
         layout: list[str] = []
-        spacing = [lead, text]
-        fields = self.record_fields
+        spacing = [lead, self.blank(el.text, el, "record")]
+        tags = self.tags
         for child in el:
-            name = fields.get(child.tag)
-            if name is None:
-                raise self.error(f"unexpected element <{_pretty(child.tag)}> in <record>", child)
-            if name == "xref":
+            kind = tags.get(child.tag)
+            if kind == "xref":
                 references.append(self.reference(child))
-            else:
-                if name in values:
-                    raise self.error(f"a second <{name}> in one <record>", child, name)
-                if child.keys():
-                    self.check_attributes(child, _NO_ATTRIBUTES, name)
-                if name == "assignee":
-                    values[name] = self.assignee(child, spacing)
+            elif len(child.attrib):
+                self.attributes(child, (), kind or "record")
+                raise self.unexpected(child, "record")
+            elif kind in layout:
+                raise self.error(f"a second <{kind}> in one <record>", child, kind)
+            elif kind in _RECORD_STRINGS:
+                if len(child):
+                    raise self.unexpected(child[0], kind)
+                value = child.text or ""
+                if kind == "name":
+                    name = value
+                elif kind == "protocol":
+                    transport = value
                 else:
-                    values[name] = _RECORD_READERS[name](self, child)
-            layout.append(name)
-            tail = child.tail or ""
-            if tail and not tail.isspace():
-                self.no_text(tail, child, "record")
-            spacing.append(tail)
+                    service_code = value
+            elif kind == "description":
+                description = self.text(child)
+            elif kind == "number":
+                port = self.port(child)
+            elif kind == "assignee":
+                assignee = self.assignee(child, spacing)
+            elif kind == "note":
+                notes = self.text(child)
+            elif kind == "unauthorized":
+                unauthorized = self.text(child)
+            else:
+                raise self.unexpected(child, "record")
+            layout.append(kind)
+            tail = child.tail
+            spacing.append("" if tail is None else tail if tail.isspace() else self.blank(tail, child, "record"))
         return Record(
-            name=values.get("name"),
-            port=values.get("number"),
-            transport=values.get("protocol"),
-            description=values.get("description"),
-            assignee=values.get("assignee", ()),
-            references=tuple(references),
-            registered=el.get("date"),
-            modified=el.get("updated"),
-            notes=values.get("note"),
-            unauthorized=values.get("unauthorized"),
-            service_code=values.get("sc"),
-            layout=self.shared(layout),
-            spacing=self.shared(spacing),
+            name,
+            port,
+            transport,
+            description,
+            assignee,
+            tuple(references),
+            registered,
+            modified,
+            notes,
+            unauthorized,
+            service_code,
+            self.shared(layout),
+            self.shared(spacing),
         )
-
-    def port(self, el: etree._Element) -> PortRange:
-        text = self.plain(el, "number")
-        try:
-            port = PortRange.parse(text)
-        except ValueError:
-            raise self.error(f"not a port or port range: {text!r}", el, "number") from None
-        if port.high > MAX_PORT or port.low > port.high:
-            raise self.error(f"not a port or port range: {text!r} (ports run from 0 to {MAX_PORT})", el, "number")
-        return port
 
     def assignee(self, el: etree._Element, spacing: list[str]) -> tuple[Reference, ...]:
         """The person references in ``<assignee>``; its inner whitespace goes to ``spacing``."""
-        text = el.text or ""
-        self.no_text(text, el, "assignee")
-        spacing.append(text)
+        spacing.append(self.blank(el.text, el, "assignee"))
         refs = []
         for child in el:
             if child.tag != self.XREF:
-                raise self.error(f"unexpected element <{_pretty(child.tag)}> in <assignee>", child)
+                raise self.unexpected(child, "assignee")
             refs.append(self.reference(child))
-            tail = child.tail or ""
-            self.no_text(tail, child, "assignee")
-            spacing.append(tail)
+            spacing.append(self.blank(child.tail, child, "assignee"))
         return tuple(refs)
 
     def people(self, el: etree._Element) -> tuple[tuple[Person, ...], str]:
         """The people, and the whitespace before ``</people>``."""
-        self.check_attributes(el, _NO_ATTRIBUTES, "people")
-        lead = el.text or ""
-        self.no_text(lead, el, "people")
+        if len(el.attrib):
+            self.attributes(el, (), "people")
+        lead = self.blank(el.text, el, "people")
         people = []
         for child in el:
             if child.tag != self.PERSON:
-                raise self.error(f"unexpected element <{_pretty(child.tag)}> in <people>", child)
+                raise self.unexpected(child, "people")
             people.append(self.person(child, lead))
-            lead = child.tail or ""
-            self.no_text(lead, child, "people")
+            lead = self.blank(child.tail, child, "people")
         return tuple(people), lead
 
     def person(self, el: etree._Element, lead: str) -> Person:
-        self.check_attributes(el, frozenset({"id"}), "person")
         person_id = el.get("id")
-        if not person_id:
+        if not person_id or len(el.attrib) != 1:
+            self.attributes(el, ("id",), "person")
             raise self.error("a <person> without an id", el, "id")
-        text = el.text or ""
-        self.no_text(text, el, "person")
-        values: dict[str, str] = {}
+        name = org = updated = None
         uris: list[str] = []
         layout: list[str] = []
-        spacing = [lead, text]
-        fields = self.person_fields
+        spacing = [lead, self.blank(el.text, el, "person")]
+        tags = self.tags
         for child in el:
-            name = fields.get(child.tag)
-            if name is None:
-                raise self.error(f"unexpected element <{_pretty(child.tag)}> in <person>", child)
-            if child.keys():
-                self.check_attributes(child, _NO_ATTRIBUTES, name)
-            value = self.plain(child, name)
-            if name == "uri":
-                uris.append(value)
-            elif name in values:
-                raise self.error(f"a second <{name}> in one <person>", child, name)
+            kind = tags.get(child.tag)
+            if len(child.attrib):
+                self.attributes(child, (), kind or "person")
+            if kind == "uri":
+                uris.append(self.plain(child, "uri"))
+            elif kind in layout:
+                raise self.error(f"a second <{kind}> in one <person>", child, kind)
+            elif kind == "name":
+                name = self.plain(child, "name")
+            elif kind == "org":
+                org = self.plain(child, "org")
+            elif kind == "updated":
+                updated = self.plain(child, "updated")
             else:
-                values[name] = value
-            layout.append(name)
-            tail = child.tail or ""
-            self.no_text(tail, child, "person")
-            spacing.append(tail)
-        return Person(
-            id=person_id,
-            name=values.get("name"),
-            org=values.get("org"),
-            uris=tuple(uris),
-            updated=values.get("updated"),
-            layout=self.shared(layout),
-            spacing=self.shared(spacing),
-        )
+                raise self.unexpected(child, "person")
+            layout.append(kind)
+            spacing.append(self.blank(child.tail, child, "person"))
+        return Person(person_id, name, org, tuple(uris), updated, self.shared(layout), self.shared(spacing))
 
 
-_EMPTY_TEXT = Text(())
-_NO_ATTRIBUTES: frozenset[str] = frozenset()
-_RECORD_ATTRIBUTES = frozenset({"date", "updated"})
-_RECORD_CHILDREN = ("name", "protocol", "number", "description", "xref", "assignee", "note", "unauthorized", "sc")
-_HEAD_CHILDREN = ("title", "category", "updated", "xref", "expert", "note", "footnote", "people")
+_RECORD_STRINGS = frozenset({"name", "protocol", "sc"})
 
-_RECORD_READERS: dict[str, Callable[[_Reader, etree._Element], Any]] = {
-    "name": lambda r, el: r.plain(el, "name"),
-    "protocol": lambda r, el: r.plain(el, "protocol"),
-    "number": _Reader.port,
-    "description": _Reader.text,
-    "note": _Reader.text,
-    "unauthorized": _Reader.text,
-    "sc": lambda r, el: r.plain(el, "sc"),
-}
+#: Every element name a registry may hold, at any depth.
+_ELEMENTS = (
+    "registry", "title", "category", "updated", "xref", "expert", "note", "footnote", "people", "record",
+    "name", "protocol", "number", "description", "assignee", "unauthorized", "sc", "person", "org", "uri",
+)  # fmt: skip
 
 
 def _pretty(tag: Any) -> str:
     """A tag or attribute name for messages: IANA's namespace left out, others shown."""
-    if not isinstance(tag, str):
-        return "processing instruction"
     if tag.startswith("{" + NAMESPACE + "}"):
         return tag[len(NAMESPACE) + 2 :]
     return tag
