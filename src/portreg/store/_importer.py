@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from ..errors import Conflict
 from ..model import Registry
 from . import _search
-from ._codec import RECORD_COLUMNS, Decoder, Encoder, bulk, PersonRow, RecordRow, person_document, record_people, search_document, version_hash
+from ._codec import Decoder, Encoder, bulk, PersonRow, RecordRow, person_document, record_people, search_document, version_hash
 from ._matching import match, sort_keys
 from ._values import Version
 
@@ -40,19 +40,21 @@ CHUNK = 2000
 
 @dataclass(slots=True)
 class _OldRecord:
-    """A current revision as matching sees it; assignees are decoded only when asked."""
+    """A current revision as matching sees it; its assignees are read only when asked."""
 
     row_id: int
     record_id: int
     sort_key: int
     content_hash: int
     key: tuple[int | None, int | None, str | None, str | None]
-    columns: tuple[Any, ...]
-    decoder: Decoder
+    conn: Connection
 
     @property
     def assignees(self) -> tuple[str, ...]:
-        return self.decoder.record(self.columns).assignees
+        from sqlalchemy import text
+
+        sql = text("SELECT body, layout FROM record_revisions WHERE row_id = :id")
+        return Decoder().record(self.conn.execute(sql, {"id": self.row_id}).one()).assignees
 
 
 def import_registry(
@@ -165,29 +167,24 @@ class _Writer:
         return (inserts, closes), changed
 
     def _plan_records(self, records: list[RecordRow], changed_people: set[str]) -> tuple[list[Any], ...]:
-        decoder = Decoder()
-        columns = ", ".join(RECORD_COLUMNS)
         old = [
-            _OldRecord(row[0], row[1], row[2], row[3], (row[6], row[7], row[8], row[4]), tuple(row[5:]), decoder)
+            _OldRecord(row[0], row[1], row[2], row[3], (row[4], row[5], row[6], row[7]), self.conn)
             for row in self.conn.exec_driver_sql(
-                f"SELECT row_id, record_id, sort_key, content_hash, name_key, {columns} "
+                "SELECT row_id, record_id, sort_key, content_hash, port_low, port_high, transport, name_key "
                 "FROM record_revisions WHERE valid_to IS NULL ORDER BY sort_key"
             ).all()
         ]
         matches = match(old, records)
         keys = sort_keys([old[m].sort_key if m is not None else None for m in matches])
         unmatched = set(range(len(old))).difference(m for m in matches if m is not None)
+        stale = self._naming(changed_people) if old and changed_people else set()
         closes = [{"closing": old[i].row_id} for i in sorted(unmatched)]
         inserts, new_ids = [], []
         next_id = (self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM records").scalar() or 0) + 1
         for j, (row, m) in enumerate(zip(records, matches)):
             if m is not None:
                 found = old[m]
-                if (
-                    found.content_hash == row.content_hash
-                    and found.sort_key == keys[j]
-                    and not (changed_people and changed_people.intersection(row.record.person_ids()))
-                ):
+                if found.content_hash == row.content_hash and found.sort_key == keys[j] and found.row_id not in stale:
                     continue
                 closes.append({"closing": found.row_id})
                 inserts.append((j, keys[j], found.record_id))
@@ -196,6 +193,16 @@ class _Writer:
                 inserts.append((j, keys[j], next_id))
                 next_id += 1
         return inserts, closes, new_ids
+
+    def _naming(self, people: set[str]) -> set[int]:
+        """Current revisions naming any of ``people``: their search documents are stale."""
+        from sqlalchemy import bindparam, text
+
+        sql = text(
+            "SELECT rp.row_id FROM record_people rp JOIN record_revisions r ON r.row_id = rp.row_id "
+            "WHERE r.valid_to IS NULL AND rp.person_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        return {row_id for (row_id,) in self.conn.execute(sql, {"ids": sorted(people)})}
 
     # -- writing
 

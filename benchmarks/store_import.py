@@ -1,0 +1,128 @@
+"""The store's speed on the real data: import, reconstruction, reads, search, whole history.
+
+Prints, for a fresh SQLite file in a temp dir:
+
+- reading the 2024-03-18 XML into the model, and importing it into an empty store
+  (in-process; the whole ``portreg import`` process adds start-up and imports);
+- re-importing it unchanged (hash check only, nothing written);
+- ``registry()`` rebuilt from the database (cache cleared each time), median;
+- ``records_at_port`` / ``records_named`` through SQL, median;
+- ``search`` (ranked full text, a mix of queries), median;
+- with ``--history``: importing all 342 published versions in order (reading each
+  XML included), total time and the SQLite file's size, then a check that a few
+  versions rebuild to exactly the model that was imported.
+
+    python benchmarks/store_import.py [--history] [--runs 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+IANA = Path(os.environ.get("PORTREG_SHARED", ROOT.parent / "shared")) / "iana"
+XML = IANA / "service-names-port-numbers.xml"
+
+SEARCHES = ["web server", "kerberos", "database", "IESG", "printer", "Jon Postel", "network time", "x11", "game", "video"]
+
+
+def median_ms(action, runs: int) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def store_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+
+
+def current(tmp: Path, runs: int) -> None:
+    from portreg.formats import xml
+    from portreg.store import Store
+
+    data = XML.read_bytes()
+    start = time.perf_counter()
+    registry = xml.read(data, source=str(XML))
+    print(f"read XML 2024-03-18 ({len(registry.records)} records): {time.perf_counter() - start:.3f} s")
+    path = tmp / "current.sqlite3"
+    start = time.perf_counter()
+    with Store.open(str(path)) as store:
+        opened = time.perf_counter()
+        store.import_registry(registry, source=str(XML))
+        done = time.perf_counter()
+        print(f"open (create) empty store: {opened - start:.3f} s; import into it: {done - opened:.3f} s")
+        start = time.perf_counter()
+        assert store.import_registry(registry, source=str(XML)) is None
+        print(f"re-import unchanged (nothing written): {time.perf_counter() - start:.3f} s")
+
+        def rebuild() -> None:
+            store._cache.clear()
+            store.registry()
+
+        print(f"registry() rebuilt, median of {runs}: {median_ms(rebuild, runs):.1f} ms")
+        print(f"registry() cached: {median_ms(store.registry, runs) * 1000:.1f} us")
+        ports = iter(range(10**9))
+        print(f"records_at_port, median: {median_ms(lambda: store.records_at_port(next(ports) % 10000), runs * 50) * 1000:.0f} us")
+        print(f"records_named('http'), median: {median_ms(lambda: store.records_named('http'), runs * 50) * 1000:.0f} us")
+        queries = iter(SEARCHES * runs)
+        print(f"search ({len(SEARCHES)} queries x {runs}), median: {median_ms(lambda: store.search(next(queries)), runs * len(SEARCHES)):.2f} ms")
+        states = iter(["assigned", "reserved", "unassigned"] * runs)
+        print(f"search by filters only, median: {median_ms(lambda: store.search(None, state=next(states), limit=20), runs * 3):.2f} ms")
+    print(f"store file: {store_size(path) / 1e6:.1f} MB")
+
+
+def history(tmp: Path) -> None:
+    from conftest import history_versions
+
+    from portreg.formats import xml
+    from portreg.store import Store
+
+    path = tmp / "history.sqlite3"
+    imported = {}
+    start = time.perf_counter()
+    with Store.open(str(path)) as store:
+        for count, (name, data) in enumerate(history_versions(), start=1):
+            registry = xml.read(data, source=name)
+            version = store.import_registry(registry, source=name)
+            if count in (1, 100, 250) or version is None:
+                imported[version.number if version else f"{name} (unchanged)"] = registry
+            if count % 50 == 0:
+                print(f"  {count} versions, {time.perf_counter() - start:.0f} s, {store_size(path) / 1e6:.1f} MB", flush=True)
+        elapsed = time.perf_counter() - start
+        print(f"history: {count} versions, {len(store.versions())} stored, in {elapsed:.1f} s ({elapsed / count * 1000:.0f} ms each)")
+        store._db.raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        print(f"history store file: {store_size(path) / 1e6:.1f} MB")
+        for number, registry in imported.items():
+            if isinstance(number, int):
+                start = time.perf_counter()
+                same = store.registry(number) == registry
+                print(f"version {number} rebuilds exactly: {same} ({time.perf_counter() - start:.3f} s)")
+        revisions = store._db.scalar("SELECT count(*) FROM record_revisions")
+        print(f"record revisions: {revisions}, records: {store._db.scalar('SELECT count(*) FROM records')}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--history", action="store_true", help="also import all 342 versions (a few minutes)")
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    if not XML.exists():
+        sys.exit(f"{XML} is absent: the real data lives in ../shared")
+    with tempfile.TemporaryDirectory() as tmp:
+        current(Path(tmp), args.runs)
+        if args.history:
+            history(Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
