@@ -29,22 +29,23 @@ def build_app(store: Any) -> Any:
 
 
 @contextmanager
-def filled_store(directory: Path, *registries: Any) -> Iterator[Any]:
-    """A SQLite store in ``directory`` holding ``registries``, one version each, in order."""
+def filled_store(directory: Path, *more: Any, real: bool = True) -> Iterator[Any]:
+    """A SQLite store in ``directory``: the 2024-03-18 registry as version 1 (unless
+    ``real`` is false), then each registry of ``more`` as one more version."""
+    from _web import real_store_file, sqlite_url
+
     from portreg.store import Store
 
-    store = Store.open(f"sqlite:///{directory / 'store.db'}")
-    try:
-        for number, registry in enumerate(registries, 1):
-            store.import_registry(registry, source=str(CURRENT_XML) if number == 1 else f"test version {number}")
+    path = real_store_file(directory) if real else directory / "store.db"
+    with Store.open(sqlite_url(path)) as store:
+        for number, registry in enumerate(more, 2 if real else 1):
+            store.import_registry(registry, source=f"test version {number}")
         yield store
-    finally:
-        store.close()
 
 
 @pytest.fixture(scope="module")
-def api_app(tmp_path_factory: pytest.TempPathFactory, current_registry: Any) -> Iterator[Any]:
-    with filled_store(tmp_path_factory.mktemp("api"), current_registry) as store:
+def api_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with filled_store(tmp_path_factory.mktemp("api")) as store:
         yield build_app(store)
 
 
@@ -469,7 +470,7 @@ def two_versions(tmp_path_factory: pytest.TempPathFactory, current_registry: Any
             continue
         records.append(record)
     changed = replace(current_registry, records=tuple(records), updated="2024-03-19")
-    with filled_store(tmp_path_factory.mktemp("versions"), current_registry, changed) as store:
+    with filled_store(tmp_path_factory.mktemp("versions"), changed) as store:
         with TestClient(build_app(store), raise_server_exceptions=False) as test_client:
             yield test_client, store
 
@@ -507,12 +508,28 @@ def test_record_history(two_versions: tuple[Any, Any]) -> None:
 def test_an_empty_store_says_how_to_fill_it(tmp_path: Any) -> None:
     from fastapi.testclient import TestClient
 
-    with filled_store(tmp_path) as store, TestClient(build_app(store), raise_server_exceptions=False) as empty:
+    with filled_store(tmp_path, real=False) as store, TestClient(build_app(store), raise_server_exceptions=False) as empty:
         for path in ["/ports/80", "/ports/80?transport=tcp", "/services/http", "/records", "/search?q=x",
                      "/people?q=x", "/stats", "/free", "/versions", "/records/1"]:
             response = empty.get("/api/v1" + path)
             assert response.status_code == 503, path
             assert "portreg sync" in response.json()["error"]["message"]
+
+
+def test_hostile_text_is_data(tmp_path: Any) -> None:
+    """A record full of markup comes back as the same text, in JSON that no browser sniffs as HTML."""
+    from _web import HOSTILE, hostile_registry
+    from fastapi.testclient import TestClient
+
+    with filled_store(tmp_path, hostile_registry(), real=False) as store, TestClient(build_app(store)) as hostile:
+        response = hostile.get("/api/v1/ports/4242")
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        [record] = response.json()["records"]
+        assert record["description"] == HOSTILE
+        assert response.json()["people"][0]["id"] == "Mallory<x>"
+        assert hostile.get(record["links"]["self"]).json()["record"] == record
+        assert hostile.get("/api/v1/people/Mallory%3Cx%3E").status_code == 200
 
 
 # ------------------------------------------------------------------ the documentation's examples

@@ -28,10 +28,10 @@ MAX_EXAMPLES = 40
 
 
 @pytest.fixture(scope="module")
-def api_app(tmp_path_factory: pytest.TempPathFactory, current_registry: Any) -> Iterator[Any]:
+def api_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from test_web_api import build_app, filled_store
 
-    with filled_store(tmp_path_factory.mktemp("schemathesis"), current_registry) as store:
+    with filled_store(tmp_path_factory.mktemp("schemathesis")) as store:
         yield build_app(store)
 
 
