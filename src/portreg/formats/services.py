@@ -72,7 +72,7 @@ def _unfit(record: Record) -> str | None:
 
 def write(registry: Registry, out: BinaryIO) -> None:
     """Write the records services(5) can hold, one line per (port, transport)."""
-    lines: dict[tuple[int, str], list[Record]] = {}
+    lines: dict[tuple[int, int, str], list[Record]] = {}  # (port, transport's rank, transport)
     left_out: Counter[str] = Counter()
     for record in registry.records:
         if not record.name:
@@ -82,18 +82,14 @@ def write(registry: Registry, out: BinaryIO) -> None:
             left_out[reason] += 1
             continue
         assert record.port is not None and record.transport is not None
-        lines.setdefault((record.port.low, record.transport), []).append(record)
+        key = (record.port.low, _RANK.get(record.transport, len(_RANK)), record.transport)
+        lines.setdefault(key, []).append(record)
     text = "".join(_header(registry, left_out))
-    text += "".join(_line(port, transport, records) for (port, transport), records in sorted(lines.items(), key=_order))
+    text += "".join(_line(port, transport, lines[port, rank, transport]) for port, rank, transport in sorted(lines))
     out.write(text.encode("utf-8"))
 
 
 _RANK = {transport: rank for rank, transport in enumerate(TRANSPORTS)}
-
-
-def _order(item: tuple[tuple[int, str], list[Record]]) -> tuple[int, int, str]:
-    (port, transport), _ = item
-    return port, _RANK.get(transport, len(_RANK)), transport
 
 
 def _header(registry: Registry, left_out: Counter[str]) -> Iterable[str]:
@@ -112,22 +108,24 @@ def _header(registry: Registry, left_out: Counter[str]) -> Iterable[str]:
 
 
 def _line(port: int, transport: str, records: list[Record]) -> str:
-    names = list(dict.fromkeys(r.name for r in records)) if len(records) > 1 else [records[0].name]
-    description = _one_line(next((_plain(r.description) for r in records if r.description), ""))
-    fields = [names[0], f"{port}/{transport}", " ".join(names[1:]), f"# {description}" if description else ""]
-    while not fields[-1]:
-        fields.pop()
-    return _on_tab_stops(fields, (16, 32, 48)) + "\n"
+    """``name<TAB>port/transport<TAB>aliases<TAB># description``, on tab stops 16, 32 and 48."""
+    name = records[0].name or ""
+    aliases = " ".join(dict.fromkeys(r.name for r in records[1:] if r.name != name)) if len(records) > 1 else ""
+    description = next((_plain(r.description) for r in records if r.description), "")
+    line = f"{name}{_tabs(len(name), 16)}{port}/{transport}"
+    if description:
+        description = _one_line(description)
+    if not (aliases or description):
+        return line + "\n"
+    line += _tabs(len(line.expandtabs()), 32) + aliases
+    if description:
+        line += f"{_tabs(len(line.expandtabs()), 48)}# {description}"
+    return line + "\n"
 
 
-def _on_tab_stops(fields: list[str], columns: tuple[int, ...]) -> str:
-    """Join ``fields`` with tabs so that each starts at its column (or one tab further)."""
-    text, at = fields[0], len(fields[0])  # fields hold no tabs
-    for field, column in zip(fields[1:], columns):
-        tabs = max(1, column // 8 - at // 8)
-        text += "\t" * tabs + field
-        at = (at // 8 + tabs) * 8 + len(field)
-    return text
+def _tabs(at: int, column: int) -> str:
+    """The tabs that take text ending at ``at`` to ``column``, or one tab past ``at``."""
+    return "\t" * max(1, column // 8 - at // 8)
 
 
 def _plain(text: Text) -> str:
