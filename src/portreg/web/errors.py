@@ -1,13 +1,13 @@
 """Errors of the JSON API: every failure is a 4xx JSON body that names what was wrong.
 
-One shape for every error, documented in the OpenAPI document as ``Error``::
+One shape for every error, documented in the OpenAPI document as ``ErrorResponse``::
 
     {"error": {"code": "invalid_parameter", "parameter": "port",
                "message": "port must be an integer from 0 to 65535, got 70000"}}
 
 ``code`` is one of ``invalid_parameter`` (400), ``not_found`` (404, with ``suggestions``),
 ``method_not_allowed`` (405), ``conflict`` (409), ``store_unavailable`` (503) and
-``internal_error`` (500: a bug, never bad input).
+``internal_error`` (500: a bug, never bad input; logged with its traceback).
 
 Errors raised inside API routes are turned into responses by :class:`ApiRoute`, the
 router's route class, and unknown paths and methods under the API by its catch-all
@@ -17,6 +17,7 @@ exception handlers the app installs for its HTML pages, before or after it.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable, Coroutine, Iterable, Mapping
 
 from fastapi import FastAPI, Request
@@ -27,10 +28,21 @@ from starlette.responses import JSONResponse, Response
 
 from ..errors import Conflict, FormatError, NotFound, RegistryError, RuleViolation, StoreError
 
-__all__ = ["API_PREFIX", "ApiError", "ApiRoute", "error_response", "install_error_handlers"]
+__all__ = ["API_PREFIX", "PREFLIGHT_HEADERS", "ApiError", "ApiRoute", "error_response", "install_error_handlers"]
 
 #: Where the app mounts the API; errors under it are JSON, elsewhere the app decides.
 API_PREFIX = "/api/"
+
+#: The answer to a CORS preflight: any origin may read the API, conditionally too.
+PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since, Accept, Accept-Encoding",
+    "Access-Control-Max-Age": "86400",
+}
+
+log = logging.getLogger(__name__)
+
 
 class ApiError(Exception):
     """An error the API reports as it is: an HTTP status, a code, the parameter at fault."""
@@ -47,13 +59,13 @@ class ApiError(Exception):
         registry: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
-        self.headers = headers
-        self.registry = registry
         self.status = status
         self.code = code
         self.message = message
         self.parameter = parameter
         self.suggestions = list(suggestions)
+        self.headers = headers
+        self.registry = registry
 
     @classmethod
     def invalid(cls, parameter: str, message: str) -> ApiError:
@@ -163,6 +175,9 @@ class ApiRoute(APIRoute):
                 return error_response(from_registry_error(exc))
             except StarletteHTTPException as exc:
                 return _http_error(exc)
+            except Exception:  # a bug: still JSON for the client, a traceback for us
+                log.exception("API error on %s", request.url.path)
+                return error_response(ApiError(500, "internal_error", "the server failed; this is a bug in portreg"))
 
         return handle
 
@@ -173,15 +188,6 @@ def _reject_unknown_parameters(request: Request, allowed: frozenset[str]) -> Non
         if name not in allowed:
             known = ", ".join(sorted(allowed)) or "none"
             raise ApiError.invalid(name, f"unknown parameter {_shorten(name)}; this operation takes: {known}")
-
-
-#: The answer to a CORS preflight: any origin may read the API, conditionally too.
-PREFLIGHT_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since, Accept, Accept-Encoding",
-    "Access-Control-Max-Age": "86400",
-}
 
 
 def _http_error(exc: StarletteHTTPException) -> Response:
