@@ -112,10 +112,13 @@ def download(request: Request, extension: str) -> Response:
     if asked is not None and number is None:
         return error_page(request, 400, "Bad version", f"?version= takes a version number, not {asked!r}.")
     service = request.app.state.registry_service
+    service.current()  # an empty store is a 503 that says how to fill it, not a missing version
     try:
         snapshot = service.at(number)
     except NotFound:
-        return error_page(request, 404, f"No version {number}", "See the versions this registry holds on its home page.")
+        versions = service.store.versions()
+        held = f"versions {versions[0].number} to {versions[-1].number}" if len(versions) > 1 else "version 1"
+        return error_page(request, 404, f"No version {number}", f"This registry holds {held}.")
     cache: DocumentCache = request.app.state.documents
     body, etag = cache.get(snapshot, fmt)
     return Response(
