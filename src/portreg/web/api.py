@@ -732,6 +732,8 @@ def openapi_document(app: Any) -> dict[str, Any]:
     for item in doc["paths"].values():
         for op in item.values():
             op.get("responses", {}).pop("422", None)
+            if "description" in op:  # docstrings quote code as ``x``; OpenAPI's Markdown as `x`
+                op["description"] = op["description"].replace("``", "`")
     schemas_ = doc.get("components", {}).get("schemas", {})
     schemas_.pop("HTTPValidationError", None)
     schemas_.pop("ValidationError", None)

@@ -8,6 +8,7 @@ responses, then every schema with its fields. Every text is escaped.
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any, Iterator
 
@@ -157,4 +158,9 @@ def _type(schema: dict[str, Any]) -> str:
 
 
 def _paragraphs(text: str) -> str:
-    return "".join(f"<p>{escape(part.strip())}</p>" for part in str(text).split("\n\n") if part.strip())
+    """Plain paragraphs; Markdown's `code` spans become <code> (after escaping)."""
+    parts = (part.strip() for part in str(text).split("\n\n"))
+    return "".join("<p>" + _CODE.sub(r"<code>\1</code>", escape(part)) + "</p>" for part in parts if part)
+
+
+_CODE = re.compile(r"`([^`]+)`")
