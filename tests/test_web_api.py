@@ -379,6 +379,10 @@ def test_free_ports_are_free(client: Any) -> None:
         assert 1024 <= port <= 49151
         states = get(client, f"/ports/{port}")["states"]
         assert states["tcp"] == states["udp"] == "unassigned"
+    service = client.app.state.registry_service
+    for proto, range_class in (("tcp,udp", "user"), ("sctp", "system"), ("dccp,tcp", "user")):
+        cli = service.query.free(transports=proto.split(","), range_class=range_class, count=50)
+        assert get(client, "/free", proto=proto, range=range_class, count=50)["ports"] == cli  # as portreg free says
     bad(client, "/free", "proto", proto="tcp,icmp")
     bad(client, "/free", "proto", proto=",")
     bad(client, "/free", "count", count=0)

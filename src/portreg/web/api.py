@@ -37,7 +37,7 @@ from starlette.routing import Match
 from .. import rules
 from ..errors import NotFound
 from ..model import TRANSPORTS, Person
-from ..query import Hit, LookupIndex, person_json
+from ..query import RANGES, Hit, LookupIndex, free_ports, person_json
 from ..query import Query as QueryService
 from ..store import StoredRecord
 from . import schemas
@@ -424,7 +424,7 @@ def stats(request: Request, version: VersionParam = None) -> Response:
 
 
 @router.get("/free", response_model=schemas.FreePorts, summary="Suggest free ports")
-def free_ports(
+def free(
     request: Request,
     proto: Annotated[str, Query(max_length=100, description="Transports that must all be free, comma-separated.")] = "tcp,udp",
     range_class: Annotated[Literal["system", "user"], Query(alias="range", description="Range class to pick from (dynamic ports are never assigned).")] = "user",
@@ -437,8 +437,10 @@ def free_ports(
     if not transports or any(t not in TRANSPORTS for t in transports):
         raise ApiError.invalid("proto", f"proto must be {PARAMETER_HINTS['proto']}, got {_shown(proto)}")
     snap = _snapshot(request, version)
-    ports = _query(request).free(transports=transports, range_class=range_class, count=count, version=snap.version.number)
-    return _send(snap, {"transports": transports, "range": range_class, "ports": list(ports)})
+    # The query layer's rule, over the snapshot's records in memory rather than a
+    # database read of the whole range per request.
+    ports = free_ports(snap.hits, transports=transports, ports=RANGES[range_class], count=count)
+    return _send(snap, {"transports": transports, "range": range_class, "ports": ports})
 
 
 @router.get("/versions", response_model=schemas.Versions, summary="Every stored version of the registry")
