@@ -500,6 +500,30 @@ def test_older_versions_stay_readable(two_versions: tuple[Any, Any]) -> None:
     assert get(client, f"/records/{gone['id']}", version=1)["record"] == gone
 
 
+def test_a_new_version_replaces_cached_answers(tmp_path: Any, current_registry: Any) -> None:
+    """Answers are cached per version: publishing one makes the next lookups read it."""
+    import time
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from portreg.model import Text
+
+    records = tuple(
+        replace(r, description=Text.of("PostgreSQL, version 2")) if r.name == "postgresql" else r
+        for r in current_registry.records
+    )
+    with filled_store(tmp_path) as store, TestClient(build_app(store)) as live:
+        before = live.get("/api/v1/ports/5432")
+        assert before.headers["x-registry-version"] == "1"
+        store.import_registry(replace(current_registry, records=records), source="test version 2")
+        time.sleep(live.app.state.registry_service._check_every + 0.1)  # the server looks once a second
+        after = live.get("/api/v1/ports/5432")
+        assert after.headers["x-registry-version"] == "2" and after.headers["etag"] != before.headers["etag"]
+        assert {r["description"] for r in after.json()["records"]} == {"PostgreSQL, version 2"}
+        assert live.get("/api/v1/ports/5432", params={"version": 1}).content == before.content
+
+
 def test_record_history(two_versions: tuple[Any, Any]) -> None:
     client, _ = two_versions
     http = next(r for r in get(client, "/services/http")["records"] if r["transport"] == "tcp")
