@@ -13,6 +13,9 @@ the value really has (the model's ``layout`` fields).
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 from hypothesis import strategies as st
 
 from portreg.model import (
@@ -40,19 +43,31 @@ __all__ = [
     "texts",
 ]
 
-#: Characters XML 1.0 can carry, less the controls (a line feed is added where text allows it).
-_XML_CHAR = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn", "Co"))
-_WORD_CHAR = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn", "Co", "Z"))
+#: Characters beyond ASCII that have broken formats before: accents, CJK, an emoji
+#: outside the BMP, a no-break space, a line separator.
+_TRICKY = "éüßÅ√中文😀\u00a0\u2028"
+_ASCII = "".join(map(chr, range(0x20, 0x7F)))
+#: What text may hold: printable ASCII (markup and CSV specials included) and the
+#: tricky ones. Plain alphabets, no filters: generation and shrinking stay fast.
+_TEXT_ALPHABET = _ASCII + _TRICKY
+_WORD_ALPHABET = "".join(c for c in _TEXT_ALPHABET if not c.isspace() and c not in "[]")
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_DIGITS = "0123456789"
 
 
 def _tidy(max_size: int = 30) -> st.SearchStrategy[str]:
     """A one-line string with no blanks at either end (white space inside is one space)."""
-    words = st.text(_WORD_CHAR.filter(lambda c: c not in "[]"), min_size=1, max_size=12)
+    words = st.text(_WORD_ALPHABET, min_size=1, max_size=12)
     return st.lists(words, min_size=1, max_size=max(1, max_size // 8)).map(" ".join)
 
 
-service_names = st.from_regex(r"[a-z]([a-z0-9]|-(?=[a-z0-9])){0,14}", fullmatch=True)
-person_ids = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,20}", fullmatch=True)
+def _identifier(first: str, rest: str, max_size: int) -> st.SearchStrategy[str]:
+    return st.builds(str.__add__, st.sampled_from(first), st.text(rest, max_size=max_size))
+
+
+#: RFC 6335 names: letters, digits and single inner hyphens, at most 15 characters.
+service_names = _identifier(_LOWER, _LOWER + _DIGITS + "-", 14).map(lambda n: re.sub("-+", "-", n).rstrip("-"))
+person_ids = _identifier(_LOWER + _LOWER.upper(), _LOWER + _LOWER.upper() + _DIGITS + "_", 20)
 dates = st.builds(
     lambda y, m, d: f"{y:04d}-{m:02d}" + (f"-{d:02d}" if d else ""),
     st.integers(1980, 2030),
@@ -73,10 +88,10 @@ def port_ranges(draw: st.DrawFn) -> PortRange:
 def _citations(anchors: tuple[str, ...]) -> st.SearchStrategy[Reference]:
     kinds = [
         st.integers(1, 9999).map(lambda n: Reference("rfc", f"rfc{n}")),
-        st.from_regex(r"draft-[a-z]{2,8}-[a-z]{2,8}(-[0-9]{2})?", fullmatch=True).map(lambda d: Reference("draft", d)),
+        _identifier(_LOWER, _LOWER + "-", 16).map(lambda d: Reference("draft", f"draft-{d}")),
         st.builds(
             lambda path, text: Reference("uri", f"https://example.org/{path}", text),
-            st.from_regex(r"[a-z0-9]{0,10}", fullmatch=True),
+            st.text(_LOWER + _DIGITS, max_size=10),
             st.one_of(st.none(), _tidy(max_size=16)),
         ),
         _tidy(max_size=20).map(lambda t: Reference("text", None, t)),
@@ -114,8 +129,7 @@ def texts(
 ) -> Text:
     """Rich text: runs of characters, and where allowed line breaks, references and
     paragraphs (one level, as the registry uses them). Never blank."""
-    chars = st.one_of(_XML_CHAR, st.just("\n")) if newlines else _XML_CHAR
-    run = st.text(chars, min_size=1, max_size=25)
+    run = st.text(_TEXT_ALPHABET + ("\n\t" if newlines else ""), min_size=1, max_size=12)
     inline = [run, run]
     if breaks:
         inline.append(st.just(BR))
@@ -125,7 +139,7 @@ def texts(
     nodes = [flat]
     if paragraphs:
         nodes.append(st.lists(flat, max_size=4).map(lambda p: Paragraph(_normalised(p))))
-    parts = draw(st.lists(st.one_of(nodes), max_size=6))
+    parts = draw(st.lists(st.one_of(nodes), max_size=4))
     words = draw(_tidy(max_size=16))  # some non-blank words, wherever they land
     parts.insert(draw(st.integers(0, len(parts))), words)
     return Text(_normalised(parts))
@@ -172,14 +186,19 @@ def records(draw: st.DrawFn, ids: tuple[str, ...] = (), anchors: tuple[str, ...]
         service_code=draw(opt(st.integers(0, 2**32 - 1).map(str))),
     )
     if layouts:
-        record = _with_layout(record, tuple(draw(st.permutations(record_layout(record)))))
+        layout = tuple(draw(st.permutations(record_layout(record))))
+        gaps = 2 + len(layout) + (len(record.assignee) + 1 if record.assignee else 0)
+        record = dataclasses.replace(record, layout=layout, spacing=draw(_spacing(gaps, childless=not layout)))
     return record
 
 
-def _with_layout(value, layout: tuple[str, ...]):
-    import dataclasses
+def _spacing(gaps: int, childless: bool = False) -> st.SearchStrategy[tuple[str, ...]]:
+    """Whitespace between tags as a hand-edited file has it: newlines, blanks, tabs.
 
-    return dataclasses.replace(value, layout=layout)
+    An element without children gets none inside (the XML writer closes it as ``<x/>``:
+    see test_roundtrip_properties.py)."""
+    runs = st.lists(st.text(" \t\n", max_size=4), min_size=gaps, max_size=gaps).map(tuple)
+    return runs.map(lambda r: r[:-1] + ("",)) if childless else runs
 
 
 @st.composite
@@ -198,24 +217,30 @@ def people_lists(draw: st.DrawFn, layouts: bool = False) -> tuple[Person, ...]:
         if layouts:
             tokens = [t for t, v in (("name", person.name), ("org", person.org)) if v is not None]
             tokens += ["uri"] * len(person.uris) + (["updated"] if person.updated else [])
-            person = _with_layout(person, tuple(draw(st.permutations(tokens))))
+            layout = tuple(draw(st.permutations(tokens)))
+            person = dataclasses.replace(person, layout=layout, spacing=draw(_spacing(2 + len(layout), childless=not layout)))
         people.append(person)
     return tuple(people)
 
 
 @st.composite
-def registries(draw: st.DrawFn, max_records: int = 8, layouts: bool = False) -> Registry:
+def registries(draw: st.DrawFn, max_records: int = 6, layouts: bool = False) -> Registry:
     """A whole registry: head, footnotes, records and the people they name."""
     people = draw(people_lists(layouts=layouts))
     ids = tuple(p.id for p in people)
     anchors = tuple(str(n) for n in range(1, draw(st.integers(0, 2)) + 1))
+    records_ = tuple(draw(st.lists(records(ids, anchors, layouts=layouts), max_size=max_records)))
+    latest = max((d for r in records_ for d in (r.registered, r.modified) if d), default=None)
+    updated = draw(st.one_of(st.none(), dates))
+    if updated is not None and latest is not None and updated < latest:
+        updated = latest  # a version is never dated before its own records
     expert_lines = draw(st.lists(st.sampled_from(["TCP/UDP", "SCTP", "DCCP"]), unique=True, max_size=3))
     expert = "\n".join(f"{group}: {draw(_tidy(max_size=30))}" for group in expert_lines) or None
-    return Registry(
+    registry = Registry(
         title=draw(_tidy(max_size=40)),
         id=draw(st.sampled_from(["service-names-port-numbers", "ports"])),
         category=draw(st.one_of(st.none(), _tidy(max_size=30))),
-        updated=draw(st.one_of(st.none(), dates)),
+        updated=updated,
         references=tuple(draw(st.lists(st.integers(1, 9999).map(lambda n: Reference("rfc", f"rfc{n}")), max_size=2))),
         expert=expert,
         notes=tuple(
@@ -228,6 +253,25 @@ def registries(draw: st.DrawFn, max_records: int = 8, layouts: bool = False) -> 
             )
         ),
         footnotes=tuple(Footnote(a, draw(texts(refs=None))) for a in anchors),
-        records=tuple(draw(st.lists(records(ids, anchors, layouts=layouts), max_size=max_records))),
+        records=records_,
         people=people,
     )
+    if not layouts:
+        return registry
+    head = ["title"] + [n for n in ("category", "updated", "expert") if getattr(registry, n) is not None]
+    head += ["xref"] * len(registry.references) + ["note"] * len(registry.notes)
+    head_layout = tuple(draw(st.permutations(head)))
+    gaps = len(head_layout) + len(registry.footnotes) + (2 if people else 0) + 1
+    return dataclasses.replace(
+        registry,
+        head_layout=head_layout,
+        spacing=draw(_spacing(gaps)),
+        processing_instructions=draw(st.lists(st.sampled_from(PROCESSING_INSTRUCTIONS), min_size=1, max_size=2, unique=True).map(tuple)),
+    )
+
+
+#: Processing instructions as IANA's files have them.
+PROCESSING_INSTRUCTIONS = (
+    'xml-stylesheet type="text/xsl" href="service-names-port-numbers.xsl"',
+    'xml-model href="service-names-port-numbers.rng" schematypens="http://relaxng.org/ns/structure/1.0" ',
+)

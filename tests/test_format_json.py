@@ -42,11 +42,13 @@ def _dump(registry: Registry) -> bytes:
 
 
 def _layouts(registry: Registry) -> tuple:
+    """Everything ``==`` leaves out: what only faithful XML needs."""
     return (
         registry.head_layout,
         registry.processing_instructions,
-        tuple(r.layout for r in registry.records),
-        tuple(p.layout for p in registry.people),
+        registry.spacing,
+        tuple((r.layout, r.spacing) for r in registry.records),
+        tuple((p.layout, p.spacing) for p in registry.people),
     )
 
 
@@ -78,6 +80,7 @@ RICH = Registry(
             unauthorized=Text(("Known <script>alert(1)</script> use",)),
             service_code="1145656131",
             layout=("name", "protocol", "assignee", "xref", "description", "number", "xref", "xref", "note", "unauthorized", "sc"),
+            spacing=("\n  ", "\n\t", "\n    ", "", "\n      ", " \n    ", "\n    ", "\n", "\n    ", "\n    ", "\n    ", "\n    ", "\n    ", "\n    ", "\n  "),
         ),
         Record(port=PortRange.parse("4748-4748"), description=Text(("Unassigned",)), layout=("number", "description")),
         Record(name="only-a-name", description=Text(()), notes=Text(("a", "b"))),
@@ -85,6 +88,7 @@ RICH = Registry(
     people=(Person("Jo", name="Jo Doe", org="Org", uris=("mailto:jo&example.org", "https://jo.example"), updated="2020-01", layout=("org", "name", "uri", "uri", "updated")),),
     head_layout=("title", "updated", "xref", "expert", "note", "note"),
     processing_instructions=('xml-stylesheet type="text/xsl" href="x.xsl"',),
+    spacing=("\n  ",) * 7 + ("\n\n  ", "\n  ", "\n"),
 )
 
 
@@ -110,8 +114,11 @@ def test_records_are_pleasant_objects() -> None:
     assert name_only["description"] == [] and name_only["notes"] == ["a", "b"]
     assert list(first) == [
         "name", "port", "port_low", "port_high", "transport", "description", "assignee", "references",
-        "registered", "modified", "notes", "unauthorized", "service_code", "layout",
+        "registered", "modified", "notes", "unauthorized", "service_code", "xml",
     ]
+    assert first["xml"]["layout"][:3] == ["name", "protocol", "assignee"] and first["xml"]["spacing"][1] == "\n\t"
+    assert "xml" not in name_only  # nothing only XML needs: no key
+    assert doc["xml"]["processing_instructions"] == ['xml-stylesheet type="text/xsl" href="x.xsl"']
 
 
 def test_one_record_per_line() -> None:
@@ -154,6 +161,8 @@ READER_ONLY = {"records[0].port_low"}
         ({"title": "t", "records": [{"port_high": 80}]}, "records[0].port_high", "port is null"),
         ({"title": "t", "records": [{"port_low": "80", "port": "80"}]}, "records[0].port_low", "expected an integer"),
         ({"title": "t", "records": [{"prot": "tcp"}]}, "records[0].prot", "unknown key"),
+        ({"title": "t", "records": [{"xml": {"layout": ["name"], "spaces": []}}]}, "records[0].xml.spaces", "unknown key"),
+        ({"title": "t", "xml": {"spacing": "\n"}}, "xml.spacing", "expected a list"),
         ({"title": "t", "records": [{"notes": [{"bold": "x"}]}]}, "records[0].notes[0]", '{"br": true}'),
         ({"title": "t", "records": [{"notes": [{"paragraph": [{"br": 1}]}]}]}, "records[0].notes[0].paragraph[0].br", "expected true"),
         ({"title": "t", "records": [{"description": 5}]}, "records[0].description", "list of text nodes"),

@@ -8,8 +8,10 @@ text is a plain string when it is one run of text, else a list of nodes: strings
 ``{"br": true}``, ``{"xref": {...}}`` and ``{"paragraph": [...]}``.
 
 Why this much: JSON is portreg's lossless interchange format, so it keeps everything
-the model keeps, layouts and processing instructions included, and XML → JSON → XML
-gives the same document back. It is written one record per line, which keeps the
+the model keeps, and XML → JSON → XML gives the same document back. What only the XML
+needs for that (element order, whitespace between tags, processing instructions) sits
+in an ``"xml"`` object beside the values, left out when empty, so consumers can
+ignore it. It is written one record per line, which keeps the
 file greppable and diffable and lets the C encoder do the work (an indented dump goes
 through the pure-Python encoder and is several times slower).
 
@@ -107,9 +109,17 @@ def _head_doc(registry: Registry) -> dict[str, Json]:
         "expert": registry.expert,
         "notes": [{"title": n.title, "text": _text_doc(n.text)} for n in registry.notes],
         "footnotes": [{"anchor": f.anchor, "text": _text_doc(f.text)} for f in registry.footnotes],
-        "head_layout": list(registry.head_layout),
-        "processing_instructions": list(registry.processing_instructions),
+        **_xml_doc(
+            head_layout=registry.head_layout,
+            processing_instructions=registry.processing_instructions,
+            spacing=registry.spacing,
+        ),
     }
+
+
+def _xml_doc(**fields: tuple[str, ...]) -> dict[str, Json]:
+    """``{"xml": {...}}`` holding what only faithful XML needs, or nothing when all empty."""
+    return {"xml": {k: list(v) for k, v in fields.items()}} if any(fields.values()) else {}
 
 
 def _record_doc(record: Record) -> dict[str, Json]:
@@ -128,7 +138,7 @@ def _record_doc(record: Record) -> dict[str, Json]:
         "notes": _text_doc(record.notes),
         "unauthorized": _text_doc(record.unauthorized),
         "service_code": record.service_code,
-        "layout": list(record.layout),
+        **_xml_doc(layout=record.layout, spacing=record.spacing),
     }
 
 
@@ -139,7 +149,7 @@ def _person_doc(person: Person) -> dict[str, Json]:
         "org": person.org,
         "uris": list(person.uris),
         "updated": person.updated,
-        "layout": list(person.layout),
+        **_xml_doc(layout=person.layout, spacing=person.spacing),
     }
 
 
@@ -207,8 +217,7 @@ def from_document(doc: Json) -> Registry:
         "footnotes": obj.list("footnotes", _footnote),
         "records": obj.list("records", _record),
         "people": obj.list("people", _person),
-        "head_layout": obj.list("head_layout", _string),
-        "processing_instructions": obj.list("processing_instructions", _string),
+        **_xml_fields(obj, REGISTRY_XML_KEYS),
     }
     ident = obj.opt("id", _string)
     if ident is not None:
@@ -218,13 +227,15 @@ def from_document(doc: Json) -> Registry:
 
 REGISTRY_KEYS = frozenset({
     "format_version", "id", "title", "category", "updated", "references", "expert", "notes",
-    "footnotes", "records", "people", "head_layout", "processing_instructions",
+    "footnotes", "records", "people", "xml",
 })
+REGISTRY_XML_KEYS = frozenset({"head_layout", "processing_instructions", "spacing"})
 RECORD_KEYS = frozenset({
     "name", "port", "port_low", "port_high", "transport", "description", "assignee", "references",
-    "registered", "modified", "notes", "unauthorized", "service_code", "layout",
+    "registered", "modified", "notes", "unauthorized", "service_code", "xml",
 })
-PERSON_KEYS = frozenset({"id", "name", "org", "uris", "updated", "layout"})
+PERSON_KEYS = frozenset({"id", "name", "org", "uris", "updated", "xml"})
+LAYOUT_KEYS = frozenset({"layout", "spacing"})
 REFERENCE_KEYS = frozenset({"type", "data", "text"})
 NOTE_KEYS = frozenset({"title", "text"})
 FOOTNOTE_KEYS = frozenset({"anchor", "text"})
@@ -302,8 +313,14 @@ def _record(doc: Json, path: str) -> Record:
         notes=obj.opt("notes", _text),
         unauthorized=obj.opt("unauthorized", _text),
         service_code=obj.opt("service_code", _string),
-        layout=obj.list("layout", _string),
+        **_xml_fields(obj, LAYOUT_KEYS),
     )
+
+
+def _xml_fields(obj: _Object, keys: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """The model fields kept in an object's ``"xml"`` entry (each a list of strings)."""
+    xml = obj.opt("xml", lambda value, path: _Object(value, path, keys))
+    return {} if xml is None else {key: xml.list(key, _string) for key in keys}
 
 
 def _port(obj: _Object) -> PortRange | None:
@@ -335,7 +352,7 @@ def _person(doc: Json, path: str) -> Person:
         org=obj.opt("org", _string),
         uris=obj.list("uris", _string),
         updated=obj.opt("updated", _string),
-        layout=obj.list("layout", _string),
+        **_xml_fields(obj, LAYOUT_KEYS),
     )
 
 

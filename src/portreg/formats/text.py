@@ -30,14 +30,15 @@ AVAILABLE_FORMATS = ("CSV", "XML", "HTML", "Plain text")
 CONTACT_HEADER = "ID Name Organization Contact URI Last Updated"
 
 #: IANA's column names and the width of each column in this table. Widths cover about
-#: nine rows in ten without wrapping (names, ids and dates fit; long descriptions wrap).
+#: nine rows in ten without wrapping: names, 99% of person ids and dates fit; long
+#: descriptions wrap at spaces, and an id wider than its column is cut across lines.
 COLUMNS: tuple[tuple[str, int], ...] = (
     ("Service Name", 15),
     ("Port Number", 11),
     ("Transport Protocol", 9),
     ("Description", 34),
-    ("Assignee", 22),
-    ("Contact", 22),
+    ("Assignee", 26),
+    ("Contact", 26),
     ("Registration Date", 12),
     ("Modification Date", 12),
     ("Reference", 20),
