@@ -66,3 +66,7 @@ def history_versions() -> Iterator[tuple[str, bytes]]:
     finally:
         proc.kill()
         proc.wait()
+
+
+# A real PostgreSQL server (session) and `store_url`, parametrized over SQLite and PostgreSQL.
+from pg import postgres_server, store_url  # noqa: E402,F401

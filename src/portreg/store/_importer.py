@@ -137,7 +137,7 @@ class _Writer:
         )
         person_plan, changed_people = self._plan_people(people)
         record_plan = self._plan_records(records, changed_people)
-        self.total = sum(len(rows) for rows in (*person_plan, *record_plan))
+        self.total = sum(len(rows) for rows in (*person_plan, *record_plan[:2]))  # revisions written and closed
         self._report()
         self._write_people(people, *person_plan)
         self._write_records(records, {p.person.id: p.search_text for p in people}, *record_plan)
@@ -232,7 +232,7 @@ class _Writer:
                     "content_hash": p.content_hash,
                 }
             )
-            pid, name, org, uris = person_document(person)
+            pid, name, org, uris = (_search.document(self.dialect, t) for t in person_document(person))
             documents.append({"row_id": row_id + offset, "person_id": pid, "name": name, "org": org, "uris": uris})
         self._insert(schema.person_revisions.insert(), revisions)
         self._insert(text(_search.INSERT_PERSON[self.dialect]), documents, count=False)
@@ -280,7 +280,7 @@ class _Writer:
                 }
             )
             links.extend({"row_id": rid, "person_id": pid, "role": role} for pid, role in sorted(record_people(record)))
-            name, description, notes, people = search_document(record, people_text)
+            name, description, notes, people = (_search.document(self.dialect, t) for t in search_document(record, people_text))
             documents.append({"row_id": rid, "name": name, "description": description, "notes": notes, "people": people})
         self._insert(schema.record_revisions.insert(), revisions)
         self._insert(schema.record_people.insert(), links, count=False)

@@ -4,15 +4,20 @@ Both index the same four fields of a record revision (name, description, notes a
 unauthorized use, the people it names) with English stemming, and weigh them in that
 spirit: a hit in the name counts most, then description, people, notes. SQLite ranks
 with FTS5's bm25, PostgreSQL with ts_rank over weighted tsvectors. A user's text is
-reduced to its words (letters and digits), all of which must match: the same query on
-both databases, and no syntax error can come from what someone types.
+reduced to its words (runs of letters and digits), all of which must match: the same
+query on both databases, and no syntax error can come from what someone types.
+
+Documents are split into the same words before PostgreSQL sees them: its parser would
+otherwise keep ``isi.edu`` or ``postel@isi.edu`` as single lexemes, where FTS5's
+tokenizer splits them, and the two databases would answer differently.
 """
 
 from __future__ import annotations
 
 import re
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 INSERT_RECORD = {
     "sqlite": "INSERT INTO record_search (rowid, name, description, notes, people) "
@@ -60,6 +65,11 @@ PERSON_MATCH = {
         "DESC",
     ),
 }
+
+
+def document(dialect: str, text: str) -> str:
+    """``text`` as the database should index it (see the module docstring)."""
+    return _NOT_WORD.sub(" ", text) if dialect == "postgresql" else text
 
 
 def query_text(dialect: str, text: str) -> str | None:
