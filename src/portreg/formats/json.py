@@ -249,9 +249,8 @@ class _Object:
     def __init__(self, doc: Json, path: str, keys: frozenset[str]) -> None:
         if not isinstance(doc, dict):
             raise FormatError(f"expected an object, found {_kind(doc)}", field=path or "$")
-        unknown = doc.keys() - keys
-        if unknown:
-            name = sorted(unknown)[0]
+        if not keys.issuperset(doc):
+            name = sorted(doc.keys() - keys)[0]
             raise FormatError(f"unknown key {name!r}; known keys: {', '.join(sorted(keys))}",
                               field=_join(path, name))
         self.doc = doc
@@ -262,14 +261,22 @@ class _Object:
             raise FormatError("is required", field=_join(self.path, key))
         return convert(self.doc[key], _join(self.path, key))
 
+    # Strings are most of a registry: they skip building a path that only an error needs.
+
     def opt(self, key: str, convert: Callable[[Json, str], T]) -> T | None:
         value = self.doc.get(key)
-        return None if value is None else convert(value, _join(self.path, key))
+        if value is None:
+            return None
+        if convert is _string and type(value) is str:
+            return value  # type: ignore[return-value]
+        return convert(value, _join(self.path, key))
 
     def list(self, key: str, convert: Callable[[Json, str], T]) -> tuple[T, ...]:
         value = self.doc.get(key)
         if value is None:
             return ()
+        if type(value) is list and convert is _string and all(type(v) is str for v in value):
+            return tuple(value)
         path = _join(self.path, key)
         if not isinstance(value, list):
             raise FormatError(f"expected a list, found {_kind(value)}", field=path)
