@@ -13,9 +13,9 @@ Shapes are the models of :mod:`portreg.web.schemas`; errors are described in
   that asked for 10,000 rows and got 500 would miss data without noticing.
 - Unknown query parameters are a 400 too: a typo such as ``registerd_after`` would
   otherwise return every record and look like an answer.
-- Lookups by port are the hot path: their bodies are serialized once per (version,
+- Lookups by port (and by name) are the hot path: their bodies are serialized once per (version,
   port, transport), with their headers, and kept on the snapshot (the oldest dropped
-  past :data:`PORT_CACHE_SIZE`), so a repeated lookup is a dict hit, with no database
+  past :data:`ANSWER_CACHE_SIZE`), so a repeated lookup is a dict hit, with no database
   round trip, no Pydantic validation and, without a query string, no parameter parsing.
 """
 
@@ -26,7 +26,7 @@ import hashlib
 import json
 from collections import OrderedDict
 from datetime import date
-from typing import Annotated, Any, Iterable, Literal
+from typing import Annotated, Any, Callable, Iterable, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Path, Query, Request
@@ -52,8 +52,8 @@ DEFAULT_PAGE_SIZE = 50
 MAX_FREE_COUNT = 1000
 #: Record ids and version numbers fit a 32-bit database integer (PostgreSQL ``integer``).
 MAX_ID = 2**31 - 1
-#: Serialized port lookups kept per snapshot (about 1 KB each).
-PORT_CACHE_SIZE = 8192
+#: Serialized lookups (by port, by name) kept per snapshot, about 1-2 KB each.
+ANSWER_CACHE_SIZE = 8192
 JSON_MEDIA_TYPE = "application/json"
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -171,15 +171,23 @@ port_lookup.fast_path = _port_fast_path  # type: ignore[attr-defined]
 
 
 def _port_response(snap: Any, port: int, transport: str | None) -> Response:
-    """One port's answer, serialized once per (version, port, transport) and kept."""
-    cache = _port_cache(snap)
-    key = (port, transport)
+    def build() -> dict[str, Any]:
+        answer = _index(snap).port(port, transport=transport)
+        return {"port": port, "range_class": answer.range_class, "states": answer.states, **_hits_and_people(snap, answer.hits)}
+
+    return _cached(snap, ("port", port, transport), build)
+
+
+def _cached(snap: Any, key: tuple[Any, ...], build: Callable[[], dict[str, Any]]) -> Response:
+    """The answer ``build()`` makes, serialized once per version and key, then kept.
+
+    Called only from the event loop (async routes), so the dict needs no lock.
+    """
+    cache = snap.derived("api:answers", lambda s: OrderedDict())
     ready = cache.get(key)
     if ready is None:
-        answer = _index(snap).port(port, transport=transport)
-        body = {"port": port, "range_class": answer.range_class, "states": answer.states, **_hits_and_people(snap, answer.hits)}
-        ready = cache[key] = _prepare(snap, _encode(snap, body))
-        if len(cache) > PORT_CACHE_SIZE:
+        ready = cache[key] = _prepare(snap, _encode(snap, build()))
+        if len(cache) > ANSWER_CACHE_SIZE:
             cache.popitem(last=False)  # the oldest: a scan of every port must not grow memory
     return _Prepared(*ready)
 
@@ -197,23 +205,26 @@ async def service_lookup(
     snap = _snapshot(request, version)
     index = _index(snap)
     answer = index.name(name, transport=transport)
-    if not answer.found:
-        raise ApiError(
-            404,
-            "not_found",
-            f"no service named {name!r}" + (f" on {transport}" if transport else ""),
-            parameter="name",
-            suggestions=_near(name, index.names()),
-            registry=_registry_ref(snap),
-        )
-    body = {
+    if answer.found:
+        return _cached(snap, ("name", answer.name, transport), lambda: _name_body(snap, answer))
+    raise ApiError(
+        404,
+        "not_found",
+        f"no service named {name!r}" + (f" on {transport}" if transport else ""),
+        parameter="name",
+        suggestions=_near(name, index.names()),
+        registry=_registry_ref(snap),
+    )
+
+
+def _name_body(snap: Any, answer: Any) -> dict[str, Any]:
+    return {
         "name": answer.name,
         "aliases": list(answer.aliases),
         "preferred": answer.preferred,
         "legacy": list(answer.legacy),
         **_hits_and_people(snap, answer.hits),
     }
-    return _send(snap, body)
 
 
 RangeClassParam = Annotated[
@@ -554,10 +565,6 @@ def _registry_ref(snap: Any) -> dict[str, Any]:
     return snap.derived(
         "api:registry", lambda s: {"version": s.version.number, "updated": s.version.published or s.registry.updated}
     )
-
-
-def _port_cache(snap: Any) -> OrderedDict:
-    return snap.derived("api:ports", lambda s: OrderedDict())
 
 
 # ---------------------------------------------------------------------------------------
