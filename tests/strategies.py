@@ -33,6 +33,7 @@ from portreg.model import (
 )
 
 __all__ = [
+    "beyond_equality",
     "dates",
     "people_lists",
     "port_ranges",
@@ -275,3 +276,15 @@ PROCESSING_INSTRUCTIONS = (
     'xml-stylesheet type="text/xsl" href="service-names-port-numbers.xsl"',
     'xml-model href="service-names-port-numbers.rng" schematypens="http://relaxng.org/ns/structure/1.0" ',
 )
+
+
+def beyond_equality(registry: Registry) -> tuple:
+    """What ``==`` leaves out and only faithful XML needs: layouts, whitespace between
+    tags, processing instructions. Round trips that hold the whole model compare it too."""
+    return (
+        registry.head_layout,
+        registry.processing_instructions,
+        registry.spacing,
+        tuple((r.layout, r.spacing) for r in registry.records),
+        tuple((p.layout, p.spacing) for p in registry.people),
+    )

@@ -208,7 +208,7 @@ def test_media_type_and_extension() -> None:
     assert html.MEDIA_TYPE == "text/html; charset=utf-8" and html.EXTENSION == "html"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(registries())
 def test_any_registry_renders_a_well_formed_page_showing_its_text(registry: Registry) -> None:
     page = Page(_render(registry)).check()

@@ -163,7 +163,7 @@ def test_media_type_and_extension() -> None:
     assert text.MEDIA_TYPE == "text/plain; charset=utf-8" and text.EXTENSION == "txt"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(registries())
 def test_every_table_line_keeps_its_columns(registry: Registry) -> None:
     """Whatever the records hold, the gaps between columns stay blank and no cell
