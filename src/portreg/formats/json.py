@@ -124,33 +124,37 @@ def _xml_doc(**fields: tuple[str, ...]) -> dict[str, Json]:
 
 def _record_doc(record: Record) -> dict[str, Json]:
     port = record.port
-    return {
+    doc = {
         "name": record.name,
         "port": None if port is None else str(port),
         "port_low": None if port is None else port.low,
         "port_high": None if port is None else port.high,
         "transport": record.transport,
         "description": _text_doc(record.description),
-        "assignee": [_reference_doc(r) for r in record.assignee],
+        "assignee": [_reference_doc(r) for r in record.assignee] if record.assignee else [],
         "references": [_reference_doc(r) for r in record.references],
         "registered": record.registered,
         "modified": record.modified,
         "notes": _text_doc(record.notes),
         "unauthorized": _text_doc(record.unauthorized),
         "service_code": record.service_code,
-        **_xml_doc(layout=record.layout, spacing=record.spacing),
     }
+    if record.layout or record.spacing:
+        doc["xml"] = {"layout": list(record.layout), "spacing": list(record.spacing)}
+    return doc
 
 
 def _person_doc(person: Person) -> dict[str, Json]:
-    return {
+    doc = {
         "id": person.id,
         "name": person.name,
         "org": person.org,
         "uris": list(person.uris),
         "updated": person.updated,
-        **_xml_doc(layout=person.layout, spacing=person.spacing),
     }
+    if person.layout or person.spacing:
+        doc["xml"] = {"layout": list(person.layout), "spacing": list(person.spacing)}
+    return doc
 
 
 def _reference_doc(ref: Reference) -> dict[str, Json]:
