@@ -28,7 +28,9 @@ becomes one space; other line breaks and indentation stay (see :func:`_unfold`).
 The CSV has no registry head: the title is IANA's and ``updated`` the latest date in
 the rows. Exports before 2020 call the 11th column ``Known Unauthorized Uses``; the
 reader takes both, and the writer picks the header from the registry's date (or from
-``legacy_header=``), so that an old export read and written stays the same bytes.
+``legacy_header=``), so that an old export read and written stays the same bytes. (A
+current header over rows all older than 2020 reads with no date, to be written back
+with the current header; an old header over newer rows needs ``legacy_header=True``.)
 """
 
 from __future__ import annotations
@@ -198,8 +200,19 @@ def read(data: bytes, *, source: str | None = None) -> Registry:
             line = rows.line_num + 1
     except csv.Error as exc:
         raise FormatError(f"bad CSV: {exc}", source=source, line=rows.line_num) from None
-    dates = [d for r in records for d in (r.registered, r.modified) if d]
-    return Registry(title=TITLE, records=tuple(records), people=tuple(people.values()), updated=max(dates, default=None))
+    return Registry(title=TITLE, records=tuple(records), people=tuple(people.values()), updated=_updated(records, header))
+
+
+def _updated(records: list[Record], header: list[str]) -> str | None:
+    """The latest date in the rows, unless the header says the export is newer than that.
+
+    A current header on rows all dated before :data:`LEGACY_BEFORE` gives None (the
+    date is unknown), so that writing what was read keeps the current header.
+    """
+    latest = max((d for r in records for d in (r.registered, r.modified) if d), default=None)
+    if latest and latest < LEGACY_BEFORE and LEGACY_HEADER[10] not in header:
+        return None
+    return latest
 
 
 def _columns(header: list[str], source: str | None) -> dict[str, int]:

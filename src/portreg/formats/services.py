@@ -14,8 +14,9 @@ by number with its own line.
 The reader takes any services(5) file, IANA-generated or hand-written: each name,
 alias included, becomes a record on the line's port and transport, with the line's
 comment as its description. The header's ``Source:`` and ``Updated:`` lines, when
-present, give back the registry's title and date, so writing what was read gives the
-same lines.
+present, give back the registry's title and date. Writing what was read therefore
+gives the same entry lines and header, except the counts of records left out (those
+records are not in the file to be read back); writing it once more gives the same bytes.
 """
 
 from __future__ import annotations
