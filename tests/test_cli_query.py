@@ -11,22 +11,17 @@ import json
 import os
 import subprocess
 import sys
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from _cli import rows, run
-from conftest import CURRENT_XML
+from _stores import BACKENDS, filled_store_url
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory, current_registry: Any) -> Iterator[str]:
-    from portreg.store import Store
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('cli')}/store.db"
-    with Store.open(url) as store:
-        store.import_registry(current_registry, source=str(CURRENT_XML))
-    yield url
+@pytest.fixture(scope="module", params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, current_registry: Any) -> str:
+    return filled_store_url(request, tmp_path_factory, current_registry)
 
 
 # ------------------------------------------------------------------ lookup
@@ -175,8 +170,8 @@ def test_stats(capsys: Any, db: str) -> None:
 
 
 @pytest.mark.parametrize("args", [["lookup", "5432"], ["lookup", "http"], ["search", "x"], ["people", "x"], ["free"], ["stats"], ["show", "80"]])
-def test_an_empty_store_says_how_to_fill_it(capsys: Any, tmp_path: Any, args: list[str]) -> None:
-    code, out, err = run(capsys, "--db", f"sqlite:///{tmp_path}/empty.db", *args)
+def test_an_empty_store_says_how_to_fill_it(capsys: Any, store_url: str, args: list[str]) -> None:
+    code, out, err = run(capsys, "--db", store_url, *args)
     assert code == 1 and out == ""
     assert "portreg sync" in err and "portreg import" in err and "Traceback" not in err
 

@@ -15,8 +15,8 @@ from conftest import CSV_EXPORTS, CURRENT_XML, need_shared
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path}/store.db"
+def db(store_url: str) -> str:
+    return store_url
 
 
 def test_import_then_export_gives_the_same_document_back(

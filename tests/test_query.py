@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from conftest import CURRENT_XML
+from _stores import BACKENDS, filled_store_url
 from portreg.errors import NotFound
 from portreg.model import PortRange, Record, Text
 from portreg.query import (
@@ -29,23 +29,20 @@ from portreg.query import (
 from portreg.rules import range_class, record_state
 
 
-@pytest.fixture(scope="module")
-def filled_store(tmp_path_factory: pytest.TempPathFactory, current_registry: Any) -> Iterator[Any]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def filled_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, current_registry: Any) -> Iterator[Any]:
     from portreg.store import Store
 
-    store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('query')}/store.db")
-    store.import_registry(current_registry, source=str(CURRENT_XML))
-    yield store
-    store.close()
+    with Store.open(filled_store_url(request, tmp_path_factory, current_registry)) as store:
+        yield store
 
 
 @pytest.fixture
-def empty_store(tmp_path: Any) -> Iterator[Any]:
+def empty_store(store_url: str) -> Iterator[Any]:
     from portreg.store import Store
 
-    store = Store.open(f"sqlite:///{tmp_path}/empty.db")
-    yield store
-    store.close()
+    with Store.open(store_url) as store:
+        yield store
 
 
 @pytest.fixture(scope="module")

@@ -80,10 +80,11 @@ def served(current_xml_bytes: bytes) -> Iterator[tuple[Registry, str]]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Any]:
+def store(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     from portreg.store import Store
 
-    with Store.open(f"sqlite:///{tmp_path}/store.db") as opened:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # where a PostgreSQL store's validators go
+    with Store.open(store_url) as opened:
         yield opened
 
 

@@ -99,7 +99,7 @@ class Hit:
     @classmethod
     def of(cls, stored: StoredRecord) -> Hit:
         record = stored.record
-        return cls(stored.id, record, record_state(record), range_class(record.port.low) if record.port else None)
+        return cls(stored.id, record, record_state(record), None if record.port is None else range_class(record.port.low))
 
     def as_json(self) -> dict[str, Any]:
         """The record's stable JSON shape (see ``portreg lookup --help``)."""
