@@ -35,7 +35,7 @@ def first_start(store, init_from: str, *, sync_url: str | None = None, services:
         return None
     if init_from == "none":
         say("the store is empty and --init-from none leaves it so; fill it with `portreg sync` or `portreg import FILE`")
-        return "This registry is empty: fill it with `portreg sync` or `portreg import FILE`."
+        return "This registry is empty: fill it with “portreg sync” or “portreg import FILE”."
     if init_from != "iana":
         path = Path(init_from)
         say(f"the store is empty; filling it from {path}")
@@ -62,7 +62,7 @@ def first_start(store, init_from: str, *, sync_url: str | None = None, services:
         data = services.read_bytes()
     except OSError:
         say(f"{services} cannot be read either; serving an empty registry")
-        return f"IANA could not be reached and {services} is missing: this registry is empty. Run `portreg sync` when online."
+        return f"IANA could not be reached and {services} is missing: this registry is empty. Run “portreg sync” when online."
     from ..formats import services as services_format
 
     registry = services_format.read(data, source=str(services))
@@ -71,7 +71,7 @@ def first_start(store, init_from: str, *, sync_url: str | None = None, services:
     say(f"filled the store from {services} instead: {count:,} records")
     return (
         f"IANA could not be reached on first start, so this registry was filled from this system's {services} "
-        f"({count:,} records, names and ports only). Run `portreg sync` when online for IANA's full registry."
+        f"({count:,} records, names and ports only). Run “portreg sync” when online for IANA's full registry."
     )
 
 
@@ -102,6 +102,7 @@ def serve(host: str, port: int, init_from: str, sync_url: str | None, access_log
     app = create_app(store=store, notice=notice)
     version = store.current_version()
     if version is not None:
+        app.state.registry_service.current()  # build the index and the pages' rows before the first visitor
         say(f"serving registry version {version.number} ({version.record_count:,} records) from {store.url}")
     say(f"listening on http://{_url_host(host)}:{port}/ (Ctrl+C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=access_log, server_header=False)
