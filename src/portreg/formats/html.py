@@ -33,6 +33,7 @@ __all__ = [
     "EXTENSION",
     "MEDIA_TYPE",
     "COLUMNS",
+    "anchor",
     "environment",
     "format_links",
     "record_cells",
@@ -61,6 +62,11 @@ COLUMNS: tuple[str, ...] = (
 SAFE_SCHEMES = ("http://", "https://", "ftp://")
 
 RFC_AND_DRAFT_BASE = "https://www.iana.org/go/"
+
+#: What may stand in a URI as it is (RFC 3986 reserved and unreserved, and escapes);
+#: anything else (blanks, ``<``, ``"``, non-ASCII) is percent-encoded in a link.
+_URI_CHARACTERS = ":/?#[]@!$&'()*+,;=%~-._"
+_BLANK = re.compile(r"\s")
 
 #: A line of ``<expert>`` that starts a transport group (``TCP/UDP:``); others continue one.
 _GROUP_LINE = re.compile(r"^[A-Z][A-Za-z /]*:")
@@ -101,7 +107,8 @@ def format_links(registry: Registry) -> list[tuple[str, str]]:
 def environment():  # -> jinja2.Environment (jinja2 is imported here, not at start-up)
     """The Jinja2 environment of the registry templates, with autoescape and the filters
     ``rich`` (Text), ``people`` (person ids), ``citations`` (references),
-    ``record_row`` (a Record) and ``expert_lines``, and the global ``columns``."""
+    ``record_row`` (a Record), ``anchor`` (a person id) and ``expert_lines``, and the
+    global ``columns``."""
     import jinja2
 
     env = jinja2.Environment(
@@ -112,7 +119,7 @@ def environment():  # -> jinja2.Environment (jinja2 is imported here, not at sta
         lstrip_blocks=True,
     )
     env.filters.update(
-        rich=rich, people=people, citations=citations, expert_lines=expert_lines, record_row=record_row
+        rich=rich, people=people, citations=citations, expert_lines=expert_lines, record_row=record_row, anchor=anchor
     )
     env.globals["columns"] = COLUMNS
     return env
@@ -193,6 +200,12 @@ def expert_lines(expert: str) -> list[str]:
     return lines
 
 
+def anchor(person_id: str) -> str:
+    """The id of a person's row in the contact table: the person id as IANA's page has it
+    (``#Jon_Postel``), blanks made ``_`` since an HTML id holds none."""
+    return _BLANK.sub("_", person_id) if _BLANK.search(person_id) else person_id
+
+
 def reference_href(ref: Reference) -> str | None:
     """Where a reference links to, or None: RFCs and drafts through IANA's ``/go/``
     redirector, people and footnotes inside the page, URIs only with a safe scheme."""
@@ -202,11 +215,11 @@ def reference_href(ref: Reference) -> str | None:
     if ref.type in ("rfc", "draft"):
         return RFC_AND_DRAFT_BASE + quote(data, safe="")
     if ref.type == "person":
-        return "#" + quote(data, safe="")
+        return "#" + quote(anchor(data), safe="")
     if ref.type == "note":
         return "#footnote-" + quote(data, safe="")
     if ref.type == "uri" and data.lower().startswith(SAFE_SCHEMES):
-        return data
+        return quote(data, safe=_URI_CHARACTERS)
     return None
 
 
@@ -215,7 +228,7 @@ _EMPTY = Markup()
 
 @functools.lru_cache(maxsize=16384)
 def _person_link(pid: str) -> str:
-    return f'[<a href="#{_escape(quote(pid, safe=""))}">{_escape(pid)}</a>]'
+    return f'[<a href="#{_escape(quote(anchor(pid), safe=""))}">{_escape(pid)}</a>]'
 
 
 def _reference_html(ref: Reference) -> str:
