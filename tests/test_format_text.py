@@ -115,6 +115,7 @@ WRAPPING = Registry(
                 Reference("rfc", "rfc8094"),
                 Reference("rfc", "rfc9250"),
                 Reference("note", "1"),
+                Reference("uri", "https://x.example/TR-352.pdf", "TR-352"),
             ),
             registered="2015-10-08",
             modified="2022-04-01",
@@ -135,7 +136,7 @@ def test_long_cells_wrap_inside_their_column() -> None:
     row = lines[3:-1]
     cells = [[piece for piece in column] for column in zip(*(_split(line) for line in row))]
     assert [c for c in cells[3] if c] == ["DNS query-response protocol run", "over DTLS or QUIC", "second line"]
-    assert [c for c in cells[8] if c] == ["[RFC7858][RFC8094]", "[RFC9250][1]"]
+    assert [c for c in cells[8] if c] == ["[RFC7858][RFC8094]", "[RFC9250][1][TR-352]"]  # a URI's own words
     assert [c for c in cells[5] if c] == ["[Internet_Systems_Consorti", "um_Inc]"]
     assert _columns(lines[-1:])[:4] == ["", "6000-6063", "", "Unassigned"]
 

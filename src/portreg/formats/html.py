@@ -8,7 +8,8 @@ footnotes), so that the web layer can build its own pages from the same pieces:
 
 Safety: autoescape is on, and nothing from the registry is ever marked safe as it is.
 The filters below build markup only from escaped strings (the standard library's
-``html.escape``, quotes included) and their own constant tags, and only link URIs whose scheme is known to be harmless, so a
+``html.escape``, quotes included) and their own constant tags, and link only URIs whose
+scheme is known to be harmless (percent-encoding what a URI cannot hold), so a
 description holding ``<username>`` or ``<script>`` shows as text. The page has no
 script and loads nothing from elsewhere.
 
@@ -235,7 +236,7 @@ def _reference_html(ref: Reference) -> str:
     if ref.type == "person" and ref.data:
         return _person_link(ref.data)
     href = reference_href(ref)
-    label = _escape(ref.text.strip() if ref.type == "uri" and ref.text and ref.text.strip() else ref.label)
+    label = _escape(ref.text.strip() if ref.text and ref.text.strip() else ref.label)  # as IANA's CSV
     if href is None:
         return f"[{label}]"
     return f'[<a href="{_escape(href)}">{label}</a>]'

@@ -18,7 +18,7 @@ from __future__ import annotations
 import textwrap
 from typing import BinaryIO, Iterable, Iterator
 
-from ..model import Person, Record, Registry, Text
+from ..model import Person, Record, Reference, Registry, Text
 
 __all__ = ["COLUMNS", "EXTENSION", "MEDIA_TYPE", "contact_lines", "head_lines", "render", "table_lines", "write"]
 
@@ -116,11 +116,16 @@ def _cells(record: Record) -> list[list[str]]:
         _pack([f"[{pid}]" for pid in record.contacts], widths[5]),
         _wrap(record.registered, widths[6]),
         _wrap(record.modified, widths[7]),
-        _pack([f"[{ref.label}]" for ref in record.citations], widths[8]),
+        _pack([f"[{_shown(ref)}]" for ref in record.citations], widths[8]),
         _wrap(record.service_code, widths[9]),
         _wrap_text(record.unauthorized, widths[10]),
         _wrap_text(record.notes, widths[11]),
     ]
+
+
+def _shown(ref: Reference) -> str:
+    """A reference's own words when it has some (``[TR-352]``), else its label, as IANA's CSV."""
+    return ref.text.strip() if ref.text and ref.text.strip() else ref.label
 
 
 def _row_lines(cells: list[list[str]]) -> Iterator[str]:
