@@ -238,7 +238,7 @@ class Record:
     unauthorized: Text | None = None
     service_code: str | None = None
     layout: tuple[str, ...] = field(default=(), compare=False)
-    spacing: tuple[str, ...] = field(default=(), compare=False)
+    spacing: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def assignees(self) -> tuple[str, ...]:
@@ -286,7 +286,7 @@ class Person:
     layout: tuple[str, ...] = field(default=(), compare=False)
     #: Whitespace as read, like :attr:`Record.spacing`: before ``<person>``, after it,
     #: then after each child's end tag (the last is the run before ``</person>``).
-    spacing: tuple[str, ...] = field(default=(), compare=False)
+    spacing: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def display_name(self) -> str:
@@ -318,7 +318,7 @@ class Registry:
     #: Whitespace as read at the top level: the run before each element of
     #: ``head_layout`` and before each footnote, before ``<people>`` and ``</people>``,
     #: and before ``</registry>``. Records and people carry their own.
-    spacing: tuple[str, ...] = field(default=(), compare=False)
+    spacing: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def people_by_id(self) -> dict[str, Person]:
         return {p.id: p for p in self.people}

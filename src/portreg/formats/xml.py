@@ -34,7 +34,7 @@ from ..model import (
     Text,
 )
 
-__all__ = ["EXTENSION", "MEDIA_TYPE", "NAMESPACE", "read", "write"]
+__all__ = ["DEFAULT_PROCESSING_INSTRUCTIONS", "EXTENSION", "MEDIA_TYPE", "NAMESPACE", "dumps", "read", "write"]
 
 MEDIA_TYPE = "application/xml"
 EXTENSION = "xml"
