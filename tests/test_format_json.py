@@ -13,6 +13,7 @@ from portreg.formats import json as pjson
 from portreg.formats import to_bytes
 from portreg.model import BR, Footnote, Note, Paragraph, Person, PortRange, Record, Reference, Registry, Text
 
+from conftest import history_versions
 from strategies import beyond_equality, registries
 
 
@@ -215,3 +216,16 @@ def test_the_real_json_is_queryable(current_json: bytes) -> None:
     doc = stdjson.loads(current_json)
     http = [r for r in doc["records"] if r["port_low"] is not None and r["port_low"] <= 80 <= r["port_high"]]
     assert {(r["name"], r["transport"]) for r in http} >= {("http", "tcp"), ("http", "udp")}
+
+
+@pytest.mark.slow
+def test_published_versions_go_through_json_and_back_to_the_same_xml() -> None:
+    """Every 68th of the 342 published versions, 2017 to 2024 (older quirks included)."""
+    from portreg.formats import xml
+
+    checked = []
+    for count, (name, data) in enumerate(history_versions()):
+        if count % 68 == 0:
+            assert to_bytes(pjson.read(_dump(xml.read(data))), "xml") == data, name
+            checked.append(name)
+    assert len(checked) == 6
