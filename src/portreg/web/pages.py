@@ -139,10 +139,18 @@ def _people_order(snapshot: Snapshot) -> dict[str, int]:
     return snapshot.derived("pages:people-order", lambda s: {p.id: i for i, p in enumerate(s.registry.people)})
 
 
-def _contact_ids(snapshot: Snapshot, hits: Iterable[Hit]) -> list[str]:
-    """The people the rows name, in the registry's order of people (as IANA lists them)."""
+def _contact_ids(snapshot: Snapshot, positions: Sequence[int]) -> list[str]:
+    """The people the rows at ``positions`` name, in the registry's order of people (as IANA lists them)."""
+    data = _table(snapshot)
+    if len(positions) == len(data.hits):
+        return snapshot.derived("pages:all-contacts", lambda s: _sorted_people(s, range(len(data.hits))))
+    return _sorted_people(snapshot, positions)
+
+
+def _sorted_people(snapshot: Snapshot, positions: Iterable[int]) -> list[str]:
     order = _people_order(snapshot)
-    wanted = {pid for hit in hits for pid in hit.record.person_ids() if pid in order}
+    ids = _table(snapshot).person_ids
+    wanted = {pid for i in positions for pid in ids[i] if pid in order}
     return sorted(wanted, key=order.__getitem__)
 
 
@@ -153,8 +161,9 @@ def warm(snapshot: Snapshot) -> None:
     instead of rendering 14,444 rows and 5,554 contacts on someone's request.
     """
     rows = _rows(snapshot)
-    rows.rows(range(len(_table(snapshot).hits)))
-    rows.contacts(_people_order(snapshot))
+    everything = range(len(_table(snapshot).hits))
+    rows.rows(everything)
+    rows.contacts(_contact_ids(snapshot, everything))
     snapshot.derived("pages:blocks", _blocks)
 
 
@@ -177,7 +186,6 @@ def registry_page(request: Request) -> Response:
     snapshot = _snapshot(request)
     data = _table(snapshot)
     page = select(data, query)
-    shown = [snapshot.hits[i] for i in page.rows]
     return _render(
         request,
         "registry.html",
@@ -187,7 +195,7 @@ def registry_page(request: Request) -> Response:
         page=page,
         problems=problems,
         rows=_rows(snapshot).rows(page.rows),
-        contacts=_rows(snapshot).contacts(_contact_ids(snapshot, shown)),
+        contacts=_rows(snapshot).contacts(_contact_ids(snapshot, page.rows)),
         formats=formats_of(snapshot),
         sort_keys={label: key for key, label in SORTS.items()},
         page_sizes=PAGE_SIZES,
@@ -313,7 +321,8 @@ def _record_views(request: Request, snapshot: Snapshot, hits: Sequence[Hit]) -> 
 
 
 def _people_of(snapshot: Snapshot, hits: Iterable[Hit]) -> list[Any]:
-    return [snapshot.people[pid] for pid in _contact_ids(snapshot, hits)]
+    positions = [_table(snapshot).position(hit) for hit in hits]
+    return [snapshot.people[pid] for pid in _contact_ids(snapshot, positions)]
 
 
 def _footnotes_of(snapshot: Snapshot, hits: Iterable[Hit]) -> list[Any]:

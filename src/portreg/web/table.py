@@ -202,12 +202,14 @@ class TableData:
     index: LookupIndex
     people: Mapping[str, Person]
     haystacks: list[str] = field(init=False)
+    person_ids: list[tuple[str, ...]] = field(init=False)
     person_keys: list[frozenset[str]] = field(init=False)
     _orders: dict[str, list[int]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.haystacks = [_haystack(hit) for hit in self.hits]
-        self.person_keys = [frozenset(pid.casefold() for pid in hit.record.person_ids()) for hit in self.hits]
+        self.person_ids = [tuple(dict.fromkeys(hit.record.person_ids())) for hit in self.hits]
+        self.person_keys = [frozenset(pid.casefold() for pid in ids) for ids in self.person_ids]
         self._positions = {hit.id: position for position, hit in enumerate(self.hits)}
 
     def position(self, hit: Hit) -> int:
