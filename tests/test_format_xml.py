@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from conftest import history_versions
@@ -480,3 +481,32 @@ def test_empty_input() -> None:
 def test_deep_nesting_is_refused_by_the_parser_limits() -> None:
     error = read_error(registry_with(b"<note>" * 100_000))
     assert "depth" in error.message.lower()
+
+
+SMALL = registry_with(
+    b'  <record date="2020-01-02" updated="2021-03-04">\n    <name>www</name>\n    <protocol>tcp</protocol>\n'
+    b'    <assignee>\n      <xref type="person" data="p"/>\n    </assignee>\n'
+    b"    <description>a<br/>b &amp; c</description>\n    <number>80-81</number>\n"
+    b'    <note>\n      <paragraph>x <xref type="rfc" data="rfc1"/></paragraph>\n    </note>\n  </record>\n'
+    b'  <footnote anchor="1">f</footnote>\n  <people>\n    <person id="p">\n      <name>P</name>\n'
+    b"      <uri>mailto:p&amp;example.org</uri>\n    </person>\n  </people>\n"
+)
+
+
+def test_the_small_document_round_trips() -> None:
+    assert write_bytes(xml.read(SMALL)).endswith(SMALL[len(HEAD) :])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(SMALL) - 1), st.integers(0, 3), st.binary(max_size=3)), min_size=1, max_size=4))
+def test_any_damaged_document_reads_or_fails_with_a_format_error(edits: list[tuple[int, int, bytes]]) -> None:
+    """Bytes cut, replaced or inserted anywhere: a registry or one FormatError, nothing else."""
+    data = bytearray(SMALL)
+    for at, cut, insert in edits:
+        data[at : at + cut] = insert
+    try:
+        registry = xml.read(bytes(data), source="damaged.xml")
+    except FormatError as error:
+        assert str(error).startswith("damaged.xml") and "\n" not in str(error)
+    else:
+        assert xml.read(write_bytes(registry)) == registry

@@ -476,9 +476,8 @@ def dumps(registry: Registry) -> str:
     head = _head_layout(registry)
     people = registry.people
     gaps = len(head) + len(registry.footnotes) + (2 if people else 0) + 1
-    spacing = iter(
-        registry.spacing if head is registry.head_layout and len(registry.spacing) == gaps else ("\n  ",) * (gaps - 1) + ("\n",)
-    )
+    fits = head is registry.head_layout and len(registry.spacing) == gaps
+    spacing = iter(registry.spacing if fits else ("\n  ",) * (gaps - 1) + ("\n",))
     references = iter(registry.references)
     notes = iter(registry.notes)
     for item in head:
