@@ -179,3 +179,17 @@ def test_empty_store_says_how_to_fill_it(tmp_path: Path) -> None:
             assert response.status_code == 503, url
             assert "portreg sync" in response.text
             assert response.headers["cache-control"] == "no-store"
+
+
+def test_the_published_html_page_keeps_its_own_style_only(client: Any) -> None:
+    """The HTML download is a standalone page with an inline stylesheet: allowed by its hash, nothing else."""
+    import base64
+    import hashlib
+
+    response = client.get(DOWNLOAD + ".html")
+    csp = response.headers["content-security-policy"]
+    styles = re.findall(rb"<style[^>]*>(.*?)</style>", response.content, re.DOTALL)
+    assert styles
+    for style in styles:
+        assert "'sha256-" + base64.b64encode(hashlib.sha256(style).digest()).decode() + "'" in csp
+    assert "unsafe-inline" not in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp

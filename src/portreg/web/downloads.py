@@ -12,7 +12,9 @@ cacheable forever.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING
@@ -22,7 +24,7 @@ from fastapi.responses import Response
 
 from .. import formats
 from ..errors import NotFound
-from .middleware import http_date
+from .middleware import CONTENT_SECURITY_POLICY, http_date
 
 if TYPE_CHECKING:
     from .app import Snapshot
@@ -121,12 +123,27 @@ def download(request: Request, extension: str) -> Response:
         return error_page(request, 404, f"No version {number}", f"This registry holds {held}.")
     cache: DocumentCache = request.app.state.documents
     body, etag = cache.get(snapshot, fmt)
-    return Response(
-        body,
-        media_type=MEDIA_TYPES[fmt],
-        headers={
-            "ETag": etag,
-            "Last-Modified": http_date(snapshot.version.created_at),
-            "Cache-Control": "public, max-age=31536000, immutable" if number is not None else "no-cache",
-        },
+    headers = {
+        "ETag": etag,
+        "Last-Modified": http_date(snapshot.version.created_at),
+        "Cache-Control": "public, max-age=31536000, immutable" if number is not None else "no-cache",
+    }
+    if fmt == "html":
+        headers["Content-Security-Policy"] = _policy_for_page(body)
+    return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+_STYLE = re.compile(rb"<style[^>]*>(.*?)</style>", re.DOTALL)
+
+
+def _policy_for_page(body: bytes) -> str:
+    """The site's policy, allowing the published page's own ``<style>`` by its hash.
+
+    The HTML format is a standalone document (IANA's page), so its stylesheet is inline;
+    naming that exact stylesheet by hash lets a browser show it styled without allowing
+    any other inline style, and still no script at all.
+    """
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode() + "'" for m in _STYLE.finditer(body)
     )
+    return CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' {hashes}" if hashes else "style-src 'self'")
