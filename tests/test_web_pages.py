@@ -539,3 +539,10 @@ def test_registry_text_is_escaped_everywhere(hostile: Any, url: str) -> None:
     assert not doc.cssselect("script") and not doc.xpath("//*[@onmouseover]")
     if url == "/service/evil":
         assert HOSTILE in text(doc)  # shown as text, not dropped
+
+
+def test_not_found_suggests_the_range_holding_a_port(client: Any) -> None:
+    for url in ("/6010", "/service/6010"):
+        suggestions = {a.get("href"): text(a) for a in page(client, url, 404).cssselect("ul.suggestions a")}
+        assert suggestions["/port/6010"] == "port 6010"
+        assert "x11" in suggestions["/port/6000-6063"] and "6000-6063" in suggestions["/port/6000-6063"]

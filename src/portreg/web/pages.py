@@ -519,10 +519,27 @@ def error_page(
     )
 
 
+def _port_suggestions(snapshot: Snapshot, text: str) -> list[tuple[str, str]]:
+    """For text that is a port number: the port's page and every range that contains it."""
+    if not text.isdigit() or int(text) > rules.MAX_PORT:
+        return []
+    port = int(text)
+    out = [(markup.port_url(port), f"port {port}")]
+    ranges: dict[str, list[str]] = {}
+    for hit in snapshot.index.port(port).hits:
+        if hit.record.port is not None and hit.record.port.is_range:
+            label = ranges.setdefault(markup.port_url(hit.record.port), [str(hit.record.port)])
+            label.append(hit.record.name or str(hit.record.description or "").strip())
+    for href, (span, *names) in ranges.items():
+        out.append((href, f"ports {span}, which contain {port}: " + ", ".join(dict.fromkeys(names))))
+    return out
+
+
 def _not_found_name(request: Request, snapshot: Snapshot, name: str) -> Response:
     names = snapshot.derived("pages:names", lambda s: {n.casefold(): n for n in s.index.names()})
     close = difflib.get_close_matches(name.casefold(), list(names), n=8, cutoff=0.7)
-    suggestions = [(markup.service_url(names[c]), names[c]) for c in close]
+    suggestions = _port_suggestions(snapshot, name)
+    suggestions += [(markup.service_url(names[c]), names[c]) for c in close]
     suggestions.append(("/?" + urlencode({"search": name}), f"search the registry for “{name}”"))
     return error_page(
         request,
@@ -555,8 +572,8 @@ def _path_not_found(request: Request) -> Response:
         snapshot = _snapshot(request)
     except RegistryError:
         snapshot = None
-    if segment.isdigit() and int(segment) <= rules.MAX_PORT:
-        suggestions.append((markup.port_url(int(segment)), f"port {segment}"))
+    if segment.isdigit() and snapshot is not None:
+        suggestions += _port_suggestions(snapshot, segment)
     elif segment and snapshot is not None:
         if snapshot.index.name(segment).found:
             suggestions.append((markup.service_url(segment), f"the service {segment}"))
