@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import threading
 from collections import OrderedDict
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, MutableMapping
+
+import anyio.to_thread
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -57,6 +60,8 @@ GZIP_SUFFIX = "-gzip"
 #: Compressed bodies at least this big are kept, keyed by their strong ETag.
 GZIP_CACHE_MINIMUM = 64 * 1024
 GZIP_CACHE_BYTES = 16 * 1024 * 1024
+#: Bodies at least this big are finished (hashed, compressed) in a worker thread.
+OFF_LOOP = 256 * 1024
 
 
 class HttpMiddleware:
@@ -67,6 +72,7 @@ class HttpMiddleware:
         self.last_modified = last_modified
         self._gzip_cache: OrderedDict[str, bytes] = OrderedDict()
         self._gzip_cache_size = 0
+        self._gzip_lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,7 +91,12 @@ class HttpMiddleware:
                 chunks.append(message.get("body", b""))
 
         await self.app(scope, receive, capture)
-        status, headers, body = self._finish(scope, start["status"], list(start.get("headers", [])), b"".join(chunks))
+        body = b"".join(chunks)
+        args = (scope, start["status"], list(start.get("headers", [])), body)
+        if len(body) >= OFF_LOOP:  # hashing and compressing megabytes would stall every other request
+            status, headers, body = await anyio.to_thread.run_sync(self._finish, *args)
+        else:
+            status, headers, body = self._finish(*args)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if is_head else body})
 
@@ -140,16 +151,20 @@ class HttpMiddleware:
     def _gzip(self, etag: str, body: bytes) -> bytes:
         """``body`` compressed; big bodies with a strong ETag are compressed only once."""
         cacheable = len(body) >= GZIP_CACHE_MINIMUM and not etag.startswith("W/")
-        if cacheable and etag in self._gzip_cache:
-            self._gzip_cache.move_to_end(etag)
-            return self._gzip_cache[etag]
+        if cacheable:
+            with self._gzip_lock:
+                if etag in self._gzip_cache:
+                    self._gzip_cache.move_to_end(etag)
+                    return self._gzip_cache[etag]
         compressed = gzip.compress(body, compresslevel=6, mtime=0)
         if cacheable and len(compressed) <= GZIP_CACHE_BYTES // 4:
-            self._gzip_cache[etag] = compressed
-            self._gzip_cache_size += len(compressed)
-            while self._gzip_cache_size > GZIP_CACHE_BYTES:
-                _, dropped = self._gzip_cache.popitem(last=False)
-                self._gzip_cache_size -= len(dropped)
+            with self._gzip_lock:
+                if etag not in self._gzip_cache:
+                    self._gzip_cache[etag] = compressed
+                    self._gzip_cache_size += len(compressed)
+                while self._gzip_cache_size > GZIP_CACHE_BYTES:
+                    _, dropped = self._gzip_cache.popitem(last=False)
+                    self._gzip_cache_size -= len(dropped)
         return compressed
 
 
