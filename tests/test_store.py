@@ -296,23 +296,27 @@ def test_text_and_filters_together(current_store: Store) -> None:
 # --------------------------------------------------------------------------- matching and order (pure)
 
 
-class Row:
-    def __init__(self, port: int | None, transport: str | None, name: str | None, assignees: tuple[str, ...] = ()) -> None:
-        self.key = (port, port, transport, name.casefold() if name else None)
-        self.assignees = assignees
+def pairs(old: list[tuple[Any, ...]], new: list[tuple[Any, ...]]) -> list[int | None]:
+    """Match rows given as (port, transport, name, assignee ids)."""
+
+    def key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        return (row[0], row[0], row[1], row[2].casefold() if row[2] else None)
+
+    return match([key(r) for r in old], [key(r) for r in new], lambda i: old[i][3], lambda j: new[j][3])
 
 
 def test_matching_pairs_keys_then_renames_then_moves() -> None:
-    old = [Row(1, "tcp", "a"), Row(2, "tcp", None), Row(2, "tcp", None), Row(3, "tcp", "b", ("x",)), Row(4, "tcp", "c", ("y",)), Row(5, "tcp", None)]
-    new = [Row(1, "tcp", "A"), Row(2, "tcp", None), Row(3, "tcp", "b2", ("x",)), Row(7, "tcp", "c", ("y",)), Row(5, "tcp", "d", ("z",))]
+    old = [(1, "tcp", "a", ()), (2, "tcp", None, ()), (2, "tcp", None, ()), (3, "tcp", "b", ("x",)), (4, "tcp", "c", ("y",)), (5, "tcp", None, ())]
+    new = [(1, "tcp", "A", ()), (2, "tcp", None, ()), (3, "tcp", "b2", ("x",)), (7, "tcp", "c", ("y",)), (5, "tcp", "d", ("z",))]
     # a (any case), the first nameless row on 2, b renamed by its assignee, c moved to port 7;
     # the Unassigned row 5 assigned to "d" is a new record, not a continuation.
-    assert match(old, new) == [0, 1, 3, 4, None]
+    assert pairs(old, new) == [0, 1, 3, 4, None]
+    assert pairs(old, [*new[:1], (2, "tcp", None, ()), (2, "tcp", None, ())]) == [0, 1, 2]  # duplicates in order
 
 
 def test_a_rename_needs_the_same_assignee() -> None:
-    assert match([Row(3, "tcp", "b", ("x",))], [Row(3, "tcp", "b2", ("other",))]) == [None]
-    assert match([Row(3, "tcp", "b", ())], [Row(3, "tcp", "b2", ())]) == [None]
+    assert pairs([(3, "tcp", "b", ("x",))], [(3, "tcp", "b2", ("other",))]) == [None]
+    assert pairs([(3, "tcp", "b", ())], [(3, "tcp", "b2", ())]) == [None]
 
 
 def test_sort_keys_touch_only_what_moved() -> None:

@@ -16,7 +16,6 @@ when a person it names changed name or organization (its search document changed
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -36,25 +35,6 @@ Progress = Callable[[int, int], None]
 
 #: Rows per executemany call; progress is reported after each.
 CHUNK = 2000
-
-
-@dataclass(slots=True)
-class _OldRecord:
-    """A current revision as matching sees it; its assignees are read only when asked."""
-
-    row_id: int
-    record_id: int
-    sort_key: int
-    content_hash: int
-    key: tuple[int | None, int | None, str | None, str | None]
-    conn: Connection
-
-    @property
-    def assignees(self) -> tuple[str, ...]:
-        from sqlalchemy import text
-
-        sql = text("SELECT body, layout FROM record_revisions WHERE row_id = :id")
-        return Decoder().record(self.conn.execute(sql, {"id": self.row_id}).one()).assignees
 
 
 def import_registry(
@@ -145,54 +125,61 @@ class _Writer:
     # -- planning: which rows to close, which to insert
 
     def _plan_people(self, people: list[PersonRow]) -> tuple[tuple[list[Any], ...], set[str]]:
+        """People are matched by id (IANA's own key). Returns (inserts, closes) and the ids
+        whose search text changed (added, removed, renamed)."""
         old = self.conn.exec_driver_sql(
-            "SELECT row_id, person_id, sort_key, content_hash, name, org FROM person_revisions WHERE valid_to IS NULL ORDER BY sort_key"
+            "SELECT row_id, person_id, sort_key, content_hash, name, org FROM person_revisions "
+            "WHERE valid_to IS NULL ORDER BY sort_key"
         ).all()
-        by_key = {(row[1], seen): row for row, seen in _with_occurrence(old, lambda r: r[1])}
-        new_keys = [(p.person.id, seen) for p, seen in _with_occurrence(people, lambda p: p.person.id)]
-        matched = [by_key.pop(k, None) for k in new_keys]
+        by_id = {row[1]: row for row in old}
+        matched = [by_id.pop(p.person.id, None) for p in people]
         keys = sort_keys([m[2] if m is not None else None for m in matched])
-        inserts, closes = [], [{"closing": row[0]} for row in by_key.values()]
-        changed = {row[1] for row in by_key.values()}
-        for i, (person, found) in enumerate(zip(people, matched)):
-            if found is not None and found[3] == person.content_hash and found[2] == keys[i]:
+        inserts, closes = [], [{"closing": row[0]} for row in by_id.values()]
+        changed = set(by_id)
+        for i, (row, found) in enumerate(zip(people, matched)):
+            if found is not None and found[3] == row.content_hash and found[2] == keys[i]:
                 continue
-            if found is not None:
-                closes.append({"closing": found[0]})
-                if (found[4], found[5]) != (person.person.name, person.person.org):
-                    changed.add(person.person.id)
+            person = row.person
+            if found is None:
+                changed.add(person.id)
             else:
-                changed.add(person.person.id)
+                closes.append({"closing": found[0]})
+                if (found[4], found[5]) != (person.name, person.org):
+                    changed.add(person.id)
             inserts.append((i, keys[i]))
         return (inserts, closes), changed
 
     def _plan_records(self, records: list[RecordRow], changed_people: set[str]) -> tuple[list[Any], ...]:
-        old = [
-            _OldRecord(row[0], row[1], row[2], row[3], (row[4], row[5], row[6], row[7]), self.conn)
-            for row in self.conn.exec_driver_sql(
-                "SELECT row_id, record_id, sort_key, content_hash, port_low, port_high, transport, name_key "
-                "FROM record_revisions WHERE valid_to IS NULL ORDER BY sort_key"
-            ).all()
-        ]
-        matches = match(old, records)
-        keys = sort_keys([old[m].sort_key if m is not None else None for m in matches])
+        old = self.conn.exec_driver_sql(
+            "SELECT row_id, record_id, sort_key, content_hash, port_low, port_high, transport, name_key "
+            "FROM record_revisions WHERE valid_to IS NULL ORDER BY sort_key"
+        ).all()
+        matches = match([row[4:] for row in old], [r.key for r in records], self._assignees(old), lambda j: records[j].record.assignees)
+        keys = sort_keys([old[m][2] if m is not None else None for m in matches])
         unmatched = set(range(len(old))).difference(m for m in matches if m is not None)
         stale = self._naming(changed_people) if old and changed_people else set()
-        closes = [{"closing": old[i].row_id} for i in sorted(unmatched)]
+        closes = [{"closing": old[i][0]} for i in sorted(unmatched)]
         inserts, new_ids = [], []
         next_id = (self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM records").scalar() or 0) + 1
         for j, (row, m) in enumerate(zip(records, matches)):
             if m is not None:
-                found = old[m]
-                if found.content_hash == row.content_hash and found.sort_key == keys[j] and found.row_id not in stale:
+                row_id, record_id, sort_key, content_hash = old[m][:4]
+                if content_hash == row.content_hash and sort_key == keys[j] and row_id not in stale:
                     continue
-                closes.append({"closing": found.row_id})
-                inserts.append((j, keys[j], found.record_id))
+                closes.append({"closing": row_id})
+                inserts.append((j, keys[j], record_id))
             else:
                 new_ids.append({"id": next_id, "first_version": self.number})
                 inserts.append((j, keys[j], next_id))
                 next_id += 1
         return inserts, closes, new_ids
+
+    def _assignees(self, old: Sequence[Any]) -> Callable[[int], tuple[str, ...]]:
+        """The assignee ids of old row ``i``, read from the database when matching asks."""
+        from sqlalchemy import text
+
+        sql = text("SELECT body, layout FROM record_bodies WHERE row_id = :id")
+        return lambda i: Decoder().record(self.conn.execute(sql, {"id": old[i][0]}).one()).assignees
 
     def _naming(self, people: set[str]) -> set[int]:
         """Current revisions naming any of ``people``: their search documents are stale."""
@@ -253,7 +240,7 @@ class _Writer:
         self._close(schema.record_revisions, closes)
         self._insert(schema.records.insert(), new_ids, count=False)
         row_id = self._next_row_id("record_revisions")
-        revisions, links, documents = [], [], []
+        revisions, bodies, links, documents = [], [], [], []
         for offset, (j, key, record_id) in enumerate(inserts):
             row = records[j]
             record = row.record
@@ -266,23 +253,23 @@ class _Writer:
                     "valid_to": None,
                     "sort_key": key,
                     "name": record.name,
-                    "name_key": row.name_key,
-                    "port_low": row.port_low,
-                    "port_high": row.port_high,
+                    "name_key": row.key[3],
+                    "port_low": row.key[0],
+                    "port_high": row.key[1],
                     "transport": record.transport,
                     "state": record_state(record),
                     "registered": record.registered,
                     "modified": record.modified,
                     "service_code": record.service_code,
-                    "body": row.body,
-                    "layout": row.layout,
                     "content_hash": row.content_hash,
                 }
             )
+            bodies.append({"row_id": rid, "body": row.body, "layout": row.layout})
             links.extend({"row_id": rid, "person_id": pid, "role": role} for pid, role in sorted(record_people(record)))
             name, description, notes, people = (_search.document(self.dialect, t) for t in search_document(record, people_text))
             documents.append({"row_id": rid, "name": name, "description": description, "notes": notes, "people": people})
         self._insert(schema.record_revisions.insert(), revisions)
+        self._insert(schema.record_bodies.insert(), bodies, count=False)
         self._insert(schema.record_people.insert(), links, count=False)
         self._insert(text(_search.INSERT_RECORD[self.dialect]), documents, count=False)
 
@@ -321,14 +308,3 @@ class _Writer:
     def _report(self) -> None:
         if self.progress is not None:
             self.progress(self.done, self.total)
-
-
-def _with_occurrence(items: Sequence[Any], key: Callable[[Any], str]):  # type: ignore[no-untyped-def]
-    """Pair each item with how many earlier items had the same key (ids should be unique; be safe)."""
-    seen: dict[str, int] = {}
-    for item in items:
-        k = key(item)
-        n = seen.get(k, 0)
-        seen[k] = n + 1
-        yield item, n
-

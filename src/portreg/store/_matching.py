@@ -28,49 +28,54 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict, deque
-from typing import Hashable, Protocol, Sequence
+from typing import Callable, Hashable, Sequence
 
 GAP = 1 << 32
 
 
-class Matchable(Protocol):
-    """A row as matching sees it: ``key`` is (port low, port high, transport, name key)."""
-
-    @property
-    def key(self) -> tuple[int | None, int | None, str | None, str | None]: ...
-
-    @property
-    def assignees(self) -> tuple[str, ...]: ...
+Key = tuple[int | None, int | None, str | None, str | None]  # port low, port high, transport, name key
 
 
-def match(old: Sequence[Matchable], new: Sequence[Matchable]) -> list[int | None]:
+def match(
+    old: Sequence[Key],
+    new: Sequence[Key],
+    old_assignees: Callable[[int], tuple[str, ...]],
+    new_assignees: Callable[[int], tuple[str, ...]],
+) -> list[int | None]:
     """For each new row, the index of the old row it continues, or None (see module doc).
 
-    ``assignees`` is asked only of rows left unmatched by the first pass, so it may be
-    computed lazily.
+    ``old`` and ``new`` are the rows' keys; ``*_assignees(i)`` give a row's assignee ids
+    and are asked only of rows the first pass left unmatched (reading them may cost).
     """
-    queues: dict[Hashable, deque[int]] = defaultdict(deque)
-    for i, row in enumerate(old):
-        queues[row.key].append(i)
+    first: dict[Key, int] = {}
+    more: dict[Key, deque[int]] = {}  # keys held by more than one old row, after the first
+    for i, key in enumerate(old):
+        if key in first:
+            more.setdefault(key, deque()).append(i)
+        else:
+            first[key] = i
     result: list[int | None] = [None] * len(new)
-    for j, row in enumerate(new):
-        queue = queues.get(row.key)
-        if queue:
-            result[j] = queue.popleft()
-    old_left = sorted(i for queue in queues.values() for i in queue)
+    for j, key in enumerate(new):
+        i = first.pop(key, None)
+        if i is not None:
+            result[j] = i
+            queue = more.get(key)
+            if queue:
+                first[key] = queue.popleft()
+    old_left = sorted([*first.values(), *(i for queue in more.values() for i in queue)])
     for slot in (_rename_slot, _move_slot):
         if not old_left or None not in result:
             break
         candidates: dict[Hashable, deque[int]] = defaultdict(deque)
         for i in old_left:
-            key = slot(old[i])
-            if key is not None:
-                candidates[key].append(i)
+            found = slot(old[i], old_assignees, i)
+            if found is not None:
+                candidates[found].append(i)
         taken = set()
-        for j, found in enumerate(result):
-            if found is None:
-                key = slot(new[j])
-                queue = candidates.get(key) if key is not None else None
+        for j, matched in enumerate(result):
+            if matched is None:
+                found = slot(new[j], new_assignees, j)
+                queue = candidates.get(found) if found is not None else None
                 if queue:
                     result[j] = queue.popleft()
                     taken.add(result[j])
@@ -78,20 +83,20 @@ def match(old: Sequence[Matchable], new: Sequence[Matchable]) -> list[int | None
     return result
 
 
-def _rename_slot(row: Matchable) -> Hashable | None:
-    low, high, transport, name = row.key
+def _rename_slot(key: Key, assignees: Callable[[int], tuple[str, ...]], i: int) -> Hashable | None:
+    low, high, transport, name = key
     if name is None:
         return None
-    assignees = row.assignees
-    return (low, high, transport, assignees) if assignees else None
+    ids = assignees(i)
+    return (low, high, transport, ids) if ids else None
 
 
-def _move_slot(row: Matchable) -> Hashable | None:
-    low, high, transport, name = row.key
+def _move_slot(key: Key, assignees: Callable[[int], tuple[str, ...]], i: int) -> Hashable | None:
+    low, high, transport, name = key
     if name is None:
         return None
-    assignees = row.assignees
-    return (name, transport, assignees) if assignees else None
+    ids = assignees(i)
+    return (name, transport, ids) if ids else None
 
 
 def sort_keys(kept: Sequence[int | None]) -> list[int]:
@@ -101,15 +106,17 @@ def sort_keys(kept: Sequence[int | None]) -> list[int]:
     order after the longest increasing run is kept are replaced, as are neighbours when
     a gap is too narrow for the rows that go into it.
     """
-    keys: list[int | None] = [None] * len(kept)
-    for i in _longest_increasing(kept):
-        keys[i] = kept[i]
+    present = [k for k in kept if k is not None]
+    if all(a < b for a, b in zip(present, present[1:])):
+        keys = list(kept)  # the usual case: nothing moved
+    else:
+        keys = [None] * len(kept)
+        for i in _longest_increasing(kept):
+            keys[i] = kept[i]
     n = len(keys)
-    i = 0
-    while i < n:
+    for i in [i for i, k in enumerate(keys) if k is None]:
         if keys[i] is not None:
-            i += 1
-            continue
+            continue  # filled with the run before it
         j = i
         while j < n and keys[j] is None:
             j += 1
@@ -130,7 +137,6 @@ def sort_keys(kept: Sequence[int | None]) -> list[int]:
                 keys[i + k] = low + (k + 1) * GAP
             else:
                 keys[i + k] = low + (k + 1) * (high - low) // (count + 1)
-        i = j
     return keys  # type: ignore[return-value]
 
 

@@ -24,10 +24,11 @@ from ._values import Diff, RecordChange, SearchPage, StoredRecord, Version, Vers
 
 EMPTY = "the store is empty: run `portreg sync` or `portreg import FILE`"
 
-_R = ", ".join(f"r.{c}" for c in RECORD_COLUMNS)
+_R = ", ".join(f"b.{c}" for c in RECORD_COLUMNS)
 _P = ", ".join(f"p.{c}" for c in PERSON_COLUMNS)
 #: A stored record: id, sort key, then the columns the decoder reads.
 _RECORD = f"r.record_id, r.sort_key, {_R}"
+_REVISIONS = "record_revisions r JOIN record_bodies b ON b.row_id = r.row_id"
 _VALID_R = "r.valid_from <= :v AND (r.valid_to IS NULL OR r.valid_to > :v)"
 _VALID_P = "p.valid_from <= :v AND (p.valid_to IS NULL OR p.valid_to > :v)"
 _VERSION = "SELECT number, published, created_at, source, actor, record_count, reason FROM versions"
@@ -158,7 +159,7 @@ class Store:
                 return found
         params = {"v": number}
         decoder = Decoder()
-        rows = self._db.rows(f"SELECT {_RECORD} FROM record_revisions r WHERE {_VALID_R} ORDER BY r.sort_key", params)
+        rows = self._db.rows(f"SELECT {_RECORD} FROM {_REVISIONS} WHERE {_VALID_R} ORDER BY r.sort_key", params)
         people = self._db.rows(f"SELECT {_P} FROM person_revisions p WHERE {_VALID_P} ORDER BY p.sort_key", params)
         head = self._db.scalar("SELECT head FROM versions WHERE number = :v", params)
         with bulk():
@@ -177,7 +178,7 @@ class Store:
         if transport is not None:
             where += " AND r.transport = :t"
             params["t"] = transport
-        rows = self._db.rows(f"SELECT {_RECORD} FROM record_revisions r WHERE {where} AND {_VALID_R} ORDER BY r.sort_key", params)
+        rows = self._db.rows(f"SELECT {_RECORD} FROM {_REVISIONS} WHERE {where} AND {_VALID_R} ORDER BY r.sort_key", params)
         return _stored(rows)
 
     def records_at_port(self, port: int, *, transport: str | None = None, version: int | None = None) -> list[StoredRecord]:
@@ -188,9 +189,9 @@ class Store:
             only = " AND r.transport = :t"
             params["t"] = transport
         rows = self._db.rows(
-            f"SELECT {_RECORD} FROM record_revisions r WHERE r.port_low = :p AND r.port_high = :p AND {_VALID_R}{only} "
+            f"SELECT {_RECORD} FROM {_REVISIONS} WHERE r.port_low = :p AND r.port_high = :p AND {_VALID_R}{only} "
             "UNION ALL "
-            f"SELECT {_RECORD} FROM record_revisions r WHERE r.port_high > r.port_low AND r.port_low <= :p "
+            f"SELECT {_RECORD} FROM {_REVISIONS} WHERE r.port_high > r.port_low AND r.port_low <= :p "
             f"AND r.port_high >= :p AND {_VALID_R}{only} ORDER BY 2",
             params,
         )
@@ -206,10 +207,10 @@ class Store:
             only = " AND r.transport = :t"
             params["t"] = transport
         rows = self._db.rows(
-            f"SELECT {_RECORD} FROM record_revisions r WHERE r.port_low BETWEEN :lo AND :hi "
+            f"SELECT {_RECORD} FROM {_REVISIONS} WHERE r.port_low BETWEEN :lo AND :hi "
             f"AND r.port_high = r.port_low AND {_VALID_R}{only} "
             "UNION ALL "
-            f"SELECT {_RECORD} FROM record_revisions r WHERE r.port_high > r.port_low AND r.port_low <= :hi "
+            f"SELECT {_RECORD} FROM {_REVISIONS} WHERE r.port_high > r.port_low AND r.port_low <= :hi "
             f"AND r.port_high >= :lo AND {_VALID_R}{only} ORDER BY 2",
             params,
         )
@@ -233,7 +234,7 @@ class Store:
         history of the record's content.
         """
         rows = self._db.rows(
-            f"SELECT r.valid_from, r.valid_to, r.content_hash, {_R} FROM record_revisions r "
+            f"SELECT r.valid_from, r.valid_to, r.content_hash, {_R} FROM {_REVISIONS} "
             "WHERE r.record_id = :id ORDER BY r.valid_from",
             {"id": record_id},
         )
@@ -323,7 +324,7 @@ class Store:
             where.append("r.row_id IN (SELECT row_id FROM record_people WHERE person_id = :person)")
             params["person"] = person
         if text is None:
-            source, order = "record_revisions r", "r.sort_key"
+            source, rank, direction = "record_revisions r", "0", "ASC"
         else:
             query = _search.query_text(self.dialect, text)
             if query is None:
@@ -331,9 +332,14 @@ class Store:
             source, condition, rank, direction = _search.RECORD_MATCH[self.dialect]
             where.append(condition)
             params["q"] = query
-            order = f"{rank} {direction}, r.sort_key"
         condition = " AND ".join(where)
-        rows = self._db.rows(f"SELECT {_RECORD} FROM {source} WHERE {condition} ORDER BY {order} LIMIT :limit OFFSET :offset", params)
+        # Rank and cut the page on the narrow table, then read the bodies of that page only.
+        rows = self._db.rows(
+            f"SELECT t.record_id, t.sort_key, {_R} FROM (SELECT r.row_id, r.record_id, r.sort_key, {rank} AS score "
+            f"FROM {source} WHERE {condition} ORDER BY score {direction}, r.sort_key LIMIT :limit OFFSET :offset) t "
+            f"JOIN record_bodies b ON b.row_id = t.row_id ORDER BY t.score {direction}, t.sort_key",
+            params,
+        )
         if offset == 0 and len(rows) < limit:
             total = len(rows)
         else:
@@ -375,7 +381,7 @@ class Store:
         params = {"lo": low, "hi": high}
         only_low = "valid_from <= :lo AND valid_to > :lo AND valid_to <= :hi"
         only_high = "valid_from > :lo AND valid_from <= :hi AND (valid_to IS NULL OR valid_to > :hi)"
-        select = f"SELECT {_RECORD}, r.content_hash FROM record_revisions r WHERE "
+        select = f"SELECT {_RECORD}, r.content_hash FROM {_REVISIONS} WHERE "
         at_low = {row[0]: row for row in self._db.rows(select + only_low, params)}
         at_high = {row[0]: row for row in self._db.rows(select + only_high, params)}
         gone, came = (at_low, at_high) if old <= new else (at_high, at_low)

@@ -9,7 +9,10 @@ revisions, not 342 x 14,000 rows, and a diff between any two versions reads only
 rows whose interval starts or ends between them.
 
 ``records`` holds the stable ids (what a workflow's requests and audit trail point
-at); ``record_revisions`` their states. Full-text search is a per-dialect side table
+at); ``record_revisions`` their states (the facts queries filter on), with the full
+content in ``record_bodies``. Validity columns are not indexed on their own: nearly
+every row is valid at the version asked for, so a scan of the narrow table is what
+the planner should do. Full-text search is a per-dialect side table
 keyed by revision ``row_id``: an FTS5 contentless table on SQLite, a ``tsvector`` with a
 GIN index on PostgreSQL. Revisions are never rewritten, so neither index ever needs a
 delete.
@@ -85,8 +88,6 @@ record_revisions = Table(
     Column("registered", String(10)),
     Column("modified", String(10)),
     Column("service_code", Text),
-    Column("body", Text, nullable=False),
-    Column("layout", Text),
     Column("content_hash", BigInteger, nullable=False),
     Index(None, "port_low", "port_high"),
     # Ranges are few (about 800 of 14,000 rows): "which ranges contain port p" scans only them.
@@ -99,8 +100,17 @@ record_revisions = Table(
     ),
     Index(None, "name_key"),
     Index(None, "record_id", "valid_from"),
-    Index(None, "valid_from"),
-    Index(None, "valid_to"),
+)
+
+#: What a revision holds beyond the facts queries filter on, kept apart so that those
+#: stay a narrow table: scanning 15,000 narrow rows (a count, the stats, a filter) costs
+#: a third of scanning them with their text.
+record_bodies = Table(
+    "record_bodies",
+    metadata,
+    Column("row_id", Integer, ForeignKey("record_revisions.row_id"), primary_key=True, autoincrement=False),
+    Column("body", Text, nullable=False),  # every field as compact JSON (see _codec)
+    Column("layout", Text),  # element order and whitespace as read
 )
 
 person_revisions = Table(
@@ -118,8 +128,6 @@ person_revisions = Table(
     Column("layout", Text),
     Column("content_hash", BigInteger, nullable=False),
     Index(None, "person_id", "valid_from"),
-    Index(None, "valid_from"),
-    Index(None, "valid_to"),
 )
 
 record_people = Table(

@@ -73,15 +73,13 @@ def upgrade() -> None:
         sa.Column("registered", sa.String(10)),
         sa.Column("modified", sa.String(10)),
         sa.Column("service_code", sa.Text),
-        sa.Column("body", sa.Text, nullable=False),
-        sa.Column("layout", sa.Text),
         sa.Column("content_hash", sa.BigInteger, nullable=False),
         sa.PrimaryKeyConstraint("row_id", name="pk_record_revisions"),
         sa.ForeignKeyConstraint(["record_id"], ["records.id"], name="fk_record_revisions_record_id"),
         sa.ForeignKeyConstraint(["valid_from"], ["versions.number"], name="fk_record_revisions_valid_from"),
         sa.ForeignKeyConstraint(["valid_to"], ["versions.number"], name="fk_record_revisions_valid_to"),
     )
-    for columns in (["port_low", "port_high"], ["name_key"], ["record_id", "valid_from"], ["valid_from"], ["valid_to"]):
+    for columns in (["port_low", "port_high"], ["name_key"], ["record_id", "valid_from"]):
         op.create_index("ix_record_revisions_" + "_".join(columns), "record_revisions", columns)
     ranges = sa.text("port_high > port_low")
     op.create_index(
@@ -90,6 +88,14 @@ def upgrade() -> None:
         ["port_low", "port_high"],
         sqlite_where=ranges,
         postgresql_where=ranges,
+    )
+    op.create_table(
+        "record_bodies",
+        sa.Column("row_id", sa.Integer, autoincrement=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("layout", sa.Text),
+        sa.PrimaryKeyConstraint("row_id", name="pk_record_bodies"),
+        sa.ForeignKeyConstraint(["row_id"], ["record_revisions.row_id"], name="fk_record_bodies_row_id"),
     )
     op.create_table(
         "person_revisions",
@@ -108,8 +114,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["valid_from"], ["versions.number"], name="fk_person_revisions_valid_from"),
         sa.ForeignKeyConstraint(["valid_to"], ["versions.number"], name="fk_person_revisions_valid_to"),
     )
-    for columns in (["person_id", "valid_from"], ["valid_from"], ["valid_to"]):
-        op.create_index("ix_person_revisions_" + "_".join(columns), "person_revisions", columns)
+    op.create_index("ix_person_revisions_person_id_valid_from", "person_revisions", ["person_id", "valid_from"])
     op.create_table(
         "record_people",
         sa.Column("row_id", sa.Integer, nullable=False),
@@ -124,5 +129,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("person_search", "record_search", "record_people", "person_revisions", "record_revisions", "records", "versions"):
+    for table in ("person_search", "record_search", "record_people", "person_revisions", "record_bodies", "record_revisions", "records", "versions"):
         op.drop_table(table)
