@@ -448,7 +448,8 @@ def test_record_history(two_versions: Any) -> None:
     doc = page(two_versions, "/service/http")
     card = doc.cssselect("article.record")[0]
     history = [[text(td) for td in tr.findall("td")] for tr in card.cssselect("details.history tbody tr")]
-    assert history[0][0] == "2–now" and "Description" in history[0][2] and "revised" in history[0][2]
+    assert history[0][0] == "2–now"
+    assert "Description World Wide Web HTTP → World Wide Web HTTP, revised" in history[0][2]
     assert history[1][0] == "1" and history[1][2] == "first seen"
 
 

@@ -365,7 +365,11 @@ def _history(request: Request, snapshot: Snapshot, hit: Hit) -> list[dict[str, A
     out = []
     previous: Record | None = None
     for span, record in spans:
-        changed = [label for attr, label in FIELDS if previous is not None and getattr(record, attr) != getattr(previous, attr)]
+        changed = [
+            (label, _plain(getattr(previous, attr)), _plain(getattr(record, attr)))
+            for attr, label in FIELDS
+            if previous is not None and getattr(record, attr) != getattr(previous, attr)
+        ]
         first = versions.get(span.first)
         last = versions.get(span.last) if span.last is not None else None
         out.append(
@@ -381,6 +385,15 @@ def _history(request: Request, snapshot: Snapshot, hit: Hit) -> list[dict[str, A
         )
         previous = record
     return out
+
+
+def _plain(value: Any) -> str:
+    """A field's value as one line of text, for showing what a change did."""
+    if value is None or value == ():
+        return "—"
+    if isinstance(value, tuple):
+        return "".join(f"[{ref.label}]" for ref in value)
+    return " ".join(str(value).split()) or "—"
 
 
 # --------------------------------------------------------------------------- the map
