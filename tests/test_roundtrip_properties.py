@@ -158,17 +158,28 @@ def test_csv_holds_its_projection(registry: Registry) -> None:
     assert csv_view(back) == csv_view(registry)
     # Every person the records name is there (as an id: the CSV has no contact details).
     assert {p.id for p in back.people} == {pid for r in registry.records for pid in r.assignees + r.contacts}
-    # Writing what was read gives the same rows (the header: see the xfail below).
-    assert _bytes(pcsv, back).split(b"\r\n")[1:] == data.split(b"\r\n")[1:]
+    # Writing what was read gives the same bytes (but for the header when no row has a
+    # date: see the xfail below).
+    dated = any(r.registered or r.modified for r in registry.records)
+    assert _bytes(pcsv, back).split(b"\r\n")[0 if dated else 1 :] == data.split(b"\r\n")[0 if dated else 1 :]
 
 
-@pytest.mark.xfail(strict=True, reason="csv: the header is chosen from registry.updated, which the CSV does not hold")
 def test_csv_written_then_read_then_written_keeps_its_header() -> None:
-    """Minimal case found by the property above: a registry dated 2024 whose only
-    record is dated 2015 is written with the current header; read back, its date is
-    taken from the rows (2015), so writing it again gives the legacy header."""
+    """Found by the property above (fixed in csv.py since): a registry dated 2024 whose
+    only record is dated 2015 is written with the current header; read back, its date
+    came from the rows (2015), so writing it again gave the legacy header."""
     registry = Registry(title="T", updated="2024-03-18", records=(Record(name="a", registered="2015-01"),))
     data = _bytes(pcsv, registry)
+    assert _bytes(pcsv, pcsv.read(data)) == data
+
+
+@pytest.mark.xfail(strict=True, reason="csv: an old header over rows without dates reads with no date, and writes the current header")
+def test_csv_keeps_an_old_header_over_rows_without_dates() -> None:
+    """Minimal case found by the property above: a registry dated 1980-01 without
+    records (or whose records carry no dates) is written with the old header ("Known
+    Unauthorized Uses"); read back it has no date, so writing it again gives the
+    current header."""
+    data = _bytes(pcsv, Registry(title="T", updated="1980-01"))
     assert _bytes(pcsv, pcsv.read(data)) == data
 
 
