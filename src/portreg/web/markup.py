@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from ..formats.csv import HEADER
 from ..formats.html import citations, rich
 from ..model import Person, PortRange, Record
 
@@ -29,21 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["COLUMNS", "RowCache", "contact_row", "people_refs", "person_url", "port_url", "service_url", "table_row"]
 
-#: IANA's twelve columns, in IANA's order.
-COLUMNS: tuple[str, ...] = (
-    "Service Name",
-    "Port Number",
-    "Transport Protocol",
-    "Description",
-    "Assignee",
-    "Contact",
-    "Registration Date",
-    "Modification Date",
-    "Reference",
-    "Service Code",
-    "Unauthorized Use Reported",
-    "Assignment Notes",
-)
+#: IANA's twelve columns, in IANA's order (the same as its CSV export's header).
+COLUMNS: tuple[str, ...] = HEADER
 
 
 def service_url(name: str) -> str:

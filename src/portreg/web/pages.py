@@ -219,9 +219,7 @@ def service_page(request: Request, name: str) -> Response:
         snapshot=snapshot,
         answer=answer,
         ports=list(dict.fromkeys(h.record.port for h in answer.hits if h.record.port is not None)),
-        records=_record_views(request, snapshot, answer.hits),
-        people=_people_of(snapshot, answer.hits),
-        footnotes=_footnotes_of(snapshot, answer.hits),
+        **_cards(request, snapshot, answer.hits),
     )
 
 
@@ -263,9 +261,7 @@ def port_page(request: Request, spec: str) -> Response:
         answer=answer,
         block=port // BLOCK,
         procedures=rules.assignment_procedures(answer.range_class),
-        records=_record_views(request, snapshot, answer.hits),
-        people=_people_of(snapshot, answer.hits),
-        footnotes=_footnotes_of(snapshot, answer.hits),
+        **_cards(request, snapshot, answer.hits),
     )
 
 
@@ -308,6 +304,15 @@ def person_page(request: Request, person_id: str) -> Response:
         roles=roles,
         footnotes=_footnotes_of(snapshot, hits),
     )
+
+
+def _cards(request: Request, snapshot: Snapshot, hits: Sequence[Hit]) -> dict[str, Any]:
+    """What a page of record cards shows: the records, their people, their footnotes."""
+    return {
+        "records": _record_views(request, snapshot, hits),
+        "people": _people_of(snapshot, hits),
+        "footnotes": _footnotes_of(snapshot, hits),
+    }
 
 
 def _record_views(request: Request, snapshot: Snapshot, hits: Sequence[Hit]) -> list[dict[str, Any]]:

@@ -53,6 +53,21 @@ def _grid_frame(rows: int) -> tuple[int, int]:
     return width, height
 
 
+def _open(css: str, width: float, height: float, title: str, title_id: str) -> str:
+    """The opening of an inline SVG picture, labelled by its ``<title>`` for screen readers."""
+    return (
+        f'<svg class="{css}" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{title_id}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title id="{title_id}">{escape(title)}</title>'
+    )
+
+
+def _row_label(index: int, y: int, port: int) -> str:
+    """The first port of a grid row, left of the row, when ``index`` starts one."""
+    if index % COLUMNS:
+        return ""
+    return f'<text class="axis" x="{LABEL_WIDTH - 6}" y="{y + CELL / 2 + 4}" text-anchor="end">{port}</text>'
+
+
 def _cell_origin(index: int) -> tuple[int, int]:
     row, col = divmod(index, COLUMNS)
     return LABEL_WIDTH + col * (CELL + GAP), row * (CELL + GAP)
@@ -62,14 +77,10 @@ def block_grid(blocks: Sequence[BlockSummary], link: Callable[[BlockSummary], st
     """The overview: one cell per block, shaded by how taken it is, coloured by range class."""
     rows = (len(blocks) + COLUMNS - 1) // COLUMNS
     width, height = _grid_frame(rows)
-    out = [
-        f'<svg class="portmap" viewBox="0 0 {width} {height}" role="img" aria-labelledby="map-title" '
-        f'xmlns="http://www.w3.org/2000/svg"><title id="map-title">{escape(title)}</title>'
-    ]
+    out = [_open("portmap", width, height, title, "map-title")]
     for index, block in enumerate(blocks):
         x, y = _cell_origin(index)
-        if index % COLUMNS == 0:
-            out.append(f'<text class="axis" x="{LABEL_WIDTH - 6}" y="{y + CELL / 2 + 4}" text-anchor="end">{block.low}</text>')
+        out.append(_row_label(index, y, block.low))
         tip = (
             f"ports {block.low}\u2013{block.high} ({block.range_class}): {block.assigned} assigned, "
             f"{block.reserved} reserved, {block.unassigned} unassigned"
@@ -94,15 +105,11 @@ def port_grid(
     """A zoomed view: one cell per port from ``low``, coloured by state, each a link to the port."""
     rows = (len(states) + COLUMNS - 1) // COLUMNS
     width, height = _grid_frame(rows)
-    out = [
-        f'<svg class="portmap ports" viewBox="0 0 {width} {height}" role="img" aria-labelledby="map-title" '
-        f'xmlns="http://www.w3.org/2000/svg"><title id="map-title">{escape(title)}</title>'
-    ]
+    out = [_open("portmap ports", width, height, title, "map-title")]
     for index, state in enumerate(states):
         port = low + index
         x, y = _cell_origin(index)
-        if index % COLUMNS == 0:
-            out.append(f'<text class="axis" x="{LABEL_WIDTH - 6}" y="{y + CELL / 2 + 4}" text-anchor="end">{port}</text>')
+        out.append(_row_label(index, y, port))
         label = names(port)
         tip = f"{port} ({range_class(port)}): {STATE_NAMES[state]}" + (f" \u2014 {label}" if label else "")
         out.append(
@@ -124,10 +131,7 @@ def year_chart(counts: Sequence[tuple[int, int]], link: Callable[[int], str], *,
     ceiling = -(-peak // step) * step
     width = left + len(counts) * (bar + gap) + 8
     height = top + plot_height + bottom
-    out = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title" '
-        f'xmlns="http://www.w3.org/2000/svg"><title id="chart-title">{escape(title)}</title>'
-    ]
+    out = [_open("chart", width, height, title, "chart-title")]
     for tick in range(0, ceiling + 1, step):
         y = top + plot_height - plot_height * tick / ceiling
         out.append(f'<line class="grid" x1="{left}" x2="{width - 4}" y1="{y:.1f}" y2="{y:.1f}"/>')

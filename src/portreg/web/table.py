@@ -125,19 +125,15 @@ class TableQuery:
     def params(self, **changes: object) -> dict[str, str]:
         """The query parameters of this view (with ``changes``), defaults left out."""
         view = replace(self, **changes) if changes else self
-        out: dict[str, str] = {}
-        if view.search:
-            out["search"] = view.search
-        if view.transport:
-            out["transport"] = view.transport
-        if view.range_class:
-            out["range"] = view.range_class
-        if view.state:
-            out["state"] = view.state
-        if view.person:
-            out["person"] = view.person
-        if view.year:
-            out["year"] = view.year
+        filters = (
+            ("search", view.search),
+            ("transport", view.transport),
+            ("range", view.range_class),
+            ("state", view.state),
+            ("person", view.person),
+            ("year", view.year),
+        )
+        out: dict[str, str] = {key: value for key, value in filters if value}
         if view.sort:
             out["sort"] = ("-" if view.descending else "") + view.sort
         if view.page_size != DEFAULT_PAGE_SIZE:
