@@ -11,12 +11,20 @@ from typing import Any
 import pytest
 
 from _cli import rows, run
+from _stores import BACKENDS, filled_store_url
 from conftest import CSV_EXPORTS, CURRENT_XML, need_shared
 
 
 @pytest.fixture
 def db(store_url: str) -> str:
+    """An empty store, on each database."""
     return store_url
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def filled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, current_registry: Any) -> str:
+    """A store holding the 2024-03-18 registry, shared by the tests that only export."""
+    return filled_store_url(request, tmp_path_factory, current_registry)
 
 
 def test_import_then_export_gives_the_same_document_back(
@@ -43,21 +51,47 @@ def test_importing_the_same_content_again_makes_no_version(capsys: Any, db: str)
     assert (version["number"], version["published"], version["record_count"]) == (1, "2024-03-18", 14444)
 
 
-def test_import_reads_any_format_and_versions_lists_them(capsys: Any, db: str) -> None:
-    if not CSV_EXPORTS:
-        need_shared(CURRENT_XML.parent / "csv")
-    code, out, _ = run(capsys, "--db", db, "import", str(need_shared(CURRENT_XML)), str(CSV_EXPORTS[0]))
-    assert code == 0 and "version 1" in out and "version 2" in out
+def next_day(registry: Any, folder: Path) -> Path:
+    """The registry as IANA might publish it the next day (a new date, one new description), as JSON."""
+    from dataclasses import replace
+
+    from portreg import formats
+    from portreg.model import Text
+
+    records = tuple(
+        replace(r, description=Text.of("PostgreSQL Database Server")) if r.name == "postgresql" else r
+        for r in registry.records
+    )
+    path = folder / "next-day.json"
+    path.write_bytes(formats.to_bytes(replace(registry, updated="2024-03-19", records=records), "json"))
+    return path
+
+
+def test_import_reads_any_format_and_versions_lists_them(
+    capsys: Any, db: str, tmp_path: Path, current_registry: Any
+) -> None:
+    newer = next_day(current_registry, tmp_path)
+    code, out, _ = run(capsys, "--db", db, "import", str(need_shared(CURRENT_XML)), str(newer))
+    assert code == 0 and "imported as version 1" in out and "imported as version 2" in out
     code, out, _ = run(capsys, "--db", db, "versions")
-    assert [r[0] for r in rows(out)] == ["1", "2"]
-    assert rows(out)[1][5] == str(CSV_EXPORTS[0].resolve())
+    assert [r[:2] for r in rows(out)] == [["1", "2024-03-18"], ["2", "2024-03-19"]]
+    assert rows(out)[1][5] == str(newer.resolve())
+    code, out, _ = run(capsys, "--db", db, "lookup", "5432")
+    assert rows(out)[0][4] == "PostgreSQL Database Server"
 
 
-def test_export_an_older_version_to_standard_output(db: str, current_registry: Any) -> None:
+def test_import_reads_iana_csv(capsys: Any, db: str) -> None:
+    csv = need_shared(CSV_EXPORTS[0]) if CSV_EXPORTS else need_shared(CURRENT_XML.parent / "csv")
+    code, out, _ = run(capsys, "--db", db, "import", str(csv))
+    assert code == 0 and "imported as version 1" in out
+
+
+def test_export_an_older_version_to_standard_output(db: str, current_registry: Any, tmp_path: Path) -> None:
     from portreg import formats
 
+    newer = next_day(current_registry, tmp_path)
     subprocess.run(
-        [sys.executable, "-m", "portreg", "--db", db, "import", str(need_shared(CURRENT_XML)), str(CSV_EXPORTS[0])],
+        [sys.executable, "-m", "portreg", "--db", db, "import", str(need_shared(CURRENT_XML)), str(newer)],
         check=True,
         capture_output=True,
     )
@@ -81,12 +115,11 @@ def test_a_bad_file_is_one_line_and_changes_nothing(capsys: Any, db: str, tmp_pa
 
 
 def test_a_failed_export_leaves_the_old_file(
-    capsys: Any, db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    capsys: Any, filled: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from portreg import formats
     from portreg.errors import FormatError
 
-    run(capsys, "--db", db, "import", str(need_shared(CURRENT_XML)))
     target = tmp_path / "services"
     target.write_bytes(b"the old file\n")
 
@@ -95,18 +128,17 @@ def test_a_failed_export_leaves_the_old_file(
         raise FormatError("the disk is full (simulated)")
 
     monkeypatch.setattr(formats, "write", half_then_fail)
-    code, _, err = run(capsys, "--db", db, "export", "--format", "services", "-o", str(target))
+    code, _, err = run(capsys, "--db", filled, "export", "--format", "services", "-o", str(target))
     assert code == 1 and "simulated" in err
     assert target.read_bytes() == b"the old file\n"
     assert sorted(p.name for p in tmp_path.iterdir() if "services" in p.name) == ["services"]
 
 
-def test_export_refuses_what_it_cannot_do(capsys: Any, db: str) -> None:
+def test_export_refuses_what_it_cannot_do(capsys: Any, db: str, filled: str) -> None:
     code, _, err = run(capsys, "--db", db, "export", "--format", "xml")
     assert code == 1 and "portreg sync" in err  # an empty store
-    run(capsys, "--db", db, "import", str(need_shared(CURRENT_XML)))
-    assert run(capsys, "--db", db, "export", "--format", "pdf")[0] == 2
-    code, _, err = run(capsys, "--db", db, "export", "--format", "xml", "--version", "7")
+    assert run(capsys, "--db", filled, "export", "--format", "pdf")[0] == 2
+    code, _, err = run(capsys, "--db", filled, "export", "--format", "xml", "--version", "7")
     assert code == 1 and "7" in err
 
 
