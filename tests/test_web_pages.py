@@ -547,3 +547,16 @@ def test_not_found_suggests_the_range_holding_a_port(client: Any) -> None:
         suggestions = {a.get("href"): text(a) for a in page(client, url, 404).cssselect("ul.suggestions a")}
         assert suggestions["/port/6010"] == "port 6010"
         assert "x11" in suggestions["/port/6000-6063"] and "6000-6063" in suggestions["/port/6000-6063"]
+
+
+# ------------------------------------------------------------------ the guide's examples
+
+
+def _guide_examples() -> list[tuple[str, int]]:
+    guide = Path(__file__).resolve().parent.parent / "docs" / "web.md"
+    return [(m.group(1), int(m.group(2))) for m in re.finditer(r"^GET (\S+)\s+(\d{3})\b", guide.read_text(), re.M)]
+
+
+@pytest.mark.parametrize(("url", "status"), _guide_examples())
+def test_the_guide_says_what_the_site_does(client: Any, url: str, status: int) -> None:
+    assert client.get(url, follow_redirects=False).status_code == status
