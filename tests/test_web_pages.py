@@ -560,3 +560,11 @@ def _guide_examples() -> list[tuple[str, int]]:
 @pytest.mark.parametrize(("url", "status"), _guide_examples())
 def test_the_guide_says_what_the_site_does(client: Any, url: str, status: int) -> None:
     assert client.get(url, follow_redirects=False).status_code == status
+
+
+@pytest.mark.parametrize("url", ["/?search=exp", "/service/exp1", "/port/1021", "/port/1000-1023", "/map?block=3"])
+def test_footnote_links_land_on_the_footnote(client: Any, url: str) -> None:
+    doc = page(client, url)
+    hrefs = {a.get("href") for a in doc.iter("a") if (a.get("href") or "").startswith("#footnote-")}
+    assert hrefs == {"#footnote-1"}
+    assert "explicitly- configured experiments" in text(doc.get_element_by_id("footnote-1").getnext())

@@ -250,6 +250,7 @@ def port_page(request: Request, spec: str) -> Response:
             classes=rules.range_classes(ports),
             rows=_rows(snapshot).rows(_table(snapshot).position(h) for h in answer.hits),
             count=len(answer.hits),
+            footnotes=_footnotes_of(snapshot, answer.hits),
         )
     port = ports.low
     answer = snapshot.index.port(port)
@@ -501,6 +502,7 @@ def _block_page(request: Request, snapshot: Snapshot, block: int) -> Response:
         ),
         rows=_rows(snapshot).rows(data.position(h) for h in answer.hits),
         count=len(answer.hits),
+        footnotes=_footnotes_of(snapshot, answer.hits),
     )
 
 
