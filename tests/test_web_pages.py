@@ -568,3 +568,24 @@ def test_footnote_links_land_on_the_footnote(client: Any, url: str) -> None:
     hrefs = {a.get("href") for a in doc.iter("a") if (a.get("href") or "").startswith("#footnote-")}
     assert hrefs == {"#footnote-1"}
     assert "explicitly- configured experiments" in text(doc.get_element_by_id("footnote-1").getnext())
+
+
+def test_a_new_version_is_served_without_a_restart(tmp_path: Path, current_registry: Any) -> None:
+    """Another process publishes a version (portreg sync from cron); the running site picks it up."""
+    import dataclasses
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from portreg.store import Store
+    from portreg.web import create_app
+
+    path = real_store_file(tmp_path)
+    with Store.open(sqlite_url(path)) as store, TestClient(create_app(store=store)) as client:
+        assert "Registry version 1," in text(page(client, "/").cssselect("footer")[0])
+        with Store.open(sqlite_url(path)) as other:
+            other.import_registry(dataclasses.replace(current_registry, updated="2024-03-20"), source="cron")
+        time.sleep(1.2)  # the site asks the store at most once a second
+        doc = page(client, "/")
+        assert "Registry version 2, published 2024-03-20" in text(doc.cssselect("footer")[0])
+        assert len(record_rows(doc)) == 100
