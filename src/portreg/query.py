@@ -148,7 +148,7 @@ class PortAnswer:
         """The same answer narrowed to one transport (no-op for None)."""
         if transport is None:
             return self
-        hits = tuple(h for h in self.hits if h.record.transport in (None, transport))
+        hits = _on(self.hits, transport)
         return PortAnswer(self.port, self.range_class, {transport: self.states[transport]}, hits)
 
     def as_json(self) -> dict[str, Any]:
@@ -176,7 +176,7 @@ class RangeAnswer:
     def only(self, transport: str | None) -> RangeAnswer:
         if transport is None:
             return self
-        return RangeAnswer(self.low, self.high, tuple(h for h in self.hits if h.record.transport in (None, transport)))
+        return RangeAnswer(self.low, self.high, _on(self.hits, transport))
 
     def as_json(self) -> dict[str, Any]:
         return {"kind": "range", "low": self.low, "high": self.high, "records": [h.as_json() for h in self.hits]}
@@ -205,7 +205,7 @@ class NameAnswer:
     def only(self, transport: str | None) -> NameAnswer:
         if transport is None:
             return self
-        hits = tuple(h for h in self.hits if h.record.transport in (None, transport))
+        hits = _on(self.hits, transport)
         return NameAnswer(self.name, hits, self.aliases, self.preferred, self.legacy)
 
     def as_json(self) -> dict[str, Any]:
@@ -264,6 +264,11 @@ class Stats:
             "by_range_class": dict(self.by_range_class),
             "by_year": dict(self.by_year),
         }
+
+
+def _on(hits: tuple[Hit, ...], transport: str) -> tuple[Hit, ...]:
+    """The hits that speak for ``transport``: its own records and those without a transport."""
+    return tuple(h for h in hits if h.record.transport in (None, transport))
 
 
 def person_json(person: Person) -> dict[str, Any]:
@@ -470,9 +475,6 @@ class LookupIndex:
         self._starts, self._segments = _segments(hits)
         self._names = _names(hits)
         self._order = {hit.id: i for i, hit in enumerate(hits)}
-
-    def _version(self, number: int | None) -> Version:
-        return self.current_version() if number is None else self.store.version(number)
 
     def port(self, port: int, *, transport: str | None = None) -> PortAnswer:
         """The answer for one port (ranges included: 6010 finds x11 on 6000-6063)."""
