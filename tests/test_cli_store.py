@@ -112,6 +112,9 @@ def test_a_bad_file_is_one_line_and_changes_nothing(capsys: Any, db: str, tmp_pa
     assert run(capsys, "--db", db, "versions")[0] == 1  # still empty
     code, _, err = run(capsys, "--db", db, "import", str(tmp_path / "missing.xml"))
     assert code != 0 and "missing.xml" in err
+    code, _, err = run(capsys, "--db", db, "import", str(need_shared(CURRENT_XML)), str(bad))
+    assert code == 1 and "bad.xml" in err
+    assert run(capsys, "--db", db, "versions")[0] == 1  # the good file first was not imported either
 
 
 def test_a_failed_export_leaves_the_old_file(

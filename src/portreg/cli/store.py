@@ -42,19 +42,21 @@ version null: the file holds what the current version holds, nothing was importe
 def import_(files: tuple[str, ...], format_: str | None) -> Listing:
     """Import registry FILEs (XML, CSV, JSON, services…), each as a new version, in order.
 
-    Each file is one transaction: all of it or nothing. A file whose content equals
-    the current version's publishes no new version. "-" reads standard input.
+    Every file is read before any is imported, and each import is one transaction:
+    all of it or nothing. A file whose content equals the current version's publishes
+    no new version. "-" reads standard input.
     """
     from .. import formats
     from ..query import version_json
 
+    # Read every file before importing any: a bad third file should not leave two imported.
+    registries = [(name, formats.read(_read(name), format=format_, source=name)) for name in files]
     done: list[dict[str, Any]] = []
     lines: list[str] = []
     with open_store() as store:
-        for name in files:
+        for name, registry in registries:
             source = "<stdin>" if name == "-" else str(Path(name).resolve())
-            registry = formats.read(_read(name), format=format_, source=name)
-            with progress(f"importing {name}") as advance:
+            with progress(f"importing {Path(name).name}") as advance:
                 version = store.import_registry(registry, source=source, actor=_actor(), progress=advance)
             done.append({"source": source, "version": version and version_json(version)})
             if version is None:
