@@ -55,7 +55,10 @@ def _link(href: str, label: str) -> str:
 
 @functools.lru_cache(maxsize=16384)
 def _person_ref(person_id: str) -> str:
-    return f"[{_link(person_url(person_id), person_id)}]"
+    # A long id (Internet_Systems_Consortium_Inc) may wrap after its underscores, not mid-word.
+    label = escape(person_id).replace("_", "_<wbr>")
+    return f'[<a href="{escape(person_url(person_id))}">{label}</a>]'
+
 
 
 def people_refs(ids: Iterable[str]) -> str:
