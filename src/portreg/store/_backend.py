@@ -141,7 +141,7 @@ class SqliteBackend(Backend):
 
     @contextlib.contextmanager
     def transaction(self, *, purpose: str = "import") -> Iterator[Connection]:
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DBAPIError, OperationalError
 
         with self._lock, self.engine().connect() as conn:
             try:
@@ -154,6 +154,9 @@ class SqliteBackend(Backend):
             try:
                 yield conn
                 conn.commit()
+            except DBAPIError as exc:
+                conn.rollback()
+                raise self._error(exc.orig or exc, "nothing was written") from None
             except BaseException:
                 conn.rollback()
                 raise
@@ -209,14 +212,18 @@ class PostgresBackend(Backend):
     @contextlib.contextmanager
     def transaction(self, *, purpose: str = "import") -> Iterator[Connection]:
         from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
 
-        with self.engine.connect() as conn, conn.begin():
-            key = {"k": _PG_LOCKS[purpose]}
-            if purpose == "migrate":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), key)
-            elif not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), key).scalar():
-                raise Conflict(f"{self.url.masked}: {BUSY}")
-            yield conn
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                key = {"k": _PG_LOCKS[purpose]}
+                if purpose == "migrate":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), key)
+                elif not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), key).scalar():
+                    raise Conflict(f"{self.url.masked}: {BUSY}")
+                yield conn
+        except DBAPIError as exc:
+            raise self._error(exc.orig or exc, "nothing was written") from None
 
     def close(self) -> None:
         self.engine.dispose()
