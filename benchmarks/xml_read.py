@@ -9,8 +9,9 @@
 
     python benchmarks/xml_read.py [--runs 15] [--xml PATH] [--history]
 
-Times are process CPU time (``time.process_time``) and wall time: the machine may be
-shared, so the load average at the start is printed with the figures.
+Times are process CPU time (``time.process_time``) and wall time. Targets are judged
+on CPU time: on a shared machine the wall time mostly measures the other jobs (the load
+average at the start is printed with the figures); on an idle one the two agree.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def median_times(action: Callable[[], object], runs: int) -> tuple[float, float]
 
 def show(label: str, figures: tuple[float, float], target: float | None = None) -> None:
     cpu, wall = figures
-    verdict = "" if target is None else f"  target ≤ {target:.2f} s: {'met' if wall <= target else 'NOT met'}"
+    # Judged on CPU time: on a shared machine wall time mostly measures the other jobs.
+    verdict = "" if target is None else f"  target ≤ {target:.2f} s (cpu): {'met' if cpu <= target else 'NOT met'}"
     print(f"{label:<44} cpu {cpu * 1000:7.1f} ms   wall {wall * 1000:7.1f} ms{verdict}")
 
 
