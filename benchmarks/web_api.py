@@ -85,7 +85,9 @@ def main() -> int:
             # Warm up: fill the caches, let the server's allocations settle.
             _wrk(base, script, paths_file, args.threads, args.connections, 3)
             load = os.getloadavg()
+            cpu_before = _cpu_seconds(server.pid)
             output = _wrk(base, script, paths_file, args.threads, args.connections, args.duration)
+            cpu = _cpu_seconds(server.pid) - cpu_before
             rss = _rss_mb(server.pid)
         finally:
             server.send_signal(signal.SIGINT)
@@ -106,6 +108,12 @@ def main() -> int:
         f"p50 {figures.get('50%', float('nan')):.2f} ms, p99 {figures.get('99%', float('nan')):.2f} ms, "
         f"{args.connections} connections, {len(paths)} distinct paths, non-2xx: {figures['errors']}"
     )
+    requests = figures["rps"] * args.duration
+    if requests:
+        # CPU per request does not depend on how busy the shared machine is: it says what
+        # one core could serve alone.
+        per_request = cpu / requests * 1000
+        print(f"server CPU: {per_request:.3f} ms per request, i.e. about {1000 / per_request:.0f} requests/s per core")
     ok = figures["rps"] >= 2000 and figures.get("99%", 1e9) <= 50 and figures["errors"] == 0
     print("target (>= 2000 req/s, p99 <= 50 ms):", "met" if ok else "NOT met")
     return 0
@@ -170,6 +178,12 @@ def _parse(output: str) -> dict[str, float]:
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     figures["errors"] = (int(errors.group(1)) if errors else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
     return figures
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (fields 14 and 15 of /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mb(pid: int) -> float:
