@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+from array import array
 from dataclasses import dataclass
 from hashlib import blake2b
 from typing import Any, Iterable, Iterator, Sequence
@@ -287,10 +288,13 @@ class Encoder:
                 record.service_code,
             ]
         )
-        layout = self.layout(record.layout, record.spacing)
-        content_hash = row_hash(body if layout is None else body + layout)
+        shape = (record.layout, record.spacing)
+        layout = self._layouts.get(shape, "")
+        if layout == "":
+            layout = self.layout(*shape)
+        digest = blake2b((body if layout is None else body + layout).encode(), digest_size=8).digest()
         key = (low, high, record.transport, None if name is None else name.casefold())
-        return RecordRow(record, key, body, layout, content_hash)
+        return RecordRow(record, key, body, layout, int.from_bytes(digest, "big", signed=True))
 
     def person(self, person: Person) -> PersonRow:
         uris = _dumps(person.uris) if person.uris else None
@@ -318,9 +322,9 @@ class Encoder:
 def version_hash(head: str, records: Iterable[RecordRow], people: Iterable[PersonRow]) -> str:
     """The fingerprint of a whole version: its head and every row's hash, in order."""
     h = blake2b(head.encode("utf-8"), digest_size=16)
-    h.update(b"".join(r.content_hash.to_bytes(8, "big", signed=True) for r in records))
+    h.update(array("q", [r.content_hash for r in records]).tobytes())
     h.update(b"\x00people")
-    h.update(b"".join(p.content_hash.to_bytes(8, "big", signed=True) for p in people))
+    h.update(array("q", [p.content_hash for p in people]).tobytes())
     return h.hexdigest()
 
 

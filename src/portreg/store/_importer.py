@@ -194,8 +194,6 @@ class _Writer:
     # -- writing
 
     def _write_people(self, people: list[PersonRow], inserts: list[Any], closes: list[Any]) -> None:
-        from sqlalchemy import text
-
         from . import schema
 
         self._close(schema.person_revisions, closes)
@@ -219,10 +217,9 @@ class _Writer:
                     "content_hash": p.content_hash,
                 }
             )
-            pid, name, org, uris = (_search.document(self.dialect, t) for t in person_document(person))
-            documents.append({"row_id": row_id + offset, "person_id": pid, "name": name, "org": org, "uris": uris})
+            documents.append((row_id + offset, *(_search.document(self.dialect, t) for t in person_document(person))))
         self._insert(schema.person_revisions.insert(), revisions)
-        self._insert(text(_search.INSERT_PERSON[self.dialect]), documents, count=False)
+        self._index("person", documents)
 
     def _write_records(
         self,
@@ -232,8 +229,6 @@ class _Writer:
         closes: list[Any],
         new_ids: list[Any],
     ) -> None:
-        from sqlalchemy import text
-
         from ..rules import record_state
         from . import schema
 
@@ -266,12 +261,11 @@ class _Writer:
             )
             bodies.append({"row_id": rid, "body": row.body, "layout": row.layout})
             links.extend({"row_id": rid, "person_id": pid, "role": role} for pid, role in sorted(record_people(record)))
-            name, description, notes, people = (_search.document(self.dialect, t) for t in search_document(record, people_text))
-            documents.append({"row_id": rid, "name": name, "description": description, "notes": notes, "people": people})
+            documents.append((rid, *(_search.document(self.dialect, t) for t in search_document(record, people_text))))
         self._insert(schema.record_revisions.insert(), revisions)
         self._insert(schema.record_bodies.insert(), bodies, count=False)
         self._insert(schema.record_people.insert(), links, count=False)
-        self._insert(text(_search.INSERT_RECORD[self.dialect]), documents, count=False)
+        self._index("record", documents)
 
     def _close(self, table: Any, closes: list[dict[str, Any]]) -> None:
         from sqlalchemy import bindparam
@@ -283,28 +277,53 @@ class _Writer:
     def _next_row_id(self, table: str) -> int:
         return (self.conn.exec_driver_sql(f"SELECT coalesce(max(row_id), 0) FROM {table}").scalar() or 0) + 1
 
+    def _index(self, kind: str, documents: list[tuple[Any, ...]]) -> None:
+        """Add search documents (tuples in the order of ``_search.COLUMNS[kind]``)."""
+        if not documents:
+            return
+        statements = _search.insert_sql(self.dialect, kind)
+        if self.dialect == "sqlite":
+            for start in range(0, len(documents), CHUNK):
+                self.conn.exec_driver_sql(statements[0], documents[start : start + CHUNK])
+        else:
+            self.conn.exec_driver_sql(statements[0])
+            self._copy(f"staged_{kind}", _search.COLUMNS[kind], documents)
+            self.conn.exec_driver_sql(statements[1])
+
     def _insert(self, statement: Any, rows: list[dict[str, Any]], *, count: bool = True) -> None:
-        """executemany in chunks, straight to the driver.
+        """executemany in chunks, straight to the driver; COPY for plain inserts on PostgreSQL.
 
         The SQL is compiled once from the Core statement; skipping SQLAlchemy's per-row
         parameter processing (plain ints and strings need none) halves an import's time.
+        PostgreSQL's COPY is three times faster again than its executemany.
         """
         if not rows:
             return
         compiled = statement.compile(dialect=self.conn.dialect)
         defaults = compiled.params
         names = compiled.positiontup if compiled.positional else None
+        copy = self.dialect == "postgresql" and statement.is_insert  # all of ours are plain table inserts
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
-            if names is not None:
-                params: list[Any] = [tuple(row[n] if n in row else defaults[n] for n in names) for row in chunk]
+            if copy:
+                columns = tuple(chunk[0])
+                self._copy(statement.table.name, columns, [tuple(row[c] for c in columns) for row in chunk])
+            elif names is not None:
+                self.conn.exec_driver_sql(compiled.string, [tuple(row[n] if n in row else defaults[n] for n in names) for row in chunk])
             else:
-                params = [{**defaults, **row} for row in chunk]
-            self.conn.exec_driver_sql(compiled.string, params)
+                self.conn.exec_driver_sql(compiled.string, [{**defaults, **row} for row in chunk])
             if count:
                 self.done += len(chunk)
                 self._report()
 
+    def _copy(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """PostgreSQL: COPY ``rows`` into ``table``, inside the import's transaction."""
+        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def _report(self) -> None:
         if self.progress is not None:
             self.progress(self.done, self.total)
+

@@ -107,7 +107,7 @@ def sort_keys(kept: Sequence[int | None]) -> list[int]:
     a gap is too narrow for the rows that go into it.
     """
     present = [k for k in kept if k is not None]
-    if all(a < b for a, b in zip(present, present[1:])):
+    if present == sorted(present):  # keys are distinct, so sorted means increasing
         keys = list(kept)  # the usual case: nothing moved
     else:
         keys = [None] * len(kept)

@@ -19,20 +19,40 @@ import re
 _WORD = re.compile(r"[^\W_]+")
 _NOT_WORD = re.compile(r"[\W_]+")
 
-INSERT_RECORD = {
-    "sqlite": "INSERT INTO record_search (rowid, name, description, notes, people) "
-    "VALUES (:row_id, :name, :description, :notes, :people)",
-    "postgresql": "INSERT INTO record_search (row_id, document) VALUES (:row_id, "
-    "setweight(to_tsvector('english', :name), 'A') || setweight(to_tsvector('english', :description), 'B') || "
-    "setweight(to_tsvector('english', :people), 'C') || setweight(to_tsvector('english', :notes), 'D'))",
+#: The columns of each kind of search document, in order (``row_id`` keys the revision).
+COLUMNS = {
+    "record": ("row_id", "name", "description", "notes", "people"),
+    "person": ("row_id", "person_id", "name", "org", "uris"),
 }
 
-INSERT_PERSON = {
-    "sqlite": "INSERT INTO person_search (rowid, person_id, name, org, uris) VALUES (:row_id, :person_id, :name, :org, :uris)",
-    "postgresql": "INSERT INTO person_search (row_id, document) VALUES (:row_id, "
-    "setweight(to_tsvector('simple', :person_id), 'A') || setweight(to_tsvector('simple', :name), 'A') || "
-    "setweight(to_tsvector('simple', :org), 'B') || setweight(to_tsvector('simple', :uris), 'C'))",
+#: PostgreSQL: the weighted tsvector of a document, from its columns.
+_VECTOR = {
+    "record": "setweight(to_tsvector('english', name), 'A') || setweight(to_tsvector('english', description), 'B') || "
+    "setweight(to_tsvector('english', people), 'C') || setweight(to_tsvector('english', notes), 'D')",
+    "person": "setweight(to_tsvector('simple', person_id), 'A') || setweight(to_tsvector('simple', name), 'A') || "
+    "setweight(to_tsvector('simple', org), 'B') || setweight(to_tsvector('simple', uris), 'C')",
 }
+
+
+def insert_sql(dialect: str, kind: str) -> list[str]:
+    """How documents of ``kind`` get indexed.
+
+    SQLite: one INSERT into the FTS5 table (run with executemany of tuples). PostgreSQL: the
+    documents are first COPYed into a temporary table named ``staged_<kind>``, then
+    turned into tsvectors in one INSERT ... SELECT; the statements returned create
+    that table and do the INSERT (the caller COPYs in between).
+    """
+    columns = COLUMNS[kind]
+    if dialect == "sqlite":
+        names = ", ".join(("rowid", *columns[1:]))
+        return [f"INSERT INTO {kind}_search ({names}) VALUES ({', '.join('?' for _ in columns)})"]
+    return [
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS staged_{kind} (row_id INTEGER, "
+        + ", ".join(f"{c} TEXT" for c in columns[1:])
+        + ") ON COMMIT DROP",
+        f"INSERT INTO {kind}_search (row_id, document) SELECT row_id, {_VECTOR[kind]} FROM staged_{kind}",
+    ]
+
 
 #: (FROM/JOIN fragment, MATCH condition, rank expression, better-first ordering) per dialect.
 #: The fragment joins the search table to revisions aliased ``r``; ``:q`` is the query.
