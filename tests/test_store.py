@@ -21,7 +21,7 @@ import pytest
 from conftest import history_versions
 from portreg.errors import NotFound, StoreError
 from portreg.formats import to_bytes
-from portreg.model import Person, PortRange, Record, Reference, Registry, Text
+from portreg.model import PortRange, Record, Reference, Registry, Text
 from portreg.rules import range_class, record_state
 from portreg.store import Store
 from portreg.store._matching import GAP, match, sort_keys

@@ -1,13 +1,13 @@
 """Model values <-> database rows: compact JSON for rich fields, hashes for change detection.
 
 A record is stored as one compact JSON array, ``body`` (every field, in a fixed
-order), plus its element order and whitespace as read (the
-model's ``layout`` and ``spacing``) as a separate JSON ``layout`` column: about 150
-distinct values over 14,000 records, so their decoding is cached. The facts queries filter on
-(name, ports, transport, dates, state) are copied into columns beside it; reading a
-record back needs only the two. Rich text encodes as: a plain run -> a JSON string; otherwise a list whose
-items are strings, ``null`` (a line break), lists (a reference: ``[type, data, text]``,
-trailing nulls dropped) and ``{"p": [...]}`` (a paragraph).
+order), and a ``layout`` column holding its element order and whitespace as read (the
+model's ``layout`` and ``spacing``: about 150 distinct values over 14,000 records, so
+their decoding is cached). Reading a record back needs only these two; the facts
+queries filter on (name, ports, transport, dates, state) are copied into columns of
+their own. Rich text encodes as a JSON string when it is one plain run, else as a
+list whose items are strings, ``null`` (a line break), lists (a reference:
+``[type, data, text]``, trailing nulls dropped) and ``{"p": [...]}`` (a paragraph).
 
 Each row's ``content_hash`` is a 64-bit BLAKE2b of its serialization: an import
 compares hashes, never decoded values, so a mostly unchanged version costs one pass of

@@ -22,7 +22,17 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from ..errors import Conflict
 from ..model import Registry
 from . import _search
-from ._codec import Decoder, Encoder, bulk, PersonRow, RecordRow, person_document, record_people, search_document, version_hash
+from ._codec import (
+    Decoder,
+    Encoder,
+    PersonRow,
+    RecordRow,
+    bulk,
+    person_document,
+    record_people,
+    search_document,
+    version_hash,
+)
 from ._matching import match, sort_keys
 from ._values import Version
 

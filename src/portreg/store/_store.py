@@ -183,35 +183,30 @@ class Store:
 
     def records_at_port(self, port: int, *, transport: str | None = None, version: int | None = None) -> list[StoredRecord]:
         """Records whose port is ``port`` or whose range contains it, in registry order."""
-        params: dict[str, Any] = {"p": port, "v": self._number(version)}
-        only = ""
-        if transport is not None:
-            only = " AND r.transport = :t"
-            params["t"] = transport
-        rows = self._db.rows(
-            f"SELECT {_RECORD} FROM {_REVISIONS} WHERE r.port_low = :p AND r.port_high = :p AND {_VALID_R}{only} "
-            "UNION ALL "
-            f"SELECT {_RECORD} FROM {_REVISIONS} WHERE r.port_high > r.port_low AND r.port_low <= :p "
-            f"AND r.port_high >= :p AND {_VALID_R}{only} ORDER BY 2",
-            params,
-        )
-        return _stored(rows)
+        return self._ports("r.port_low = :p", "r.port_low <= :p AND r.port_high >= :p", {"p": port}, transport, version)
 
     def records_in_range(
         self, low: int, high: int, *, transport: str | None = None, version: int | None = None
     ) -> list[StoredRecord]:
         """Records whose port or range overlaps ``low``..``high``, in registry order."""
-        params: dict[str, Any] = {"lo": low, "hi": high, "v": self._number(version)}
+        params = {"lo": low, "hi": high}
+        return self._ports("r.port_low BETWEEN :lo AND :hi", "r.port_low <= :hi AND r.port_high >= :lo", params, transport, version)
+
+    def _ports(
+        self, single: str, ranges: str, params: dict[str, Any], transport: str | None, version: int | None
+    ) -> list[StoredRecord]:
+        """Single ports through the (port_low, port_high) index, ranges through the partial
+        index that holds only them: no scan of every row below the port asked for."""
+        params = {**params, "v": self._number(version)}
         only = ""
         if transport is not None:
             only = " AND r.transport = :t"
             params["t"] = transport
         rows = self._db.rows(
-            f"SELECT {_RECORD} FROM {_REVISIONS} WHERE r.port_low BETWEEN :lo AND :hi "
-            f"AND r.port_high = r.port_low AND {_VALID_R}{only} "
+            f"SELECT {_RECORD} FROM {_REVISIONS} WHERE {single} AND r.port_high = r.port_low AND {_VALID_R}{only} "
             "UNION ALL "
-            f"SELECT {_RECORD} FROM {_REVISIONS} WHERE r.port_high > r.port_low AND r.port_low <= :hi "
-            f"AND r.port_high >= :lo AND {_VALID_R}{only} ORDER BY 2",
+            f"SELECT {_RECORD} FROM {_REVISIONS} WHERE r.port_high > r.port_low AND {ranges} AND {_VALID_R}{only} "
+            "ORDER BY 2",
             params,
         )
         return _stored(rows)
