@@ -40,7 +40,15 @@ from ..model import (
     Text,
 )
 
-_loads = json.loads
+_scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[attr-defined]
+
+
+def _loads(text: str) -> Any:
+    """Parse JSON we wrote ourselves: the C scanner straight, without json.loads's
+    checks for leading blanks and trailing data (twice as fast on small values)."""
+    return _scan(text, 0)[0]
+
+
 # json.dumps builds a new C encoder on every call, which costs more than encoding a
 # small list: build it once. (markers, default, encoder, indent, key sep, item sep,
 # sort_keys, skipkeys, allow_nan)
