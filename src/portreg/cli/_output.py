@@ -1,7 +1,8 @@
 """How every listing command prints, in one place, so users learn the switches once.
 
-A listing command returns a :class:`Listing`: the JSON document it stands for and the
-tables a person reads. :func:`listing` turns that into output:
+A listing command returns a :class:`Listing` (a named tuple: cheaper to define at
+start-up than a dataclass): the JSON document it stands for and the tables a person
+reads. :func:`listing` turns that into output:
 
 * ``--json``: the document, indented, on standard output (stable: each command's help
   describes its shape);
@@ -19,16 +20,14 @@ import functools
 import json
 import sys
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import click
 
 __all__ = ["Listing", "Table", "is_terminal", "listing", "progress"]
 
 
-@dataclass
-class Table:
+class Table(NamedTuple):
     """Rows under named columns; ``title`` shows on a terminal only."""
 
     columns: Sequence[str]
@@ -36,8 +35,7 @@ class Table:
     title: str | None = None
 
 
-@dataclass
-class Listing:
+class Listing(NamedTuple):
     """What a listing command found: ``data`` for ``--json``, ``tables`` for people.
 
     ``found`` False makes the exit code 1; ``message`` is said on standard error (not
@@ -47,10 +45,10 @@ class Listing:
     """
 
     data: Any
-    tables: list[Table] = field(default_factory=list)
+    tables: Sequence[Table] = ()
     found: bool = True
     message: str | None = None
-    lines: list[str] = field(default_factory=list)
+    lines: Sequence[str] = ()
 
 
 def is_terminal(stream: Any = None) -> bool:
