@@ -42,7 +42,7 @@ from .rules import (
     replacement_name,
 )
 
-if TYPE_CHECKING:  # the store pulls in SQLAlchemy: never at import time of this module
+if TYPE_CHECKING:  # only for annotations: whoever opens a store imports it, the web and CLI alike
     from .store import Store, StoredRecord, Version
 
 __all__ = [
