@@ -101,7 +101,8 @@ class SqliteBackend(Backend):
             self.raw.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
             self.raw.close()
-            raise self._error(exc, "is not a portreg store") from None
+            not_sqlite = "not a database" in str(exc) or "malformed" in str(exc)
+            raise self._error(exc, "is not a portreg store" if not_sqlite else "cannot be opened") from None
 
     def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         with self._lock:
