@@ -245,9 +245,13 @@ class RecordRow:
 @dataclass(slots=True)
 class PersonRow:
     person: Person
-    uris: str | None
     layout: str | None
     content_hash: int
+
+    @property
+    def uris(self) -> str | None:
+        """The ``uris`` column (computed for the rows written only)."""
+        return _dumps(self.person.uris) if self.person.uris else None
 
     @property
     def search_text(self) -> tuple[str, str | None, str | None]:
@@ -305,9 +309,9 @@ class Encoder:
         return RecordRow(record, key, body, layout, int.from_bytes(digest, "big", signed=True))
 
     def person(self, person: Person) -> PersonRow:
-        uris = _dumps(person.uris) if person.uris else None
         layout = self.layout(person.layout, person.spacing)
-        return PersonRow(person, uris, layout, row_hash(_dumps((person.id, person.name, person.org, uris, person.updated, layout))))
+        serialized = _dumps((person.id, person.name, person.org, person.uris, person.updated, layout))
+        return PersonRow(person, layout, row_hash(serialized))
 
     def head(self, registry: Registry) -> str:
         return _dumps(
