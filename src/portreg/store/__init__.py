@@ -15,7 +15,8 @@ renames included). Layout of the package:
 - ``_store``: :class:`Store`, the public API (reads return model values);
 - ``_importer``: one import = one transaction, touching only changed rows;
 - ``_matching``: which old record a new row continues; the order of rows;
-- ``_codec``: rows <-> model values, hashes, search documents;
+- ``_codec`` / ``_encoder``: stored rows -> model values / model values -> rows,
+  hashes and search documents;
 - ``schema`` / ``migrations/`` / ``_migrate``: the tables, Alembic, the cheap
   up-to-date check on open;
 - ``_backend`` / ``_search``: what differs between SQLite and PostgreSQL.

@@ -1,19 +1,14 @@
-"""Model values <-> database rows: compact JSON for rich fields, hashes for change detection.
+"""Stored rows -> model values, and the JSON both directions share.
 
 A record is stored as one compact JSON array, ``body`` (every field, in a fixed
 order), and a ``layout`` column holding its element order and whitespace as read (the
 model's ``layout`` and ``spacing``: about 150 distinct values over 14,000 records, so
 their decoding is cached). Reading a record back needs only these two; the facts
 queries filter on (name, ports, transport, dates, state) are copied into columns of
-their own. Rich text encodes as a JSON string when it is one plain run, else as a
-list whose items are strings, ``null`` (a line break), lists (a reference:
-``[type, data, text]``, trailing nulls dropped) and ``{"p": [...]}`` (a paragraph).
-
-Each row's ``content_hash`` is a 64-bit BLAKE2b of its serialization: an import
-compares hashes, never decoded values, so a mostly unchanged version costs one pass of
-serialization and touches only the rows that changed. The whole version's hash chains
-the row hashes in order, which is how an identical import is spotted without reading
-a single row.
+their own. Rich text is a JSON string when it is one plain run, else a list whose
+items are strings, ``null`` (a line break), lists (a reference: ``[type, data, text]``,
+trailing nulls dropped) and ``{"p": [...]}`` (a paragraph). Writing is ``_encoder``'s
+job; this module stays light, since every read needs it.
 """
 
 from __future__ import annotations
@@ -21,29 +16,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-from array import array
-from dataclasses import dataclass
-from hashlib import blake2b
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
-from ..model import (
-    BR,
-    Footnote,
-    LineBreak,
-    Note,
-    Paragraph,
-    Person,
-    PortRange,
-    Record,
-    Reference,
-    Registry,
-    Text,
-)
+from ..model import BR, Footnote, Note, Paragraph, Person, PortRange, Record, Reference, Registry, Text
 
 _scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[attr-defined]
 
 
-def _loads(text: str) -> Any:
+def loads(text: str) -> Any:
     """Parse JSON we wrote ourselves: the C scanner straight, without json.loads's
     checks for leading blanks and trailing data (twice as fast on small values)."""
     return _scan(text, 0)[0]
@@ -57,7 +37,7 @@ _encode = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
 )
 
 
-def _dumps(value: Any) -> str:
+def dumps(value: Any) -> str:
     """Compact JSON, UTF-8 characters kept as they are."""
     return "".join(_encode(value, 0))
 
@@ -76,41 +56,6 @@ def bulk() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def row_hash(serialized: str) -> int:
-    """A signed 64-bit hash (fits BIGINT on both databases) of a row's serialization."""
-    return int.from_bytes(blake2b(serialized.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
-
-
-# --------------------------------------------------------------------------- rich values
-
-
-def _ref(ref: Reference) -> list[Any]:
-    if ref.text is not None:
-        return [ref.type, ref.data, ref.text]
-    if ref.data is not None:
-        return [ref.type, ref.data]
-    return [ref.type]
-
-
-def _inline(part: Any) -> Any:
-    if isinstance(part, str):
-        return part
-    if isinstance(part, LineBreak):
-        return None
-    if isinstance(part, Reference):
-        return _ref(part)
-    return {"p": [_inline(p) for p in part.content]}
-
-
-def encode_text(text: Text | None) -> Any:
-    if text is None:
-        return None
-    parts = text.parts
-    if len(parts) == 1 and isinstance(parts[0], str):
-        return parts[0]
-    return [_inline(p) for p in parts]
 
 
 class Decoder:
@@ -154,14 +99,14 @@ class Decoder:
         """``(layout, spacing)`` from the ``layout`` column."""
         found = self._layouts.get(value)
         if found is None:
-            layout, spacing = _loads(value)  # type: ignore[arg-type]
+            layout, spacing = loads(value)  # type: ignore[arg-type]
             found = self._layouts[value] = (tuple(layout), tuple(spacing))
         return found
 
     def record(self, row: Sequence[Any]) -> Record:
         """A Record from its ``(body, layout)`` columns (:data:`RECORD_COLUMNS`)."""
         (name, low, high, written, transport, description, assignee, references,
-         registered, modified, notes, unauthorized, service_code) = _loads(row[0])  # fmt: skip
+         registered, modified, notes, unauthorized, service_code) = loads(row[0])  # fmt: skip
         if low is None:
             port = None
         elif written is None:
@@ -193,14 +138,14 @@ class Decoder:
             id=person_id,
             name=name,
             org=org,
-            uris=tuple(_loads(uris)) if uris else (),
+            uris=tuple(loads(uris)) if uris else (),
             updated=updated,
             layout=layout,
             spacing=spacing,
         )
 
     def head(self, value: str, records: tuple[Record, ...], people: tuple[Person, ...]) -> Registry:
-        h = _loads(value)
+        h = loads(value)
         return Registry(
             title=h["title"],
             records=records,
@@ -222,152 +167,3 @@ class Decoder:
 RECORD_COLUMNS = ("body", "layout")
 #: The columns :meth:`Decoder.person` reads, in order.
 PERSON_COLUMNS = ("person_id", "name", "org", "uris", "updated", "layout")
-
-
-# --------------------------------------------------------------------------- rows
-
-
-@dataclass(slots=True)
-class RecordRow:
-    """A record ready to be stored: its columns, its hash, and its key for matching.
-
-    ``key`` identifies a record within one version: (port low, port high, transport,
-    case-folded name).
-    """
-
-    record: Record
-    key: tuple[int | None, int | None, str | None, str | None]
-    body: str
-    layout: str | None
-    content_hash: int
-
-
-@dataclass(slots=True)
-class PersonRow:
-    person: Person
-    layout: str | None
-    content_hash: int
-
-    @property
-    def uris(self) -> str | None:
-        """The ``uris`` column (computed for the rows written only)."""
-        return _dumps(self.person.uris) if self.person.uris else None
-
-    @property
-    def search_text(self) -> tuple[str, str | None, str | None]:
-        """What a person contributes to the search documents of records naming them."""
-        p = self.person
-        return (p.id, p.name, p.org)
-
-
-class Encoder:
-    """Serializes model values for the database; caches the JSON of repeated layouts."""
-
-    def __init__(self) -> None:
-        self._layouts: dict[tuple[tuple[str, ...], tuple[str, ...]], str | None] = {((), ()): None}
-
-    def layout(self, layout: tuple[str, ...], spacing: tuple[str, ...]) -> str | None:
-        """The ``layout`` column: element order and whitespace as read (None when neither is known)."""
-        key = (layout, spacing)
-        found = self._layouts.get(key, "")
-        if found == "":
-            found = self._layouts[key] = _dumps(key)
-        return found
-
-    def record(self, record: Record) -> RecordRow:
-        """Runs 14,000 times per import: written for speed (no helper calls for plain text)."""
-        port, name = record.port, record.name
-        if port is None:
-            low = high = written = None
-        else:
-            low, high, written = port.low, port.high, port.written
-        d, n, u = record.description, record.notes, record.unauthorized
-        assignee, references = record.assignee, record.references
-        body = _dumps(
-            [
-                name,
-                low,
-                high,
-                written,
-                record.transport,
-                None if d is None else d.parts[0] if len(d.parts) == 1 and type(d.parts[0]) is str else encode_text(d),
-                [_ref(r) for r in assignee] if assignee else None,
-                [_ref(r) for r in references] if references else None,
-                record.registered,
-                record.modified,
-                None if n is None else encode_text(n),
-                None if u is None else encode_text(u),
-                record.service_code,
-            ]
-        )
-        shape = (record.layout, record.spacing)
-        layout = self._layouts.get(shape, "")
-        if layout == "":
-            layout = self.layout(*shape)
-        digest = blake2b((body if layout is None else body + layout).encode(), digest_size=8).digest()
-        key = (low, high, record.transport, None if name is None else name.casefold())
-        return RecordRow(record, key, body, layout, int.from_bytes(digest, "big", signed=True))
-
-    def person(self, person: Person) -> PersonRow:
-        layout = self.layout(person.layout, person.spacing)
-        serialized = _dumps((person.id, person.name, person.org, person.uris, person.updated, layout))
-        return PersonRow(person, layout, row_hash(serialized))
-
-    def head(self, registry: Registry) -> str:
-        return _dumps(
-            {
-                "title": registry.title,
-                "id": registry.id,
-                "category": registry.category,
-                "updated": registry.updated,
-                "references": [_ref(r) for r in registry.references],
-                "expert": registry.expert,
-                "notes": [[encode_text(n.text), n.title] for n in registry.notes],
-                "footnotes": [[f.anchor, encode_text(f.text)] for f in registry.footnotes],
-                "head_layout": list(registry.head_layout),
-                "processing_instructions": list(registry.processing_instructions),
-                "spacing": list(registry.spacing),
-            }
-        )
-
-
-def version_hash(head: str, records: Iterable[RecordRow], people: Iterable[PersonRow]) -> str:
-    """The fingerprint of a whole version: its head and every row's hash, in order."""
-    h = blake2b(head.encode("utf-8"), digest_size=16)
-    h.update(array("q", [r.content_hash for r in records]).tobytes())
-    h.update(b"\x00people")
-    h.update(array("q", [p.content_hash for p in people]).tobytes())
-    return h.hexdigest()
-
-
-# --------------------------------------------------------------------------- search documents
-
-
-def search_document(record: Record, people: dict[str, tuple[str, str | None, str | None]]) -> tuple[str, str, str, str]:
-    """The four full-text columns of a record: name, description, notes, people.
-
-    People are indexed by id (``Jon_Postel`` reads as "Jon Postel"), name and
-    organization, as the registry of that version names them.
-    """
-    notes = " ".join(str(t) for t in (record.notes, record.unauthorized) if t)
-    names: list[str] = []
-    for person_id in dict.fromkeys(record.person_ids()):
-        pid, name, org = people.get(person_id, (person_id, None, None))
-        names.append(pid.replace("_", " "))
-        names.extend(v for v in (name, org) if v)
-    return (record.name or "", str(record.description or ""), notes, " ".join(names))
-
-
-def person_document(person: Person) -> tuple[str, str, str, str]:
-    """The full-text columns of a person: id, name, organization, URIs."""
-    return (person.id.replace("_", " "), person.name or "", person.org or "", " ".join(person.uris))
-
-
-def record_people(record: Record) -> set[tuple[str, str]]:
-    """(person id, role) pairs: ``assignee``, ``contact``, or ``mention`` (inside a text)."""
-    pairs = {(pid, "assignee") for pid in record.assignees}
-    pairs.update((pid, "contact") for pid in record.contacts)
-    for text in (record.description, record.notes, record.unauthorized):
-        if text:
-            pairs.update((r.data, "mention") for r in text.references() if r.type == "person" and r.data)
-    return pairs

@@ -1,6 +1,6 @@
 """Publishing a registry as a new version: one transaction, only the rows that changed.
 
-1. Serialize every record and person and hash them (``_codec``); the version's hash
+1. Serialize every record and person and hash them (``_encoder``); the version's hash
    says at once whether the registry is identical to the current version (then
    nothing is written).
 2. Under the store's write lock, check that the current version is still the one this
@@ -22,17 +22,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from ..errors import Conflict
 from ..model import Registry
 from . import _search
-from ._codec import (
-    Decoder,
-    Encoder,
-    PersonRow,
-    RecordRow,
-    bulk,
-    person_document,
-    record_people,
-    search_document,
-    version_hash,
-)
+from ._codec import Decoder, bulk
+from ._encoder import Encoder, PersonRow, RecordRow, person_document, record_people, search_document, version_hash
 from ._matching import match, sort_keys
 from ._values import Version
 
