@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import socket
+import subprocess
+import sys
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from lxml import etree
 
 from conftest import history_versions
 from portreg.errors import FormatError
-from portreg.formats import xml
+from portreg.formats import _xml_plain, _xml_tree, xml
 from portreg.model import BR, Paragraph, Person, Record, Reference, Registry, Text
 from strategies import registries
 
@@ -34,6 +36,26 @@ def write_bytes(registry: Registry) -> bytes:
     buf = io.BytesIO()
     xml.write(registry, buf)
     return buf.getvalue()
+
+
+def everything(registry: Registry) -> tuple[object, ...]:
+    """``registry`` with the fields equality leaves out (layouts, spacing, instructions)."""
+    return (
+        registry,
+        registry.head_layout,
+        registry.processing_instructions,
+        registry.spacing,
+        [(r.layout, r.spacing) for r in registry.records],
+        [(p.layout, p.spacing) for p in registry.people],
+    )
+
+
+def plain_or_none(data: bytes) -> Registry | None:
+    """What the plain-form reader makes of ``data``; None when it leaves it to lxml."""
+    try:
+        return _xml_plain.read(data)
+    except _xml_plain.Unusual:
+        return None
 
 
 # --------------------------------------------------------------------------- the comparator
@@ -153,12 +175,21 @@ def test_the_current_registry_round_trips_byte_for_byte(current_xml_bytes: bytes
 
 
 def _round_trip(item: tuple[str, bytes]) -> tuple[str, str | None, bool]:
-    """(version, what is wrong or None, byte-identical?) for one published version."""
+    """(version, what is wrong or None, byte-identical?) for one published version.
+
+    The version must also be in the plain form, and both readers must read it alike.
+    """
     name, data = item
     try:
-        written = write_bytes(xml.read(data, source=name))
+        registry = xml.read(data, source=name)
+        written = write_bytes(registry)
+        plain = plain_or_none(data)
     except Exception as exc:  # noqa: BLE001 - reported per version
         return name, f"{type(exc).__name__}: {exc}", False
+    if plain is None:
+        return name, "not read by the plain-form reader", False
+    if everything(plain) != everything(_xml_tree.read(data, source=name)):
+        return name, "the plain-form reader and lxml disagree", False
     if written == data:
         return name, None, True
     found = xml_differences(data, written, limit=3)
@@ -167,7 +198,10 @@ def _round_trip(item: tuple[str, bytes]) -> tuple[str, str | None, bool]:
 
 @pytest.mark.slow
 def test_every_published_version_round_trips() -> None:
-    """All 342 versions, streamed from the archive and checked by two worker processes."""
+    """All 342 versions, streamed from the archive and checked by two worker processes.
+
+    Each is read by the plain-form reader, and equally (layouts and spacing included)
+    by the full one."""
     outcomes: list[tuple[str, str | None, bool]] = []
     with ProcessPoolExecutor(max_workers=2) as pool:
         pending: set[Future] = set()
@@ -187,8 +221,10 @@ def test_every_published_version_round_trips() -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(registries(layouts=True))
 def test_generated_registries_round_trip(registry: Registry) -> None:
-    back = xml.read(write_bytes(registry))
+    data = write_bytes(registry)
+    back = xml.read(data)
     assert back == registry
+    assert everything(_xml_tree.read(data)) == everything(back)
     assert [r.layout for r in back.records] == [r.layout for r in registry.records]
     assert [p.layout for p in back.people] == [p.layout for p in registry.people]
 
@@ -504,9 +540,52 @@ def test_any_damaged_document_reads_or_fails_with_a_format_error(edits: list[tup
     data = bytearray(SMALL)
     for at, cut, insert in edits:
         data[at : at + cut] = insert
+    plain = plain_or_none(bytes(data))
     try:
         registry = xml.read(bytes(data), source="damaged.xml")
     except FormatError as error:
         assert str(error).startswith("damaged.xml") and "\n" not in str(error)
+        assert plain is None, "the plain-form reader read what lxml refuses"
     else:
         assert xml.read(write_bytes(registry)) == registry
+        if plain is not None:
+            assert everything(plain) == everything(_xml_tree.read(bytes(data)))
+
+
+# --------------------------------------------------------------------------- the two readers
+
+
+def test_ianas_file_is_read_without_lxml(current_xml_bytes: bytes, current_registry: Registry) -> None:
+    assert everything(_xml_plain.read(current_xml_bytes)) == everything(_xml_tree.read(current_xml_bytes))
+    script = "import sys; from portreg.formats import xml; xml.read(sys.stdin.buffer.read()); print('lxml' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", script], input=current_xml_bytes, capture_output=True, check=True)
+    assert done.stdout == b"False\n"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"<title>t</title>", b"<title>t</title><!-- a comment -->"),
+        (b"<name>www</name>", b"<name><![CDATA[www]]></name>"),
+        (b"<name>www</name>", b"<name>w&#119;w</name>"),
+        (b'<xref type="person" data="p"/>', b"<xref type='person' data='p'/>"),
+        (b'<xref type="person" data="p"/>', b'<xref data="p" type="person"/>'),
+        (b'<xref type="person" data="p"/>', b'<xref type="person" data="p" />'),
+        (b"<number>80-81</number>", b"<number >80-81</number>"),
+        (b"b &amp; c", b"b &amp; c &gt; d"),
+        (b"\n", b"\r\n"),
+        (b'<?xml version="1.0" encoding="UTF-8"?>', b"\xef\xbb\xbf<?xml version='1.0' encoding='utf-8' standalone='yes'?>"),
+        (b"<people>", b'<people xmlns="http://www.iana.org/assignments">'),
+    ],
+    ids=["comment", "cdata", "character-reference", "single-quotes", "attribute-order", "space-in-tag",
+         "space-in-end-tag", "raw-greater-than", "crlf", "bom-and-standalone", "namespace-again"],
+)  # fmt: skip
+def test_xml_outside_the_plain_form_is_read_by_lxml(old: bytes, new: bytes) -> None:
+    """Legal XML the plain-form reader leaves to lxml reads as its plain equivalent."""
+    assert old in SMALL
+    equivalent = SMALL.replace(old, new)
+    data = equivalent.replace(b"&gt;", b">")  # (">" may stand for itself in text)
+    with pytest.raises(_xml_plain.Unusual):
+        _xml_plain.read(data)
+    assert everything(xml.read(data)) == everything(_xml_tree.read(data))
+    assert xml.read(data) == xml.read(equivalent if b"&gt;" in new else SMALL)
