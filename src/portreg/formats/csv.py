@@ -102,30 +102,56 @@ def write(registry: Registry, out: BinaryIO, *, legacy_header: bool | None = Non
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(LEGACY_HEADER if legacy_header else HEADER)
-    writer.writerows(_row(record) for record in registry.records)
+    writer.writerows(_rows(registry.records))
     out.write(buf.getvalue().encode("utf-8"))
 
 
-def _row(record: Record) -> tuple[str, ...]:
-    citations = record.citations
-    return (
-        record.name or "",
-        str(record.port) if record.port else "",
-        record.transport or "",
-        _cell_text(record.description),
-        _bracketed_ids(record.assignees),
-        _bracketed_ids(record.contacts),
-        record.registered or "",
-        record.modified or "",
-        "".join(f"[{_label(ref)}]" for ref in citations) if citations else "",
-        record.service_code or "",
-        _cell_text(record.unauthorized),
-        _cell_text(record.notes),
-    )
+def _rows(records: tuple[Record, ...]) -> Iterator[tuple[str, ...]]:
+    """One row per record, in IANA's column order.
+
+    A registry shares its values: the tcp and udp rows of a service hold the same
+    description, hundreds of rows the same reference. So each cell made from a text,
+    a port or a reference is made once, and found again by the object's identity (the
+    records hold them for the whole write; hashing a dataclass would cost a Python call).
+    """
+    cells: dict[int, str] = {}
+    for record in records:
+        refs = record.references
+        if refs:
+            contacts = "".join([f"[{ref.data}]" for ref in refs if ref.type == "person" and ref.data])
+            citations = "".join([_citation(ref, cells) for ref in refs if ref.type != "person"])
+        else:
+            contacts = citations = ""
+        assignee = record.assignee
+        port, description, unauthorized, notes = record.port, record.description, record.unauthorized, record.notes
+        yield (
+            record.name or "",
+            "" if port is None else cells.get(id(port)) or cells.setdefault(id(port), str(port)),
+            record.transport or "",
+            "" if description is None else cells.get(id(description)) or _cell(description, cells),
+            "".join([f"[{ref.data}]" for ref in assignee if ref.data]) if assignee else contacts,
+            contacts,
+            record.registered or "",
+            record.modified or "",
+            citations,
+            record.service_code or "",
+            "" if unauthorized is None else _cell(unauthorized, cells),
+            "" if notes is None else _cell(notes, cells),
+        )
 
 
-def _bracketed_ids(ids: tuple[str, ...]) -> str:
-    return f"[{']['.join(ids)}]" if ids else ""
+def _citation(ref: Reference, cells: dict[int, str]) -> str:
+    cell = cells.get(id(ref))
+    if cell is None:
+        cell = cells[id(ref)] = f"[{_label(ref)}]"
+    return cell
+
+
+def _cell(text: Text, cells: dict[int, str]) -> str:
+    cell = cells.get(id(text))
+    if cell is None:
+        cell = cells[id(text)] = _cell_text(text)
+    return cell
 
 
 def _label(ref: Reference) -> str:
