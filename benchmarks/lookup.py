@@ -165,7 +165,7 @@ def whatportis(work: Path, runs: int, csv: Path) -> float:
 
 
 def in_process(db: str) -> None:
-    from portreg.query import Query
+    from portreg.services.query import Query
     from portreg.store import Store
 
     with Store.open(db) as store:

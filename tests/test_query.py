@@ -15,7 +15,7 @@ import pytest
 from _stores import BACKENDS, filled_store_url
 from portreg.errors import NotFound
 from portreg.model import PortRange, Record, Text
-from portreg.query import (
+from portreg.services.query import (
     EMPTY_STORE,
     Hit,
     NameAnswer,

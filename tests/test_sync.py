@@ -14,7 +14,7 @@ import pytest
 
 from _cli import run
 from portreg.errors import FormatError
-from portreg.sync import SyncError, sync
+from portreg.services.sync import SyncError, sync
 
 LAST_MODIFIED = "Mon, 18 Mar 2024 20:55:18 GMT"
 

@@ -160,7 +160,7 @@ def test_search_is_case_blind_and_reads_descriptions(client: Any) -> None:
 
 
 def test_filters_agree_with_the_query_layer(client: Any, snapshot: Any) -> None:
-    from portreg.query import STATES
+    from portreg.services.query import STATES
 
     for state in STATES:
         doc = page(client, f"/?state={state}&page_size=all")

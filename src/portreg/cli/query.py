@@ -17,7 +17,7 @@ from ._context import open_store
 from ._output import Listing, Table, listing
 
 if TYPE_CHECKING:
-    from ..query import Query
+    from ..services.query import Query
 
 RECORD_JSON = """\b
 A record in JSON:
@@ -53,7 +53,7 @@ def _text(value: object) -> str | None:
 @contextmanager
 def _query() -> Iterator[Query]:
     """A Query over the store of ``--db``, closed afterwards."""
-    from ..query import Query
+    from ..services.query import Query
 
     with open_store() as store:
         yield Query(store)
@@ -88,7 +88,7 @@ def lookup(query: str, transport: str | None) -> Listing:
     records, its aliases (other names on the same port and transport) and the names it
     replaces or is replaced by (www -> http, sql*net <-> sql-net).
     """
-    from ..query import NameAnswer, PortAnswer
+    from ..services.query import NameAnswer, PortAnswer
 
     with _query() as registry:
         answer = registry.lookup(query, transport=transport)
@@ -166,7 +166,7 @@ JSON (--json): {{"query": "http", "records": [record, ...], "people": [person, .
 @listing
 def show(query: str) -> Listing:
     """Show every field of the records of a service NAME or PORT, and the people they name."""
-    from ..query import person_json
+    from ..services.query import person_json
 
     with _query() as registry:
         hits = registry.lookup(query).hits

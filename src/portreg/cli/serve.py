@@ -29,7 +29,7 @@ def first_start(store, init_from: str, *, sync_url: str | None = None, services:
     reached), a file path, or ``none``. A store that holds a version is left alone.
     """
     from .. import formats
-    from ..sync import DEFAULT_URL, SyncError, sync
+    from ..services.sync import DEFAULT_URL, SyncError, sync
 
     if store.current_version() is not None:
         return None

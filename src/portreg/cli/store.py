@@ -47,7 +47,7 @@ def import_(files: tuple[str, ...], format_: str | None) -> Listing:
     no new version. "-" reads standard input.
     """
     from .. import formats
-    from ..query import version_json
+    from ..services.query import version_json
 
     # Read every file before importing any: a bad third file should not leave two imported.
     registries = [(name, formats.read(_read(name), format=format_, source=name)) for name in files]
@@ -117,9 +117,9 @@ def sync(url: str | None) -> Listing:
     The request is conditional (ETag, Last-Modified): when IANA has nothing new, it
     prints "unchanged" and downloads nothing.
     """
-    from ..query import version_json
-    from ..sync import DEFAULT_URL
-    from ..sync import sync as download
+    from ..services.query import version_json
+    from ..services.sync import DEFAULT_URL
+    from ..services.sync import sync as download
 
     with open_store() as store, progress("importing") as advance:
         result = download(store, url or DEFAULT_URL, actor=_actor(), progress=advance)
@@ -149,7 +149,7 @@ JSON (--json): {{"versions": [version, ...]}}, oldest first.
 @listing
 def versions() -> Listing:
     """List the versions of the registry in the store, oldest first."""
-    from ..query import EMPTY_STORE, version_json
+    from ..services.query import EMPTY_STORE, version_json
 
     with open_store() as store:
         found = store.versions()

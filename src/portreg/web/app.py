@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from ..model import Person, Registry
-    from ..query import Hit, LookupIndex, Query
+    from ..services.query import Hit, LookupIndex, Query
     from ..store import Store, Version
 
 __all__ = ["RegistryService", "Snapshot", "create_app"]
@@ -51,13 +51,13 @@ class Snapshot:
 
     @cached_property
     def hits(self) -> tuple[Hit, ...]:
-        from ..query import Hit
+        from ..services.query import Hit
 
         return tuple(Hit.of(stored) for stored in self._store.records(version=self.version.number))
 
     @cached_property
     def index(self) -> LookupIndex:
-        from ..query import LookupIndex
+        from ..services.query import LookupIndex
 
         return LookupIndex(self.version.number, self.hits)
 
@@ -113,7 +113,7 @@ class RegistryService:
             version = self.store.current_version()
             self._checked_at = time.monotonic()
             if version is None:
-                from ..query import EMPTY_STORE
+                from ..services.query import EMPTY_STORE
 
                 raise NotFound(EMPTY_STORE)
             if self._current is None or self._current.version.number != version.number:
@@ -145,7 +145,7 @@ class RegistryService:
     def query(self) -> Query:
         """The query service on this store, for what the in-memory index does not answer
         (full-text search, people search, history); pass ``version=`` a snapshot's number."""
-        from ..query import Query
+        from ..services.query import Query
 
         return Query(self.store)
 

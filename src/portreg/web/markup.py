@@ -26,7 +26,7 @@ from ..formats.html import citations, rich
 from ..model import Person, PortRange, Record
 
 if TYPE_CHECKING:
-    from ..query import Hit
+    from ..services.query import Hit
 
 __all__ = ["COLUMNS", "RowCache", "contact_row", "people_refs", "person_url", "port_url", "service_url", "table_row"]
 

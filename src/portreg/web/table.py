@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 from urllib.parse import urlencode
 
 from ..model import TRANSPORTS, Person
-from ..query import RANGES, STATES
+from ..services.query import RANGES, STATES
 
 if TYPE_CHECKING:
-    from ..query import Hit, LookupIndex
+    from ..services.query import Hit, LookupIndex
 
 __all__ = ["PAGE_SIZES", "SORTS", "TableData", "TablePage", "TableQuery", "select"]
 

@@ -26,9 +26,9 @@ from bisect import bisect_right
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
-from .errors import NotFound
-from .model import DYNAMIC, SYSTEM, TRANSPORTS, USER, Person, PortRange, Record, Reference
-from .rules import (
+from ..errors import NotFound
+from ..model import DYNAMIC, SYSTEM, TRANSPORTS, USER, Person, PortRange, Record, Reference
+from ..rules import (
     ASSIGNED,
     DYNAMIC_PORTS,
     MAX_PORT,
@@ -43,7 +43,7 @@ from .rules import (
 )
 
 if TYPE_CHECKING:  # only for annotations: whoever opens a store imports it, the web and CLI alike
-    from .store import Store, StoredRecord, Version
+    from ..store import Store, StoredRecord, Version
 
 __all__ = [
     "ASSIGNED",

@@ -26,23 +26,23 @@ from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
-from .. import rules
-from ..errors import NotFound, RegistryError, StoreError
-from ..model import DYNAMIC, SYSTEM, TRANSPORTS, USER, PortRange, Record
-from ..query import RANGES, STATES
-from . import markup, svg
-from .downloads import DOWNLOADS, LABELS, download_path
-from .table import PAGE_SIZES, SORTS, TableData, TableQuery, select
+from ... import rules
+from ...errors import NotFound, RegistryError, StoreError
+from ...model import DYNAMIC, SYSTEM, TRANSPORTS, USER, PortRange, Record
+from ...services.query import RANGES, STATES
+from .. import markup, svg
+from ..downloads import DOWNLOADS, LABELS, download_path
+from ..table import PAGE_SIZES, SORTS, TableData, TableQuery, select
 
 if TYPE_CHECKING:
     import jinja2
 
-    from ..query import Hit
-    from .app import Snapshot
+    from ...services.query import Hit
+    from ..app import Snapshot
 
 __all__ = ["error_page", "install", "parse_version", "router"]
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parent.parent  # portreg/web
 STATIC = HERE / "static"
 STYLESHEET = "portreg.css"
 
@@ -72,7 +72,7 @@ def install(app: FastAPI) -> None:
 def _environment() -> jinja2.Environment:
     import jinja2
 
-    from ..formats import html as html_format
+    from ...formats import html as html_format
 
     iana = html_format.environment()
     env = jinja2.Environment(

@@ -19,10 +19,10 @@ from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .errors import RegistryError
+from ..errors import RegistryError
 
 if TYPE_CHECKING:
-    from .store import Store, Version
+    from ..store import Store, Version
 
 __all__ = ["DEFAULT_URL", "SyncError", "SyncResult", "sync"]
 
@@ -59,7 +59,7 @@ def sync(
     """
     import httpx
 
-    from . import __version__, formats
+    from .. import __version__, formats
 
     current = store.current_version()
     memo = _Memo.of(store)
@@ -127,7 +127,7 @@ class _Memo:
         return data if isinstance(data, dict) else {}
 
     def save(self, data: dict[str, Any]) -> None:
-        from ._files import atomic_writer
+        from .._files import atomic_writer
 
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -34,14 +34,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from starlette.routing import Match
 
-from .. import rules
-from ..errors import NotFound
-from ..model import TRANSPORTS, Person
-from ..query import RANGES, Hit, LookupIndex, free_ports, person_json
-from ..query import Query as QueryService
-from ..store import StoredRecord
-from . import schemas
-from .errors import PREFLIGHT_HEADERS, ApiError, ApiRoute
+from ... import rules
+from ...errors import NotFound
+from ...model import TRANSPORTS, Person
+from ...services.query import RANGES, Hit, LookupIndex, free_ports, person_json
+from ...services.query import Query as QueryService
+from ...store import StoredRecord
+from .. import schemas
+from ..errors import PREFLIGHT_HEADERS, ApiError, ApiRoute
 
 __all__ = ["API_ROOT", "MAX_PAGE_SIZE", "openapi_document", "router"]
 
@@ -265,7 +265,7 @@ def records(
     inclusive."""
     dates = _dates(registered_after, registered_before, modified_after, modified_before)
     snap = _snapshot(request, version)
-    from .table import TableData, TableQuery, select
+    from ..table import TableData, TableQuery, select
 
     data = snap.derived("pages:table", lambda s: TableData(s.hits, s.index, s.people))
     view = TableQuery(
@@ -489,7 +489,7 @@ def openapi_json(request: Request) -> Response:
 @router.get("/docs", include_in_schema=False, response_class=HTMLResponse)
 def docs(request: Request) -> HTMLResponse:
     """A self-contained page: no script, nothing loaded from elsewhere."""
-    from .apidocs import render_docs
+    from ..apidocs import render_docs
 
     state = request.app.state
     page = getattr(state, "api_docs_html", None)
@@ -693,7 +693,7 @@ def _version_headers(snap: Any) -> dict[str, str]:
 def _prepare(snap: Any, body: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     """A body with every header it will ever need, ETag and Last-Modified included, so
     that sending it again costs no hashing, no date formatting and no header building."""
-    from .middleware import http_date
+    from ..middleware import http_date
 
     headers = {
         "content-type": JSON_MEDIA_TYPE,
