@@ -4,9 +4,14 @@
 
     RegistryError                 anything portreg reports to a user
     ├── FormatError               a file or stream that cannot be read (file, line, field)
+    │   └── TooLarge              input past a configured bound (bytes, depth, time)
     ├── RuleViolation             a value that breaks RFC 6335 (names the section)
+    ├── InvalidQuery              a parameter of a question that cannot mean anything (names it)
     ├── NotFound                  a name, port, person or version the registry does not hold
+    │   └── EmptyStore            the store holds no version yet (says how to fill it)
     ├── Conflict                  a write that collides with another (a concurrent import)
+    │   └── Stale                 a write based on a version of the thing that is no longer current
+    ├── PermissionDenied          the caller is not allowed to do this (or is not signed in)
     └── StoreError                the database cannot be opened or used
 
 The command line turns each into one line on standard error and a non-zero exit code;
@@ -16,7 +21,19 @@ a bug.
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "FormatError", "NotFound", "RegistryError", "RuleViolation", "StoreError"]
+__all__ = [
+    "Conflict",
+    "EmptyStore",
+    "FormatError",
+    "InvalidQuery",
+    "NotFound",
+    "PermissionDenied",
+    "RegistryError",
+    "RuleViolation",
+    "Stale",
+    "StoreError",
+    "TooLarge",
+]
 
 
 class RegistryError(Exception):
@@ -69,14 +86,51 @@ class RuleViolation(RegistryError):
         super().__init__(f"{message} (RFC 6335 §{section})" if section else message)
 
 
+class TooLarge(FormatError):
+    """Input past a bound portreg sets on what it reads (size, nesting depth, time)."""
+
+
+class InvalidQuery(RegistryError):
+    """A parameter that cannot mean anything (``port=²``, ``page=0``); ``parameter`` names it."""
+
+    def __init__(self, message: str, *, parameter: str | None = None) -> None:
+        self.message = message
+        self.parameter = parameter
+        super().__init__(f"{parameter}: {message}" if parameter else message)
+
+
 class NotFound(RegistryError):
-    """The registry holds no such name, port, person or version."""
+    """The registry holds no such name, port, person or version.
+
+    ``suggestions`` are what the asker may have meant (near names, the ranges holding a
+    port), best first; every interface shows them the same way.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str, *, suggestions: tuple[str, ...] | list[str] = ()) -> None:
+        self.message = message
+        self.suggestions = tuple(suggestions)
+        super().__init__(message)
+
+
+class EmptyStore(NotFound):
+    """The store holds no version yet."""
+
+    def __init__(self, message: str = "the store is empty: run `portreg sync` or `portreg import FILE`") -> None:
+        super().__init__(message)
 
 
 class Conflict(RegistryError):
     """A write collided with another one; the store is unchanged."""
+
+
+class Stale(Conflict):
+    """A write based on a version of its object that is no longer current (HTTP 412)."""
+
+
+class PermissionDenied(RegistryError):
+    """The caller may not do this: not signed in, or lacking the role."""
 
 
 class StoreError(RegistryError):
