@@ -5,6 +5,8 @@ the store itself. Modules, one concept each:
 
 - :mod:`.query`: lookups by port, range and name, search, people, free ports, stats,
   and the in-memory ``LookupIndex`` per version;
+- :mod:`.params`: strict parsing of ports, ranges, pages, versions, ids and dates for every
+  interface;
 - :mod:`.sync`: download IANA's registry with a conditional request and import it when
   it changed.
 
