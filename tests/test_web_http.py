@@ -193,3 +193,73 @@ def test_the_published_html_page_keeps_its_own_style_only(client: Any) -> None:
     for style in styles:
         assert "'sha256-" + base64.b64encode(hashlib.sha256(style).digest()).decode() + "'" in csp
     assert "unsafe-inline" not in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp
+
+
+@pytest.mark.parametrize(
+    "header, gzip_expected",
+    [
+        ("gzip", True),
+        ("gzip;q=0.5", True),
+        ("gzip; q=1.000", True),
+        ("GZIP;Q=0.001", True),
+        ("*", True),
+        ("x-gzip", True),
+        ("gzip;q=0", False),
+        ("gzip;q=0.000", False),
+        ("gzip;q=0, *", False),
+        ("*;q=0.5, gzip;q=0", False),
+        ("gzip;q=abc", False),
+        ("*;q=x", False),
+        ("gzip;q=-1", False),
+        ("gzip;q=nan", False),
+        ("gzip;q=infinity", False),
+        ("gzip;q=inf", False),
+        ("gzip;q=2", False),
+        ("gzip;q=1.5", False),
+        ("gzip;q=0.0001", False),
+        ("gzip;q=", False),
+        ("gzip;q=abc, *;q=0.5", True),
+        ("br, deflate", False),
+        ("", False),
+        (",,;;=", False),
+    ],
+)
+def test_quality_values_follow_the_rfc_grammar(header: str, gzip_expected: bool) -> None:
+    """RFC 9110 §12.4.2: anything outside ``0[.ddd]`` or ``1[.000]`` is no consent, and no error."""
+    from portreg.web.middleware import _accepts_gzip
+
+    assert _accepts_gzip(header.encode()) is gzip_expected
+
+
+@pytest.mark.parametrize("header", ["gzip;q=abc", "*;q=x", "gzip;q=-1", "gzip;q=nan", "gzip;q=infinity", "\x00;q=\xff"])
+@pytest.mark.parametrize("url", EVERY_KIND)
+def test_malformed_accept_encoding_is_never_a_500(client: Any, url: str, header: str) -> None:
+    response = client.get(url, headers={"Accept-Encoding": header.encode("latin-1")})
+    assert response.status_code == 200
+    assert "content-encoding" not in response.headers
+
+
+def test_a_server_error_carries_the_security_headers(tmp_path: Path) -> None:
+    """A bug in a route is a 500 that still has CSP, nosniff and frame-ancestors (and JSON under /api/)."""
+    from fastapi.testclient import TestClient
+
+    from portreg.store import Store
+    from portreg.web import create_app
+
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with Store.open(sqlite_url(tmp_path / "empty.db")) as store:
+        app = create_app(store=store)
+        app.add_api_route("/boom", boom)
+        app.add_api_route("/api/boom", boom)
+        with TestClient(app, raise_server_exceptions=False) as test_client:
+            page = test_client.get("/boom")
+            api = test_client.get("/api/boom")
+    for response in (page, api):
+        assert response.status_code == 500
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["cache-control"] == "no-store"
+    assert page.headers["content-type"].startswith("text/html") and "Server error" in page.text
+    assert api.json()["error"]["code"] == "internal_error"

@@ -96,6 +96,7 @@ def serve(host: str, port: int, init_from: str, sync_url: str | None, access_log
     import uvicorn
 
     from ..web import create_app
+    from ..web.server import server_options
 
     store = open_store()
     notice = first_start(store, init_from, sync_url=sync_url)
@@ -105,7 +106,7 @@ def serve(host: str, port: int, init_from: str, sync_url: str | None, access_log
         app.state.registry_service.current()  # build the index and the pages' rows before the first visitor
         say(f"serving registry version {version.number} ({version.record_count:,} records) from {store.url}")
     say(f"listening on http://{_url_host(host)}:{port}/ (Ctrl+C to stop)")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=access_log, server_header=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=access_log, **server_options())
 
 
 def _url_host(host: str) -> str:

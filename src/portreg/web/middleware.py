@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
+import logging
+import re
 import threading
 from collections import OrderedDict
 from email.utils import format_datetime, parsedate_to_datetime
@@ -36,6 +39,8 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 __all__ = ["HttpMiddleware", "install"]
+
+log = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -90,7 +95,13 @@ class HttpMiddleware:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(scope, receive, capture)
+        try:
+            await self.app(scope, receive, capture)
+        except Exception:  # a bug: answered like any other response, headers included
+            log.exception("unhandled error on %s %s", scope["method"], scope.get("path"))
+            start, chunks = _server_error(scope)
+        if "status" not in start:  # the app returned without answering
+            start, chunks = _server_error(scope)
         body = b"".join(chunks)
         args = (scope, start["status"], list(start.get("headers", [])), body)
         if len(body) >= OFF_LOOP:  # hashing and compressing megabytes would stall every other request
@@ -196,16 +207,54 @@ class _Headers:
             self.set(b"vary", current + b", " + token)
 
 
+#: RFC 9110 §12.4.2: ``qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )``.
+_QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?", re.ASCII)
+
+
 def _accepts_gzip(accept_encoding: bytes | None) -> bool:
-    """True when the Accept-Encoding header allows gzip (an explicit ``q=0`` refuses it)."""
+    """True when the Accept-Encoding header allows gzip (RFC 9110 §12.5.3).
+
+    An explicit ``gzip`` entry decides over ``*``; ``q=0`` refuses. A quality value
+    outside the RFC's grammar (``q=abc``, ``q=-1``, ``q=nan``, ``q=infinity``, ``q=2``)
+    makes its entry mean nothing: it is ignored, never an error, and never consent.
+    """
     if not accept_encoding:
         return False
+    found: dict[str, bool] = {}
     for item in accept_encoding.decode("latin-1").split(","):
-        coding, _, params = item.strip().partition(";")
-        if coding.strip().lower() in ("gzip", "*"):
-            q = params.strip().lower()
-            return not (q.startswith("q=") and float(q[2:] or 0) == 0)
-    return False
+        coding, *params = item.split(";")
+        coding = coding.strip().lower()
+        if coding not in ("gzip", "x-gzip", "*"):
+            continue
+        accepted: bool | None = True
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                value = value.strip()
+                accepted = float(value) > 0 if _QVALUE.fullmatch(value) else None
+        if accepted is not None:
+            found.setdefault("gzip" if coding == "x-gzip" else coding, accepted)
+    if "gzip" in found:
+        return found["gzip"]
+    return found.get("*", False)
+
+
+def _server_error(scope: Scope) -> tuple[Message, list[bytes]]:
+    """A 500 for a request whose route failed: JSON under /api/, a short page elsewhere."""
+    if str(scope.get("path", "")).startswith("/api/"):
+        body = json.dumps(
+            {"error": {"code": "internal_error", "message": "the server failed; this is a bug in portreg"}}
+        ).encode()
+        content_type = b"application/json"
+    else:
+        body = (
+            b"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Server error - portreg</title>"
+            b"</head><body><h1>Server error</h1><p>The server failed to answer this request; this is a bug in "
+            b"portreg, and it has been logged.</p><p><a href=\"/\">The registry</a></p></body></html>\n"
+        )
+        content_type = b"text/html; charset=utf-8"
+    start: Message = {"type": "http.response.start", "status": 500, "headers": [(b"content-type", content_type)]}
+    return start, [body]
 
 
 def _gzip_tag(etag: str) -> str:
