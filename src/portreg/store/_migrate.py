@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ._backend import Backend
 
 #: The Alembic head this code works with (a test checks it against ``migrations/``).
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002_translog"
 
 
 def ensure_schema(backend: Backend) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import NotFound
 from ..model import Person, Record, Registry
@@ -21,6 +21,9 @@ from ._codec import PERSON_COLUMNS, RECORD_COLUMNS, Decoder, bulk
 from ._migrate import ensure_schema
 from ._urls import resolve
 from ._values import Diff, RecordChange, SearchPage, StoredRecord, Version, VersionSpan
+
+if TYPE_CHECKING:
+    from ._translog import LogTable
 
 EMPTY = "the store is empty: run `portreg sync` or `portreg import FILE`"
 
@@ -82,6 +85,13 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.url!r})"
+
+    @property
+    def log(self) -> LogTable:
+        """The transparency log's leaves (``portreg.services.translog`` builds the tree)."""
+        from ._translog import LogTable
+
+        return LogTable(self._db)
 
     # -- writing
 

@@ -139,6 +139,23 @@ record_people = Table(
     Index(None, "person_id"),
 )
 
+#: The transparency log's leaves, in the order they were appended (``leaf_index`` 0, 1,
+#: 2 ...). A leaf is the exact bytes hashed into the Merkle tree (canonical JSON, see
+#: ``portreg.services.translog``); it is kept whole so that anyone can recompute the
+#: tree. No foreign key to ``versions``: the log must outlive any edit of the tables it
+#: vouches for, so that such an edit shows. ``kind`` is ``version`` for a published
+#: version (``version`` its number); the assignment process's events join as another kind.
+log_entries = Table(
+    "log_entries",
+    metadata,
+    Column("leaf_index", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("version", Integer, unique=True),
+    Column("leaf", Text, nullable=False),
+    Column("leaf_hash", String(64), nullable=False),  # SHA-256(0x00 || leaf), hex
+    Column("appended_at", String(32), nullable=False),  # ISO 8601, UTC
+)
+
 #: Full-text side tables, per dialect. FTS5 "contentless": the text is not stored twice.
 SEARCH_DDL: dict[str, tuple[str, ...]] = {
     "sqlite": (

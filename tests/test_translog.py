@@ -1,0 +1,145 @@
+"""The transparency log over a real store (SQLite and PostgreSQL): leaves, catch-up, heads, proofs."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from portreg.errors import InvalidQuery, NotFound, StoreError
+from portreg.formats import to_bytes
+from portreg.model import Registry
+from portreg.services import translog
+from portreg.services.translog import merkle
+from portreg.services.translog.signing import (
+    SignedTreeHead,
+    load_key,
+    public_key_from_pem,
+)
+from portreg.store import Store
+
+
+def versions_of(registry: Registry, count: int) -> list[Registry]:
+    """``count`` small registries, each a little different from the one before."""
+    base = dataclasses.replace(registry, records=registry.records[:40], people=registry.people[:20])
+    out = []
+    for i in range(count):
+        out.append(dataclasses.replace(base, records=base.records[: 30 + i], updated=f"2024-01-{i + 1:02d}"))
+    return out
+
+
+@pytest.fixture
+def filled(store_url: str, current_registry: Registry) -> Store:
+    store = Store.open(store_url)
+    for i, registry in enumerate(versions_of(current_registry, 5)):
+        store.import_registry(registry, source=f"file-{i}.xml", actor="tester")
+    yield store
+    store.close()
+
+
+def test_imports_write_no_leaf_and_catch_up_logs_every_version_in_order(filled: Store) -> None:
+    assert filled.log.size() == 0
+    assert filled.log.unlogged_versions() == [1, 2, 3, 4, 5]
+    seen: list[tuple[int, int]] = []
+    assert translog.catch_up(filled, progress=lambda done, total: seen.append((done, total))) == 5
+    assert seen[-1] == (5, 5)
+    entries = filled.log.entries()
+    assert [(e.index, e.kind, e.version) for e in entries] == [(i, "version", i + 1) for i in range(5)]
+    assert translog.catch_up(filled) == 0  # nothing left to do
+
+
+def test_a_leaf_names_the_version_and_hashes_its_canonical_xml(filled: Store) -> None:
+    translog.catch_up(filled)
+    entry = filled.log.entry_of_version(3)
+    assert entry is not None
+    leaf = json.loads(entry.leaf)
+    xml = to_bytes(filled.registry(3), "xml")
+    assert leaf == {
+        "kind": "version",
+        "number": 3,
+        "published": "2024-01-03",
+        "source": "file-2.xml",
+        "actor": "tester",
+        "xml_sha256": hashlib.sha256(xml).hexdigest(),
+    }
+    assert entry.leaf == translog.canonical_json(leaf)  # sorted keys, no spaces
+    assert entry.leaf_hash == hashlib.sha256(b"\x00" + entry.leaf).digest()
+
+
+def test_proofs_from_the_store_verify(filled: Store, tmp_path: Path) -> None:
+    translog.catch_up(filled)
+    log = translog.TransparencyLog(filled, load_key(tmp_path / "key.pem"))
+    head = log.signed_head()
+    assert head.size == 5 and head.root == merkle.root([e.leaf_hash for e in filled.log.entries()])
+    assert head.verify(public_key_from_pem(log.key.public_pem))
+    for number in range(1, 6):
+        proof = log.inclusion(number)
+        assert merkle.verify_inclusion(proof.entry.leaf_hash, proof.entry.index, 5, proof.path, head.root)
+    for first in range(6):
+        assert merkle.verify_consistency(first, 5, log.root(first), head.root, log.consistency(first))
+    older = log.inclusion(2, tree_size=3)
+    assert merkle.verify_inclusion(older.entry.leaf_hash, 1, 3, older.path, log.root(3))
+
+
+def test_bad_questions_name_their_parameter(filled: Store, tmp_path: Path) -> None:
+    translog.catch_up(filled)
+    log = translog.TransparencyLog(filled)
+    with pytest.raises(InvalidQuery) as error:
+        log.consistency(4, 2)
+    assert error.value.parameter == "first"
+    with pytest.raises(InvalidQuery) as error:
+        log.inclusion(1, tree_size=99)
+    assert error.value.parameter == "tree_size"
+    with pytest.raises(InvalidQuery):
+        log.inclusion(5, tree_size=3)  # leaf 4 is not in the first 3
+    with pytest.raises(NotFound):
+        log.inclusion(42)
+
+
+def test_a_version_not_yet_logged_is_said_so(store_url: str, current_registry: Registry) -> None:
+    with Store.open(store_url) as store:
+        store.import_registry(versions_of(current_registry, 1)[0], source="x")
+        with pytest.raises(NotFound, match="not in the log yet"):
+            translog.TransparencyLog(store).inclusion(1)
+
+
+def test_the_log_only_grows(filled: Store) -> None:
+    translog.catch_up(filled)
+    log = translog.TransparencyLog(filled)
+    first = log.root()
+    from portreg.errors import Conflict
+    from portreg.store._translog import NewLeaf
+
+    with pytest.raises(Conflict):  # an append computed for an older size is refused whole
+        filled.log.append([NewLeaf("version", None, b"{}", merkle.leaf_hash(b"{}"))], at=3)
+    assert log.root() == first
+
+
+def test_the_key_is_made_once_private_and_reused(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "log-key.pem"
+    key = load_key(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    again = load_key(path)
+    assert again.key_id == key.key_id and again.public_pem == key.public_pem
+    with pytest.raises(StoreError):
+        load_key(tmp_path / "absent.pem", create=False)
+    (tmp_path / "junk.pem").write_text("not a key")
+    with pytest.raises(StoreError, match="PEM"):
+        load_key(tmp_path / "junk.pem")
+
+
+def test_a_signed_head_survives_json_and_fails_when_altered(tmp_path: Path) -> None:
+    key = load_key(tmp_path / "key.pem")
+    public = public_key_from_pem(key.public_pem)
+    head = SignedTreeHead.sign(key, 7, merkle.leaf_hash(b"x"), 1234)
+    back = SignedTreeHead.from_json(json.loads(json.dumps(head.to_json())))
+    assert back == head and back.verify(public)
+    assert not dataclasses.replace(head, size=8).verify(public)
+    assert not dataclasses.replace(head, root=merkle.leaf_hash(b"y")).verify(public)
+    other = public_key_from_pem(load_key(tmp_path / "other.pem").public_pem)
+    assert not head.verify(other)
