@@ -15,6 +15,7 @@ renames included). Layout of the package:
 - ``_store``: :class:`Store`, the public API (reads return model values);
 - ``_importer``: one import = one transaction, touching only changed rows;
 - ``_matching``: which old record a new row continues; the order of rows;
+- ``_delta``: the raw difference between two versions (``Store.delta``);
 - ``_codec`` / ``_encoder``: stored rows -> model values / model values -> rows,
   hashes and search documents;
 - ``schema`` / ``migrations/`` / ``_migrate``: the tables, Alembic, the cheap
@@ -42,6 +43,17 @@ nothing; ``registry()`` and ``version()`` raise NotFound saying how to fill it.
 from __future__ import annotations
 
 from ._store import Store
-from ._values import Diff, RecordChange, SearchPage, StoredRecord, Version, VersionSpan
+from ._values import Delta, Diff, PersonDelta, RecordChange, RecordDelta, SearchPage, StoredRecord, Version, VersionSpan
 
-__all__ = ["Diff", "RecordChange", "SearchPage", "Store", "StoredRecord", "Version", "VersionSpan"]
+__all__ = [
+    "Delta",
+    "Diff",
+    "PersonDelta",
+    "RecordChange",
+    "RecordDelta",
+    "SearchPage",
+    "Store",
+    "StoredRecord",
+    "Version",
+    "VersionSpan",
+]

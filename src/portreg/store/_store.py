@@ -20,7 +20,7 @@ from ._backend import Backend, open_backend
 from ._codec import PERSON_COLUMNS, RECORD_COLUMNS, Decoder, bulk
 from ._migrate import ensure_schema
 from ._urls import resolve
-from ._values import Diff, RecordChange, SearchPage, StoredRecord, Version, VersionSpan
+from ._values import Delta, Diff, RecordChange, SearchPage, StoredRecord, Version, VersionSpan
 
 if TYPE_CHECKING:
     from ._translog import LogTable
@@ -408,6 +408,13 @@ class Store:
         people_changed = sorted(p for p in people_low.keys() | people_high.keys() if people_low.get(p) != people_high.get(p))
         heads = dict(self._db.rows("SELECT number, head FROM versions WHERE number IN (:lo, :hi)", params))
         return Diff(old_version, new_version, added, removed, changed, people_changed, heads[low] != heads[high])
+
+    def delta(self, old: int, new: int) -> Delta:
+        """Every stored difference from version ``old`` to ``new``, enough to rebuild ``new``
+        from ``old`` exactly (see ``_delta``); what the history service builds its diffs on."""
+        from ._delta import delta
+
+        return delta(self._db, self.version(old), self.version(new))
 
 
 def _version(row: tuple[Any, ...]) -> Version:

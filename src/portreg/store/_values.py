@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..model import Record
+from ..model import Person, Record, Registry
 
-__all__ = ["Diff", "RecordChange", "SearchPage", "StoredRecord", "Version", "VersionSpan"]
+__all__ = ["Delta", "Diff", "PersonDelta", "RecordChange", "RecordDelta", "SearchPage", "StoredRecord", "Version", "VersionSpan"]
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,48 @@ class Diff:
     @property
     def empty(self) -> bool:
         return not (self.added or self.removed or self.changed or self.people_changed or self.head_changed)
+
+
+@dataclass(frozen=True)
+class RecordDelta:
+    """One record whose stored row differs between two versions (see :class:`Delta`).
+
+    ``old`` None: it is new; ``new`` None: it went away. ``placed`` says that it is new
+    or changed place in the order; ``after`` is then the id of the record before it in
+    the new version (None: it comes first).
+    """
+
+    id: int
+    old: Record | None
+    new: Record | None
+    placed: bool = False
+    after: int | None = None
+
+
+@dataclass(frozen=True)
+class PersonDelta:
+    """One person whose stored row differs (as :class:`RecordDelta`, keyed by person id)."""
+
+    id: str
+    old: Person | None
+    new: Person | None
+    placed: bool = False
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class Delta:
+    """Every stored difference between version ``old`` and version ``new``: enough to
+    rebuild ``new`` from ``old`` exactly (order, layout and whitespace included).
+
+    The heads are registries holding no records and no people. Records come in the old
+    order for those removed, then the new order; people likewise. Unlike :class:`Diff`,
+    rows that changed only their layout, whitespace or place are included.
+    """
+
+    old: Version
+    new: Version
+    old_head: Registry
+    new_head: Registry
+    records: list[RecordDelta]
+    people: list[PersonDelta]
