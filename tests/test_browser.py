@@ -202,18 +202,16 @@ def test_not_found_helps(visit: Visit) -> None:
     assert visit.page.url.endswith("/service/postgresql")
 
 
-def test_first_start_offline_fills_from_etc_services(browser: Any, tmp_path: Path) -> None:
-    """A fresh store, IANA out of reach: the console and every page say the registry came from /etc/services."""
-    services = Path("/etc/services")
-    if not services.exists():
-        pytest.skip("this system has no /etc/services")
+def test_first_start_offline_fills_from_the_shipped_snapshot(browser: Any, tmp_path: Path) -> None:
+    """A fresh store, IANA out of reach: the console and every page say the registry is the shipped snapshot, and its date."""
     closed = "http://127.0.0.1:9/service-names-port-numbers.xml"  # the discard port: nothing listens
     with serving(sqlite_url(tmp_path / "fresh.db"), "--sync-url", closed) as (base, proc):
         tab = Visit(browser, base)
         try:
             tab.go("/")
             notice = tab.page.locator(".notice").inner_text()
-            assert "IANA could not be reached" in notice and "/etc/services" in notice
+            assert "IANA could not be reached" in notice and "snapshot" in notice and "portreg sync" in notice
+            assert re.search(r"dated \d{4}-\d{2}-\d{2}", notice)
             assert tab.rows().count() > 0
             tab.shot("first-start-offline")
         finally:
@@ -221,7 +219,7 @@ def test_first_start_offline_fills_from_etc_services(browser: Any, tmp_path: Pat
         proc.terminate()
         console, _ = proc.communicate(timeout=10)
     assert "IANA could not be reached" in console
-    assert "filled the store from /etc/services" in console
+    assert "filled the store from the snapshot of IANA's registry" in console and "portreg sync" in console
 
 
 def test_serve_refuses_a_bad_init_source(tmp_path: Path) -> None:

@@ -476,15 +476,15 @@ def test_older_versions_download(two_versions: Any, tmp_path: Path, capsys: Any)
 def test_first_start_from_a_file_shows_where_it_came_from(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
-    from portreg.cli.serve import first_start
+    from portreg.services.first_start import first_start
     from portreg.store import Store
     from portreg.web import create_app
 
     services = tmp_path / "services"
     services.write_text("http\t\t80/tcp\t\twww\t# WorldWideWeb HTTP\nssh\t\t22/tcp\n")
     with Store.open(sqlite_url(tmp_path / "first.db")) as store:
-        notice = first_start(store, "iana", sync_url="http://127.0.0.1:9/unreachable.xml", services=services)
-        assert "IANA could not be reached" in notice and str(services) in notice
+        notice = first_start(store, str(services))
+        assert notice is not None and str(services) in notice and "3 records" in notice
         assert first_start(store, "iana") is None  # a filled store is left alone
         with TestClient(create_app(store=store, notice=notice)) as client:
             doc = page(client, "/")
@@ -495,7 +495,7 @@ def test_first_start_from_a_file_shows_where_it_came_from(tmp_path: Path) -> Non
 def test_first_start_none_leaves_the_store_empty(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
-    from portreg.cli.serve import first_start
+    from portreg.services.first_start import first_start
     from portreg.store import Store
     from portreg.web import create_app
 
