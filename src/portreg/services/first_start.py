@@ -79,9 +79,9 @@ def _from_snapshot(store: Store, say: Callable[[str], None], *, why: str) -> str
     say(f"filled the store from the snapshot of IANA's registry shipped with portreg, {dated}: {count:,} records")
     say("run `portreg sync` when online to bring it up to date")
     text = f"this registry was filled from the snapshot of IANA's registry shipped with portreg, {dated} ({count:,} records)."
-    return f"{why}{text} Run “portreg sync” when online to bring it up to date." if why else (
-        f"First start: {text} Run “portreg sync” to bring it up to date."
-    )
+    if why:
+        return f"{why}{text} Run “portreg sync” when online to bring it up to date."
+    return f"First start: {text} Run “portreg sync” to bring it up to date."
 
 
 def _from_file(store: Store, path: Path, say: Callable[[str], None]) -> str:
