@@ -11,7 +11,9 @@
     │   └── EmptyStore            the store holds no version yet (says how to fill it)
     ├── Conflict                  a write that collides with another (a concurrent import)
     │   └── Stale                 a write based on a version of the thing that is no longer current
-    ├── PermissionDenied          the caller is not allowed to do this (or is not signed in)
+    ├── PermissionDenied          the caller is not allowed to do this (HTTP 403)
+    │   ├── SignInRequired        ... because nobody is signed in (HTTP 401)
+    │   └── RateLimited           ... not now: too many attempts (HTTP 429, retry_after)
     └── StoreError                the database cannot be opened or used
 
 The command line turns each into one line on standard error and a non-zero exit code;
@@ -28,8 +30,10 @@ __all__ = [
     "InvalidQuery",
     "NotFound",
     "PermissionDenied",
+    "RateLimited",
     "RegistryError",
     "RuleViolation",
+    "SignInRequired",
     "Stale",
     "StoreError",
     "TooLarge",
@@ -130,7 +134,19 @@ class Stale(Conflict):
 
 
 class PermissionDenied(RegistryError):
-    """The caller may not do this: not signed in, or lacking the role."""
+    """The caller may not do this: lacking the role, or (subclasses) not signed in, too fast."""
+
+
+class SignInRequired(PermissionDenied):
+    """Nobody is signed in (no session, no token, or one that is no longer valid)."""
+
+
+class RateLimited(PermissionDenied):
+    """Too many attempts (failed sign-ins); ``retry_after`` says in how many seconds to try again."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
 
 
 class StoreError(RegistryError):

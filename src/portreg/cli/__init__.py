@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "sync": "portreg.cli.store:sync",
     "versions": "portreg.cli.store:versions",
     "serve": "portreg.cli.serve:serve",
+    "user": "portreg.cli.users:user",
 }
 
 

@@ -20,7 +20,9 @@ renames included). Layout of the package:
   hashes and search documents;
 - ``schema`` / ``migrations/`` / ``_migrate``: the tables, Alembic, the cheap
   up-to-date check on open;
-- ``_backend`` / ``_search``: what differs between SQLite and PostgreSQL.
+- ``_backend`` / ``_search``: what differs between SQLite and PostgreSQL;
+- ``_transaction``: :meth:`Store.transaction`, several writes of a service in one
+  transaction, and the per-concept row operations (``_accounts``, ``_outbox``).
 
 Opening an up-to-date SQLite store imports neither SQLAlchemy nor Alembic.
 
@@ -43,17 +45,20 @@ nothing; ``registry()`` and ``version()`` raise NotFound saying how to fill it.
 from __future__ import annotations
 
 from ._store import Store
+from ._transaction import Reader, Transaction
 from ._values import Delta, Diff, PersonDelta, RecordChange, RecordDelta, SearchPage, StoredRecord, Version, VersionSpan
 
 __all__ = [
     "Delta",
     "Diff",
     "PersonDelta",
+    "Reader",
     "RecordChange",
     "RecordDelta",
     "SearchPage",
     "Store",
     "StoredRecord",
+    "Transaction",
     "Version",
     "VersionSpan",
 ]

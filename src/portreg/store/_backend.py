@@ -11,6 +11,11 @@ always go through SQLAlchemy Core on a connection holding the store's write lock
   which runs in autocommit mode so that transactions are exactly the ones issued here.
 * PostgreSQL: a transaction-scoped advisory lock, tried without waiting for imports.
 
+Other writes (accounts, the mail outbox, the workflow: ``purpose="write"``) take the
+same single writer lock on SQLite and no advisory lock on PostgreSQL, whose row locks
+and unique constraints keep them apart. A unique constraint violated by a concurrent
+writer is a Conflict, not a StoreError.
+
 A second writer therefore either fails to get the lock or, once it has it, finds that
 the version it started from is no longer current (the importer checks): a Conflict
 either way, and the first writer's version stands.
@@ -71,6 +76,12 @@ class Backend:
         if "://" in reason:
             reason = mask_password(reason)
         return StoreError(f"{self.url.masked}: {what}: {reason}")
+
+
+def _conflict(backend: Backend, exc: Any) -> Conflict:
+    """A unique (or foreign key) constraint refused a row: another writer got there first."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return Conflict(f"{backend.url.masked}: nothing was written: a concurrent change collided ({reason})")
 
 
 def open_backend(url: StoreURL) -> Backend:
@@ -142,7 +153,7 @@ class SqliteBackend(Backend):
 
     @contextlib.contextmanager
     def transaction(self, *, purpose: str = "import") -> Iterator[Connection]:
-        from sqlalchemy.exc import DBAPIError, OperationalError
+        from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
         with self._lock, self.engine().connect() as conn:
             try:
@@ -155,6 +166,9 @@ class SqliteBackend(Backend):
             try:
                 yield conn
                 conn.commit()
+            except IntegrityError as exc:
+                conn.rollback()
+                raise _conflict(self, exc) from None
             except DBAPIError as exc:
                 conn.rollback()
                 raise self._error(exc.orig or exc, "nothing was written") from None
@@ -213,16 +227,19 @@ class PostgresBackend(Backend):
     @contextlib.contextmanager
     def transaction(self, *, purpose: str = "import") -> Iterator[Connection]:
         from sqlalchemy import text
-        from sqlalchemy.exc import DBAPIError
+        from sqlalchemy.exc import DBAPIError, IntegrityError
 
         try:
             with self.engine.connect() as conn, conn.begin():
-                key = {"k": _PG_LOCKS[purpose]}
                 if purpose == "migrate":
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), key)
-                elif not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), key).scalar():
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCKS[purpose]})
+                elif purpose != "write" and not conn.execute(
+                    text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _PG_LOCKS[purpose]}
+                ).scalar():
                     raise Conflict(f"{self.url.masked}: {BUSY}")
                 yield conn
+        except IntegrityError as exc:
+            raise _conflict(self, exc) from None
         except DBAPIError as exc:
             raise self._error(exc.orig or exc, "nothing was written") from None
 

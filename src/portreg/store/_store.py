@@ -8,10 +8,12 @@ in-memory cache, since a version never changes once published.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from ..errors import NotFound
 from ..model import Person, Record, Registry
@@ -19,6 +21,7 @@ from . import _search
 from ._backend import Backend, open_backend
 from ._codec import PERSON_COLUMNS, RECORD_COLUMNS, Decoder, bulk
 from ._migrate import ensure_schema
+from ._transaction import Reader, Transaction
 from ._urls import resolve
 from ._values import Delta, Diff, RecordChange, SearchPage, StoredRecord, Version, VersionSpan
 
@@ -94,6 +97,22 @@ class Store:
         return LogTable(self._db)
 
     # -- writing
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One write transaction for several writes (see ``_transaction``): all or nothing.
+
+        Raises Conflict when a concurrent writer collided (SQLite busy past its timeout,
+        a unique constraint), StoreError when the database fails; nothing is written then.
+        """
+        with self._db.transaction(purpose="write") as conn:
+            yield Transaction(conn, self.dialect)
+
+    @cached_property
+    def rows(self) -> Reader:
+        """Each concept's row operations for reads outside a transaction
+        (``store.rows.accounts.by_email(...)``); writes need :meth:`transaction`."""
+        return Reader(self._db)
 
     def import_registry(
         self,

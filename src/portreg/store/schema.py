@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -154,6 +155,103 @@ log_entries = Table(
     Column("leaf", Text, nullable=False),
     Column("leaf_hash", String(64), nullable=False),  # SHA-256(0x00 || leaf), hex
     Column("appended_at", String(32), nullable=False),  # ISO 8601, UTC
+)
+
+# -- people who use the registry (accounts) and the mail they are sent (outbox)
+
+#: One row per person who signs in. ``email_key`` is the address case-folded (unique);
+#: ``password_hash`` an argon2 hash, NULL when the account has no password yet;
+#: ``session_stamp`` changes with the password, so signed session cookies made before
+#: a reset stop working; ``confirmed_at`` NULL until the address is confirmed.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", Text, nullable=False),
+    Column("email_key", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("password_hash", Text),
+    Column("active", Boolean, nullable=False),
+    Column("session_stamp", String(32), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("confirmed_at", String(32)),
+)
+
+account_roles = Table(
+    "account_roles",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("role", String(16), primary_key=True),
+)
+
+#: Review groups of an expert (tcp-udp, sctp, dccp, service-codes).
+account_groups = Table(
+    "account_groups",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("review_group", String(16), primary_key=True),
+)
+
+#: API tokens: only a SHA-256 of the secret is kept; ``roles`` (space-separated) is the
+#: token's scope, intersected with the account's roles whenever it is used.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("roles", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("last_used_at", String(32)),
+    Column("revoked_at", String(32)),
+    Index(None, "account_id"),
+)
+
+#: Single-use links mailed to a person: confirm an address, reset a password.
+account_links = Table(
+    "account_links",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("used_at", String(32)),
+)
+
+#: Failed sign-ins, counted per account and per address over a window (rate limits).
+signin_failures = Table(
+    "signin_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String(8), nullable=False),  # "account" or "address"
+    Column("key", Text, nullable=False),
+    Column("at", String(32), nullable=False),
+    Index(None, "scope", "key", "at"),
+)
+
+#: Mail waiting to be sent, written in the same transaction as the change it reports.
+#: ``message_id`` is fixed when the row is written, so a retry after a crash carries
+#: the same Message-ID (and a row marked sent is never picked again).
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", Text, nullable=False, unique=True),
+    Column("recipients", Text, nullable=False),  # JSON list
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("headers", Text, nullable=False),  # JSON object of extra headers
+    Column("created_at", String(32), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", String(32), nullable=False),
+    Column("claimed_until", String(32)),
+    Column("last_error", Text),
+    Column("sent_at", String(32)),
+    Index(None, "sent_at", "next_attempt_at"),
 )
 
 #: Full-text side tables, per dialect. FTS5 "contentless": the text is not stored twice.
