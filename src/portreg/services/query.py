@@ -41,9 +41,11 @@ from ..rules import (
     record_state,
     replacement_name,
 )
+from .search import SearchResult
 
 if TYPE_CHECKING:  # only for annotations: whoever opens a store imports it, the web and CLI alike
     from ..store import Store, StoredRecord, Version
+    from .search import SearchIndex, SearchIndexes
 
 __all__ = [
     "ASSIGNED",
@@ -225,17 +227,6 @@ class PersonAnswer(NamedTuple):
 
     def as_json(self) -> dict[str, Any]:
         return {"person": person_json(self.person), "records": [h.as_json() for h in self.hits]}
-
-
-class SearchResult(NamedTuple):
-    """One page of a ranked search: ``total`` matches in all, ``hits`` from ``offset``."""
-
-    total: int
-    offset: int
-    hits: tuple[Hit, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        return {"total": self.total, "offset": self.offset, "records": [h.as_json() for h in self.hits]}
 
 
 class Stats(NamedTuple):
@@ -553,6 +544,7 @@ class Query:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._index: LookupIndex | None = None
+        self._search_indexes: SearchIndexes | None = None
 
     # -- lookups through indexed SQL: cheap to start, what one-shot commands use
 
@@ -654,8 +646,12 @@ class Query:
                 raise ValueError(f"{label}: {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
         if text is not None and not text.strip():
             text = None
+        if text is not None:
+            keep = _record_test(transport, range_class, state, person, registered_after, registered_before,
+                                modified_after, modified_before)
+            return self.search_index(version).search(text, keep=keep, limit=limit, offset=offset)
         page = self.store.search(
-            text,
+            None,
             transport=transport,
             range_class=range_class,
             state=state,
@@ -671,6 +667,19 @@ class Query:
         if not page.total:
             self._version(version)  # nothing found in an empty store: say how to fill it
         return SearchResult(page.total, offset, tuple(map(Hit.of, page.items)))
+
+    def search_index(self, version: int | None = None) -> SearchIndex:
+        """The ranked-search index of a version (the current one for None), built once and kept."""
+        number = self._version(version).number
+        if self._search_indexes is None:
+            from .search import SearchIndex, SearchIndexes
+
+            def build(n: int) -> SearchIndex:
+                hits = [Hit.of(s) for s in self.store.records(version=n)]
+                return SearchIndex(n, hits, self.store.registry(n).people_by_id())
+
+            self._search_indexes = SearchIndexes(build)
+        return self._search_indexes.get(number)
 
     def people(self, text: str, *, limit: int = 20, version: int | None = None) -> list[PersonAnswer]:
         """The people matching ``text`` (an exact id first), each with every record naming them."""
@@ -727,6 +736,47 @@ class Query:
 
 
 _DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+
+
+def _record_test(
+    transport: str | None,
+    range_class: str | None,
+    state: str | None,
+    person: str | None,
+    registered_after: str | None,
+    registered_before: str | None,
+    modified_after: str | None,
+    modified_before: str | None,
+) -> Callable[[Hit], bool] | None:
+    """The search filters as a test of one hit (None: no filter), with the meaning the
+    store's SQL gives them: ``range_class`` is that of a record's first port, ``person``
+    any role, dates compare as the registry writes them, both bounds inclusive."""
+    if all(v is None for v in (transport, range_class, state, person, registered_after, registered_before,
+                               modified_after, modified_before)):
+        return None
+    ports = None if range_class is None else RANGES[range_class]
+
+    def keep(hit: Hit) -> bool:
+        r = hit.record
+        if transport is not None and r.transport != transport:
+            return False
+        if state is not None and hit.state != state:
+            return False
+        if ports is not None and (r.port is None or r.port.low not in ports):
+            return False
+        if person is not None and person not in set(r.person_ids()):
+            return False
+        for value, bound, after in (
+            (r.registered, registered_after, True),
+            (r.registered, registered_before, False),
+            (r.modified, modified_after, True),
+            (r.modified, modified_before, False),
+        ):
+            if bound is not None and (value is None or (value < bound if after else value > bound)):
+                return False
+        return True
+
+    return keep
 
 
 def _check_choice(label: str, value: str | None, choices: Sequence[str]) -> None:
