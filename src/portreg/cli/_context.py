@@ -1,4 +1,4 @@
-"""The store a command works on, from the global ``--db`` option."""
+"""The store a command works on, from the global ``--db`` option, opened through the service layer."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from ..services.registry import RegistryService
     from ..store import Store
+
+
+def _url() -> str | None:
+    ctx = click.get_current_context()
+    return (ctx.find_root().obj or {}).get("db")  # type: ignore[no-any-return]
 
 
 def open_store() -> Store:
@@ -16,7 +22,13 @@ def open_store() -> Store:
     Imported late: the store brings in the database layer, which ``portreg --help``
     should not pay for.
     """
-    from ..store import Store
+    from ..services import open_store as open_
 
-    ctx = click.get_current_context()
-    return Store.open((ctx.find_root().obj or {}).get("db"))
+    return open_(_url())
+
+
+def open_service() -> RegistryService:
+    """The registry service over the store named by ``--db``; close it (``with``) when done."""
+    from ..services.registry import RegistryService
+
+    return RegistryService(open_store())

@@ -39,6 +39,7 @@ def serve(host: str, port: int, init_from: str, sync_url: str | None, access_log
     """Serve the registry's website, downloads and JSON API (/api/v1) on HOST:PORT."""
     import uvicorn
 
+    from ..errors import EmptyStore
     from ..services.first_start import first_start
     from ..web import create_app
     from ..web.server import server_options
@@ -46,9 +47,12 @@ def serve(host: str, port: int, init_from: str, sync_url: str | None, access_log
     store = open_store()
     notice = first_start(store, init_from, sync_url=sync_url, say=say)
     app = create_app(store=store, notice=notice)
-    version = store.current_version()
-    if version is not None:
-        app.state.registry_service.current()  # build the index and the pages' rows before the first visitor
+    try:
+        # Build the index and the pages' rows before the first visitor.
+        version = app.state.registry_service.current().version
+    except EmptyStore:
+        pass
+    else:
         say(f"serving registry version {version.number} ({version.record_count:,} records) from {store.url}")
     say(f"listening on http://{_url_host(host)}:{port}/ (Ctrl+C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=access_log, **server_options())

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..formats import FORMATS
-from ._context import open_store
+from ._context import open_service
 from ._output import Listing, Table, listing, progress
 
 VERSION_JSON = """\b
@@ -53,11 +53,11 @@ def import_(files: tuple[str, ...], format_: str | None) -> Listing:
     registries = [(name, formats.read(_read(name), format=format_, source=name)) for name in files]
     done: list[dict[str, Any]] = []
     lines: list[str] = []
-    with open_store() as store:
+    with open_service() as service:
         for name, registry in registries:
             source = "<stdin>" if name == "-" else str(Path(name).resolve())
             with progress(f"importing {Path(name).name}") as advance:
-                version = store.import_registry(registry, source=source, actor=_actor(), progress=advance)
+                version = service.import_registry(registry, source=source, actor=_actor(), progress=advance)
             done.append({"source": source, "version": version and version_json(version)})
             if version is None:
                 lines.append(f"{name}: unchanged (the current version holds the same registry)")
@@ -90,8 +90,8 @@ def export(format_: str, output: str | None, version: int | None) -> None:
     from .. import formats
     from .._files import atomic_writer
 
-    with open_store() as store:
-        registry = store.registry(version)
+    with open_service() as service:
+        registry = service.registry(version)
     if output is None or output == "-":
         formats.write(registry, format_, click.get_binary_stream("stdout"))
         return
@@ -121,8 +121,8 @@ def sync(url: str | None) -> Listing:
     from ..services.sync import DEFAULT_URL
     from ..services.sync import sync as download
 
-    with open_store() as store, progress("importing") as advance:
-        result = download(store, url or DEFAULT_URL, actor=_actor(), progress=advance)
+    with open_service() as service, progress("importing") as advance:
+        result = download(service.store, url or DEFAULT_URL, actor=_actor(), progress=advance)
     if result.changed and result.version is not None:
         v = result.version
         line = f"imported version {v.number} (published {v.published or 'undated'}, {v.record_count} records)"
@@ -151,8 +151,8 @@ def versions() -> Listing:
     """List the versions of the registry in the store, oldest first."""
     from ..services.query import EMPTY_STORE, version_json
 
-    with open_store() as store:
-        found = store.versions()
+    with open_service() as service:
+        found = service.versions()
     rows = [
         (v.number, v.published, v.created_at.isoformat(timespec="seconds"), v.record_count, v.actor, v.source)
         for v in found

@@ -1,8 +1,11 @@
 """The service layer: the only road from the interfaces (CLI, web pages, JSON API) to the data.
 
 Every interface parses its input, calls one service, and renders the answer; none reads
-the store itself. Modules, one concept each:
+the store itself, and the only way an interface gets a store is :func:`open_store` here.
+Modules, one concept each:
 
+- :mod:`.registry`: :class:`~.registry.RegistryService` (a store and the snapshot of
+  its current version) and :class:`~.registry.Snapshot` (one version in memory);
 - :mod:`.query`: lookups by port, range and name, search, people, free ports, stats,
   and the in-memory ``LookupIndex`` per version;
 - :mod:`.params`: strict parsing of ports, ranges, pages, versions, ids and dates for every
@@ -13,3 +16,23 @@ the store itself. Modules, one concept each:
 Services added later sit beside these: ``workflow`` (the RFC 6335 assignment process),
 ``history`` (diffs, feeds, the transparency log), local registries stacked on upstream.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+__all__ = ["open_store"]
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open the store at ``url`` (else ``$PORTREG_DATABASE_URL``, else the default SQLite file).
+
+    The database layer is imported here, on first use, so that ``portreg --help`` and
+    the modules that only name a store in annotations do not pay for it.
+    """
+    from ..store import Store
+
+    return Store.open(url)

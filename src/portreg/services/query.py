@@ -101,8 +101,12 @@ class Hit(NamedTuple):
 
     @classmethod
     def of(cls, stored: StoredRecord) -> Hit:
-        record = stored.record
-        return cls(stored.id, record, record_state(record), None if record.port is None else range_class(record.port.low))
+        return cls.make(stored.id, stored.record)
+
+    @classmethod
+    def make(cls, record_id: int, record: Record) -> Hit:
+        """The hit of ``record`` under the store id ``record_id``, with its state and range class."""
+        return cls(record_id, record, record_state(record), None if record.port is None else range_class(record.port.low))
 
     def as_json(self) -> dict[str, Any]:
         """The record's stable JSON shape (see ``portreg lookup --help``)."""

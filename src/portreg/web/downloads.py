@@ -25,14 +25,15 @@ from fastapi.responses import Response
 from .. import formats
 from ..errors import NotFound
 from .middleware import CONTENT_SECURITY_POLICY, http_date
+from .urls import DOWNLOADS_PREFIX, DOWNLOADS_STEM, download_url
 
 if TYPE_CHECKING:
-    from .app import Snapshot
+    from ..services.registry import Snapshot
 
 __all__ = ["DOWNLOADS", "PREFIX", "download_path", "router"]
 
-PREFIX = "/assignments/service-names-port-numbers"
-STEM = "service-names-port-numbers"
+PREFIX = DOWNLOADS_PREFIX
+STEM = DOWNLOADS_STEM
 #: File extension in the URL -> format name (as ``portreg export --format`` spells it).
 DOWNLOADS: dict[str, str] = {
     "xml": "xml",
@@ -65,10 +66,8 @@ CACHE_BYTES = 48 * 1024 * 1024
 router = APIRouter(include_in_schema=False)
 
 
-def download_path(extension: str, version: int | None = None) -> str:
-    """The URL path of the document in ``extension`` (of ``version`` when given)."""
-    path = f"{PREFIX}/{STEM}.{extension}"
-    return f"{path}?version={version}" if version is not None else path
+#: The URL path of the document in an extension (of a version when given).
+download_path = download_url
 
 
 class DocumentCache:
@@ -103,7 +102,7 @@ class DocumentCache:
 @router.get(PREFIX + "/" + STEM + ".{extension}")
 def download(request: Request, extension: str) -> Response:
     """One published document of the current version, or of ``?version=N``."""
-    from .pages import error_page, parse_version
+    from .pages.render import error_page, parse_version
 
     fmt = DOWNLOADS.get(extension)
     if fmt is None:
@@ -118,7 +117,7 @@ def download(request: Request, extension: str) -> Response:
     try:
         snapshot = service.at(number)
     except NotFound:
-        versions = service.store.versions()
+        versions = service.versions()
         held = f"versions {versions[0].number} to {versions[-1].number}" if len(versions) > 1 else "version 1"
         return error_page(request, 404, f"No version {number}", f"This registry holds {held}.")
     cache: DocumentCache = request.app.state.documents

@@ -17,13 +17,13 @@ from __future__ import annotations
 import functools
 from html import escape
 from typing import TYPE_CHECKING, Iterable
-from urllib.parse import quote
 
 from markupsafe import Markup
 
 from ..formats.csv import HEADER
 from ..formats.html import citations, rich
-from ..model import Person, PortRange, Record
+from ..model import Person, Record
+from .urls import person_url, port_url, service_url
 
 if TYPE_CHECKING:
     from ..services.query import Hit
@@ -32,21 +32,6 @@ __all__ = ["COLUMNS", "RowCache", "contact_row", "people_refs", "person_url", "p
 
 #: IANA's twelve columns, in IANA's order (the same as its CSV export's header).
 COLUMNS: tuple[str, ...] = HEADER
-
-
-def service_url(name: str) -> str:
-    return "/service/" + quote(name, safe="")
-
-
-def port_url(port: int | PortRange) -> str:
-    """``/port/80`` or ``/port/6000-6063`` (canonical, whatever form the registry wrote)."""
-    if isinstance(port, PortRange):
-        return f"/port/{port.low}-{port.high}" if port.is_range else f"/port/{port.low}"
-    return f"/port/{port}"
-
-
-def person_url(person_id: str) -> str:
-    return "/person/" + quote(person_id, safe="")
 
 
 def _link(href: str, label: str) -> str:

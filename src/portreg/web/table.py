@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
-from urllib.parse import urlencode
 
 from ..model import TRANSPORTS, Person
 from ..services.query import RANGES, STATES
+from .urls import registry_url
 
 if TYPE_CHECKING:
     from ..services.query import Hit, LookupIndex
@@ -142,10 +142,9 @@ class TableQuery:
             out["page"] = str(view.page)
         return out
 
-    def url(self, path: str = "/", **changes: object) -> str:
+    def url(self, **changes: object) -> str:
         """A link to this view (with ``changes``)."""
-        query = urlencode(self.params(**changes))
-        return f"{path}?{query}" if query else path
+        return registry_url(self.params(**changes))
 
     def sort_url(self, column: str) -> str:
         """The link a column header carries: sort by it, or flip the order if already sorted by it."""

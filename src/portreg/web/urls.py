@@ -1,0 +1,114 @@
+"""Every URL the site and the API link to, built here and nowhere else.
+
+Pages, templates, the JSON API and the downloads all call these functions, so a path
+changes in one place and a link can never point at a route that moved. Every function
+returns a root-relative path (the site may be served behind any host name).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from ..model import PortRange
+
+__all__ = [
+    "API_ROOT",
+    "DOWNLOADS_PREFIX",
+    "DOWNLOADS_STEM",
+    "api_person_url",
+    "api_port_url",
+    "api_record_url",
+    "api_service_url",
+    "api_url",
+    "block_url",
+    "download_url",
+    "map_url",
+    "person_url",
+    "port_url",
+    "registry_url",
+    "service_url",
+    "static_url",
+]
+
+#: Where the JSON API is mounted.
+API_ROOT = "/api/v1"
+#: IANA's paths for the published documents: ``PREFIX/STEM.xml`` and so on.
+DOWNLOADS_PREFIX = "/assignments/service-names-port-numbers"
+DOWNLOADS_STEM = "service-names-port-numbers"
+
+
+def _segment(text: str) -> str:
+    return quote(text, safe="")
+
+
+def _port_path(port: int | PortRange) -> str:
+    """``80`` or ``6000-6063`` (canonical, whatever form the registry wrote)."""
+    if isinstance(port, PortRange):
+        return f"{port.low}-{port.high}" if port.is_range else str(port.low)
+    return str(port)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def registry_url(params: dict[str, Any] | None = None) -> str:
+    """The registry page, filtered by ``params`` (``{"search": "http"}``); unset ones left out."""
+    shown = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+    return "/?" + urlencode(shown) if shown else "/"
+
+
+def service_url(name: str) -> str:
+    return "/service/" + _segment(name)
+
+
+def port_url(port: int | PortRange) -> str:
+    """``/port/80`` or ``/port/6000-6063``."""
+    return "/port/" + _port_path(port)
+
+
+def person_url(person_id: str) -> str:
+    return "/person/" + _segment(person_id)
+
+
+def map_url() -> str:
+    return "/map"
+
+
+def block_url(block: int) -> str:
+    """One block of 256 ports on the map."""
+    return f"/map?block={block}"
+
+
+def static_url(name: str, digest: str | None = None) -> str:
+    return f"/static/{name}" + (f"?v={digest}" if digest else "")
+
+
+def download_url(extension: str, version: int | None = None) -> str:
+    """The published document in ``extension`` (of ``version`` when given)."""
+    path = f"{DOWNLOADS_PREFIX}/{DOWNLOADS_STEM}.{extension}"
+    return f"{path}?version={version}" if version is not None else path
+
+
+# --------------------------------------------------------------------------- the JSON API
+
+
+def api_url(path: str = "/") -> str:
+    """``/api/v1`` + ``path`` (``/docs``, ``/openapi.json``)."""
+    return API_ROOT + path
+
+
+def api_record_url(record_id: int) -> str:
+    return f"{API_ROOT}/records/{record_id}"
+
+
+def api_service_url(name: str) -> str:
+    return f"{API_ROOT}/services/{_segment(name)}"
+
+
+def api_port_url(port: int | PortRange) -> str:
+    return f"{API_ROOT}/ports/{_port_path(port)}"
+
+
+def api_person_url(person_id: str) -> str:
+    return f"{API_ROOT}/people/{_segment(person_id)}"
