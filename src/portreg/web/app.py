@@ -29,7 +29,8 @@ def create_app(store_url: str | None = None, *, store: Store | None = None, noti
     """
     from fastapi import FastAPI
 
-    from . import api, downloads, errors, middleware, pages
+    from . import api, auth, downloads, errors, middleware, pages
+    from .api import accounts as accounts_api
     from .urls import API_ROOT
 
     app = FastAPI(
@@ -48,7 +49,9 @@ def create_app(store_url: str | None = None, *, store: Store | None = None, noti
     # Each further concept of the pages: one line here.
     app.include_router(api.router, prefix=API_ROOT)
     # Each further concept of the API: one line here, before the fallback.
+    app.include_router(accounts_api.router, prefix=API_ROOT)
     app.include_router(api.fallback, prefix=API_ROOT)  # last: answers what no operation does
     errors.install_error_handlers(app)
+    auth.install(app)
     middleware.install(app)
     return app

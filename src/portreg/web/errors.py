@@ -5,7 +5,9 @@ One shape for every error, documented in the OpenAPI document as ``ErrorResponse
     {"error": {"code": "invalid_parameter", "parameter": "port",
                "message": "port must be an integer from 0 to 65535, got 70000"}}
 
-``code`` is one of ``invalid_parameter`` (400), ``not_found`` (404, with ``suggestions``),
+``code`` is one of ``invalid_parameter`` (400), ``unauthorized`` (401: not signed in, or
+a token that is not valid), ``forbidden`` (403: lacking the role), ``not_found`` (404, with
+``suggestions``), ``too_many_requests`` (429, with Retry-After),
 ``method_not_allowed`` (405), ``conflict`` (409), ``store_unavailable`` (503) and
 ``internal_error`` (500: a bug, never bad input; logged with its traceback).
 
@@ -26,7 +28,17 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
-from ..errors import Conflict, FormatError, NotFound, RegistryError, RuleViolation, StoreError
+from ..errors import (
+    Conflict,
+    FormatError,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    RegistryError,
+    RuleViolation,
+    SignInRequired,
+    StoreError,
+)
 
 __all__ = ["API_PREFIX", "PREFLIGHT_HEADERS", "ApiError", "ApiRoute", "error_response", "install_error_handlers"]
 
@@ -101,6 +113,12 @@ def from_registry_error(exc: RegistryError) -> ApiError:
         return ApiError(400, "invalid_parameter", exc.message, parameter=exc.field)
     if isinstance(exc, RuleViolation):
         return ApiError(400, "invalid_parameter", str(exc), parameter=getattr(exc, "field", None))
+    if isinstance(exc, SignInRequired):
+        return ApiError(401, "unauthorized", str(exc), headers={"WWW-Authenticate": 'Bearer realm="portreg"'})
+    if isinstance(exc, RateLimited):
+        return ApiError(429, "too_many_requests", str(exc), headers={"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, PermissionDenied):
+        return ApiError(403, "forbidden", str(exc))
     if isinstance(exc, Conflict):
         return ApiError(409, "conflict", str(exc))
     if isinstance(exc, StoreError):
