@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "versions": "portreg.cli.store:versions",
     "serve": "portreg.cli.serve:serve",
     "user": "portreg.cli.users:user",
+    "mail": "portreg.cli.mail:mail",
 }
 
 

@@ -54,6 +54,12 @@ def serve(host: str, port: int, init_from: str, sync_url: str | None, access_log
         pass
     else:
         say(f"serving registry version {version.number} ({version.record_count:,} records) from {store.url}")
+    from ..services.mail import MailSettings, start_background_sender
+
+    mail = MailSettings.from_env()
+    if mail.configured:
+        start_background_sender(store, mail)
+        say(f"sending mail through {mail.host}:{mail.port} every {mail.interval:g} s")
     say(f"listening on http://{_url_host(host)}:{port}/ (Ctrl+C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=access_log, **server_options())
 

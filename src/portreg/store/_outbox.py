@@ -33,15 +33,16 @@ class OutboxRows:
         )
         return int(rows[0][0])
 
-    def claim(self, *, now: str, until: str, limit: int) -> list[OutboxRow]:
-        """Take up to ``limit`` rows due for sending, leasing them until ``until``."""
+    def claim(self, *, now: str, until: str, limit: int, max_attempts: int) -> list[OutboxRow]:
+        """Take up to ``limit`` rows due for sending (tried fewer than ``max_attempts``
+        times), leasing them until ``until``."""
         rows = self._db.rows(
             f"UPDATE mail_outbox SET claimed_until = :until, attempts = attempts + 1 "
-            "WHERE id IN (SELECT id FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= :now "
+            "WHERE id IN (SELECT id FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= :now AND attempts < :max "
             "AND (claimed_until IS NULL OR claimed_until <= :now) ORDER BY id LIMIT :limit) "
             "AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until <= :now) "
             f"RETURNING {_COLUMNS}",
-            {"now": now, "until": until, "limit": limit},
+            {"now": now, "until": until, "limit": limit, "max": max_attempts},
         )
         return sorted(tuple(row) for row in rows)  # type: ignore[misc]
 
