@@ -97,6 +97,60 @@ def test_output_is_deterministic_and_ordered_by_port_then_transport() -> None:
     ]
 
 
+def test_a_name_in_mixed_case_gets_its_lower_case_form_as_an_alias() -> None:
+    registry = Registry(
+        title="t",
+        records=(
+            rec("warmspotMgmt", "1074", "tcp", "Warmspot Management Protocol"),
+            rec("http", "80", "tcp"),
+            rec("WWW", "80", "tcp"),
+            rec("Clearcase", "371", "udp"),
+            rec("clearcase", "371", "udp"),
+        ),
+    )
+    assert entries(to_text(registry)) == [
+        "http\t\t80/tcp\t\tWWW www",
+        "Clearcase\t371/udp\t\tclearcase",
+        "warmspotMgmt\t1074/tcp\twarmspotmgmt\t# Warmspot Management Protocol",
+    ]
+
+
+def test_the_reader_takes_a_lower_case_alias_of_a_name_on_its_line_for_that_name() -> None:
+    """``warmspotMgmt 1074/tcp warmspotmgmt`` is one service (RFC 6335 §5.1), so it reads as one record."""
+    text = "warmspotMgmt\t1074/tcp\twarmspotmgmt WarmSpot\nhttp 80/tcp WWW www\n"
+    registry = services.read(text.encode())
+    assert [(r.name, str(r.port)) for r in registry.records] == [
+        ("warmspotMgmt", "1074"),
+        ("WarmSpot", "1074"),
+        ("http", "80"),
+        ("WWW", "80"),
+    ]
+    assert entries(to_text(registry)) == ["http\t\t80/tcp\t\tWWW www", "warmspotMgmt\t1074/tcp\twarmspotmgmt WarmSpot warmspot"]
+
+
+def test_a_profile_keeps_its_names_ignoring_case_and_says_what_it_left_out() -> None:
+    profile = services.Profile.of_names("names", "the 4 names listed in mine.txt", ["HTTP", "echo", "x11", "gopher"])
+    text = to_text_with(SMALL, profile)
+    assert entries(text) == ["echo\t\t7/tcp", "http\t\t80/tcp\t\t\t\t# World Wide Web HTTP", "http\t\t80/udp\t\t\t\t# World Wide Web HTTP"]
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    assert "# Profile: names (the 4 names listed in mine.txt)" in header
+    assert "# Updated: 2024-03-18" in header
+    assert any(line.startswith("# Left out as the profile asks:") and line.endswith(" 8 named records whose names it does not list") for line in header), header
+    assert "#        1 with a port range" in header  # x11 is in the profile but on 6000-6063
+    assert header[-2:] == ["# Names the profile lists that this registry does not hold (1):", "#   gopher"]
+
+
+def test_the_full_profile_is_the_default_and_says_so() -> None:
+    assert to_text_with(SMALL, services.FULL) == to_text(SMALL)
+    assert "# Profile: full (every named record services(5) can hold)" in to_text(SMALL).splitlines()
+
+
+def to_text_with(registry: Registry, profile: services.Profile) -> str:
+    out = io.BytesIO()
+    services.write(registry, out, profile=profile)
+    return out.getvalue().decode("utf-8")
+
+
 # --------------------------------------------------------------------------- glibc on the real registry
 
 NSSWITCH = "services: files\n"
@@ -228,8 +282,12 @@ def test_glibc_resolves_every_name_the_registry_assigns_a_port_to(current_regist
     for r in holdable:
         ports_of[(r.name, r.transport)].add(r.port.low)
         first_name.setdefault((r.port.low, r.transport), r.name)
+        if r.name != r.name.lower():  # its lower-case alias (RFC 6335 §5.1: names ignore case)
+            ports_of[(r.name.lower(), r.transport)].add(r.port.low)
     on_several = {key for key, ports in ports_of.items() if len(ports) > 1}
-    assert len(holdable) > 11000 and len(on_several) >= 30
+    mixed_case = {r.name.lower() for r in holdable if r.name != r.name.lower()}
+    assert len(holdable) > 11000 and len(on_several) >= 30 and len(mixed_case) >= 30
+    assert ("warmspotmgmt", "tcp") in ports_of
 
     path = tmp_path / "services"
     path.write_text(to_text(current_registry))
@@ -237,6 +295,7 @@ def test_glibc_resolves_every_name_the_registry_assigns_a_port_to(current_regist
     ports = sorted(first_name)
     by_name, by_port = glibc_lookups(path, [list(k) for k in names], [list(k) for k in ports])
 
+    assert by_name[names.index(("warmspotmgmt", "tcp"))] == 1074  # getent services warmspotmgmt/tcp
     wrong_names = [(k, got) for k, got in zip(names, by_name) if got != min(ports_of[k])]
     wrong_ports = [(k, got) for k, got in zip(ports, by_port) if got != first_name[k]]
     assert not wrong_names[:20] and not wrong_ports[:20]

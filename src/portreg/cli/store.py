@@ -82,21 +82,41 @@ def _read(name: str) -> bytes:
 @click.option("--format", "format_", type=click.Choice(list(FORMATS)), required=True, help="The format to write.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (default: standard output).")
 @click.option("--version", type=click.IntRange(1), metavar="N", help="Export version N (default: the current one).")
-def export(format_: str, output: str | None, version: int | None) -> None:
+@click.option(
+    "--profile",
+    metavar="full|small|local|names:FILE",
+    help="With --format services: which services to keep (default: full; small: those of Debian's netbase; "
+    "local: local registries only; names:FILE: the names listed in FILE).",
+)
+def export(format_: str, output: str | None, version: int | None, profile: str | None) -> None:
     """Write the registry (the current version, or version N) in any format.
+
+    \b
+    portreg export --format services -o /etc/services
+    portreg export --format services --profile small -o /etc/services
+    portreg export --format services --profile names:my-services.txt
 
     A file is written whole or not at all: an interrupted export leaves what was there.
     """
     from .. import formats
     from .._files import atomic_writer
 
+    options: dict[str, Any] = {}
+    if profile is not None:
+        if format_ != "services":
+            raise click.UsageError("--profile applies to --format services only")
+        from ..services.exports import services_profile
+
+        options["profile"] = chosen = services_profile(profile)
+        if chosen.empty_reason:
+            click.echo(f"portreg: {chosen.empty_reason}", err=True)
     with open_service() as service:
         registry = service.registry(version)
     if output is None or output == "-":
-        formats.write(registry, format_, click.get_binary_stream("stdout"))
+        formats.write(registry, format_, click.get_binary_stream("stdout"), **options)
         return
     with atomic_writer(output) as out:
-        formats.write(registry, format_, out)
+        formats.write(registry, format_, out, **options)
 
 
 # --------------------------------------------------------------------------- sync

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import io
 from types import ModuleType
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..errors import FormatError
 from ..model import Registry
@@ -94,16 +94,20 @@ def read(data: bytes, *, format: str | None = None, source: str | None = None) -
         raise exc.with_source(source) if source else exc
 
 
-def write(registry: Registry, format: str, out: BinaryIO) -> None:
-    """Write ``registry`` in ``format`` to the binary stream ``out``."""
+def write(registry: Registry, format: str, out: BinaryIO, **options: Any) -> None:
+    """Write ``registry`` in ``format`` to the binary stream ``out``.
+
+    ``options`` go to the format's writer as keywords (services' ``profile=``, CSV's
+    ``legacy_header=``); a writer that does not take one raises TypeError, a bug.
+    """
     mod = module(format)
     if not hasattr(mod, "write"):
         raise FormatError(f"{format} cannot be written", field="format")
-    mod.write(registry, out)
+    mod.write(registry, out, **options)
 
 
-def to_bytes(registry: Registry, format: str) -> bytes:
+def to_bytes(registry: Registry, format: str, **options: Any) -> bytes:
     """``registry`` written in ``format``, as bytes."""
     buf = io.BytesIO()
-    write(registry, format, buf)
+    write(registry, format, buf, **options)
     return buf.getvalue()

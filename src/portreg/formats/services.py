@@ -11,9 +11,18 @@ registry's first name. Lines go by port, then transport in the registry's order
 therefore resolves by name to its lowest port, and each of its ports still answers
 by number with its own line.
 
+glibc compares names as written, but RFC 6335 §5.1 says service names compare ignoring
+case: so a name written in mixed case in the registry (``warmspotMgmt``) also gets its
+lower-case form as an alias, and ``getservbyname("warmspotmgmt", "tcp")`` finds it.
+
+A :class:`Profile` narrows the file to some names (``small``: the services Debian's
+netbase lists; a user's own list), and the header says which profile, and how many
+named records it left out besides those services(5) cannot hold.
+
 The reader takes any services(5) file, IANA-generated or hand-written: each name,
 alias included, becomes a record on the line's port and transport, with the line's
-comment as its description. The header's ``Source:`` and ``Updated:`` lines, when
+comment as its description, except an alias that is only the lower-case form of a
+name before it on the line (the writer's own, and the same name by RFC 6335). The header's ``Source:`` and ``Updated:`` lines, when
 present, give back the registry's title and date. Writing what was read therefore
 gives the same entry lines and header, except the counts of records left out (those
 records are not in the file to be read back); writing it once more gives the same bytes.
@@ -23,13 +32,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from typing import BinaryIO, Iterable
 
 from ..errors import FormatError
 from ..model import TRANSPORTS, PortRange, Record, Registry, Text
 from ._decode import utf8_text
 
-__all__ = ["EXTENSION", "MEDIA_TYPE", "holdable", "read", "write"]
+__all__ = ["EXTENSION", "FULL", "MEDIA_TYPE", "Profile", "holdable", "read", "write"]
 
 MEDIA_TYPE = "text/plain"
 EXTENSION = "services"
@@ -53,6 +63,32 @@ _LEFT_OUT = {
 # --------------------------------------------------------------------------- writing
 
 
+@dataclass(frozen=True)
+class Profile:
+    """Which of the registry's named records a services file keeps, and how its header says so.
+
+    ``names`` (compared ignoring case, RFC 6335 §5.1) keeps the records with those
+    names; None keeps every record. ``description`` is the header's account of the
+    profile (where its names come from), ``empty_reason`` what the header says when
+    the profile cannot hold anything in this registry yet.
+    """
+
+    name: str
+    description: str
+    names: frozenset[str] | None = None
+    empty_reason: str | None = None
+    #: How the header counts the named records the profile leaves out.
+    left_out_as: str = "named records whose names it does not list"
+
+    @classmethod
+    def of_names(cls, name: str, description: str, names: Iterable[str]) -> Profile:
+        return cls(name, description, frozenset(n.lower() for n in names))
+
+
+#: Every record services(5) can hold: the default.
+FULL = Profile("full", "every named record services(5) can hold")
+
+
 def holdable(record: Record) -> bool:
     """True when services(5) can hold ``record``: a name, a single port, a transport."""
     return _unfit(record) is None
@@ -71,13 +107,21 @@ def _unfit(record: Record) -> str | None:
     return None
 
 
-def write(registry: Registry, out: BinaryIO) -> None:
-    """Write the records services(5) can hold, one line per (port, transport)."""
+def write(registry: Registry, out: BinaryIO, *, profile: Profile = FULL) -> None:
+    """Write the records services(5) can hold and ``profile`` keeps, one line per (port, transport)."""
     lines: dict[tuple[int, int, str], list[Record]] = {}  # (port, transport's rank, transport)
     left_out: Counter[str] = Counter()
+    wanted = profile.names
+    found: set[str] = set()
     for record in registry.records:
         if not record.name:
             continue  # Reserved and Unassigned rows name no service
+        if wanted is not None:
+            folded = record.name.lower()
+            if folded not in wanted:
+                left_out["profile"] += 1
+                continue
+            found.add(folded)
         reason = _unfit(record)
         if reason:
             left_out[reason] += 1
@@ -85,7 +129,8 @@ def write(registry: Registry, out: BinaryIO) -> None:
         assert record.port is not None and record.transport is not None
         key = (record.port.low, _RANK.get(record.transport, len(_RANK)), record.transport)
         lines.setdefault(key, []).append(record)
-    text = "".join(_header(registry, left_out))
+    missing = sorted(wanted - found) if wanted is not None else []
+    text = "".join(_header(registry, profile, left_out, missing))
     text += "".join(_line(port, transport, lines[port, rank, transport]) for port, rank, transport in sorted(lines))
     out.write(text.encode("utf-8"))
 
@@ -93,25 +138,54 @@ def write(registry: Registry, out: BinaryIO) -> None:
 _RANK = {transport: rank for rank, transport in enumerate(TRANSPORTS)}
 
 
-def _header(registry: Registry, left_out: Counter[str]) -> Iterable[str]:
+def _header(registry: Registry, profile: Profile, left_out: Counter[str], missing: list[str]) -> Iterable[str]:
     yield "# Network services, Internet style\n#\n"
     yield f"{_SOURCE}{_one_line(registry.title)}\n"
     if registry.updated:
         yield f"{_UPDATED}{registry.updated}\n"
+    yield f"{_PROFILE}{profile.name} ({_one_line(profile.description)})\n"
+    if profile.empty_reason:
+        yield f"#          {_one_line(profile.empty_reason)}\n"
     yield "#\n# Generated by portreg from the registry above: change the registry, not this file.\n"
-    yield "# One line per port and transport; further names on it are aliases.\n"
-    if left_out:
+    yield "# One line per port and transport; further names on it are aliases, and a name in\n"
+    yield "# mixed case has its lower-case form as an alias (names ignore case, RFC 6335 5.1).\n"
+    if left_out["profile"]:
+        yield f"# Left out as the profile asks: {left_out['profile']:>6} {profile.left_out_as}\n"
+    if any(left_out[reason] for reason in _LEFT_OUT):
         yield "# Left out on purpose, as services(5) cannot hold them, named records:\n"
         for reason, words in _LEFT_OUT.items():
             if left_out[reason]:
                 yield f"#   {left_out[reason]:>6} {words}\n"
+    if missing:
+        yield f"# Names the profile lists that this registry does not hold ({len(missing)}):\n"
+        yield from _wrapped(missing[:_MISSING_SHOWN] + (["…"] if len(missing) > _MISSING_SHOWN else []))
     yield "\n"
+
+
+_PROFILE = "# Profile: "
+#: Names of a profile missing from the registry that the header lists, at most.
+_MISSING_SHOWN = 400
+
+
+def _wrapped(words: list[str], width: int = 88) -> Iterable[str]:
+    line = "#  "
+    for word in words:
+        if len(line) + 1 + len(word) > width and line != "#  ":
+            yield line + "\n"
+            line = "#  "
+        line += " " + word
+    if line != "#  ":
+        yield line + "\n"
 
 
 def _line(port: int, transport: str, records: list[Record]) -> str:
     """``name<TAB>port/transport<TAB>aliases<TAB># description``, on tab stops 16, 32 and 48."""
     name = records[0].name or ""
-    aliases = " ".join(dict.fromkeys(r.name for r in records[1:] if r.name != name)) if len(records) > 1 else ""
+    if len(records) == 1 and name.islower():
+        aliases = ""
+    else:
+        names = dict.fromkeys(n for r in records if r.name for n in (r.name, r.name.lower()))
+        aliases = " ".join(n for n in names if n != name)
     description = next((_plain(r.description) for r in records if r.description), "")
     line = f"{name}{_tabs(len(name), 16)}{port}/{transport}"
     if description:
@@ -169,4 +243,8 @@ def _entry(fields: list[str], comment: str, source: str | None, line: int) -> li
         )
     port = PortRange.single(int(number))
     description = Text.of(comment or None)
-    return [Record(name=n, port=port, transport=transport, description=description) for n in [name, *aliases]]
+    names = [name]
+    for alias in aliases:
+        if not (alias.islower() and any(alias == n.lower() for n in names)):
+            names.append(alias)  # a lower-case alias of a name before it is that name (RFC 6335 §5.1)
+    return [Record(name=n, port=port, transport=transport, description=description) for n in names]

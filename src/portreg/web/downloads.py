@@ -3,7 +3,8 @@
 ``/assignments/service-names-port-numbers/service-names-port-numbers.{xml,csv,html,txt}``
 plus ``.services`` and ``.json``: the same bytes ``portreg export --format F --version N``
 writes, because both call :func:`portreg.formats.to_bytes` on the store's registry of
-that version. ``?version=N`` serves an older version.
+that version. ``?version=N`` serves an older version; ``?profile=small|local|full`` a
+profile of ``.services`` (as ``portreg export --profile``).
 
 A version never changes once published, so each document is rendered once per version
 and kept (bounded, least recently used first), and a download of an explicit version is
@@ -17,7 +18,7 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -60,6 +61,8 @@ MEDIA_TYPES: dict[str, str] = {
     "services": "text/plain; charset=utf-8",
     "json": "application/json",
 }
+#: The services(5) profiles a download offers as ``?profile=`` (a names file is the CLI's).
+WEB_PROFILES = ("full", "small", "local")
 #: Rendered documents kept in memory, across versions (the 2024 XML alone is 13 MB).
 CACHE_BYTES = 48 * 1024 * 1024
 
@@ -75,20 +78,29 @@ class DocumentCache:
 
     def __init__(self, limit: int = CACHE_BYTES) -> None:
         self.limit = limit
-        self._items: OrderedDict[tuple[int, str], tuple[bytes, str]] = OrderedDict()
+        self._items: OrderedDict[tuple[int, str, str | None], tuple[bytes, str]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, snapshot: Snapshot, fmt: str) -> tuple[bytes, str]:
-        """The document and its strong ETag, rendered on first use."""
-        key = (snapshot.version.number, fmt)
+    def get(self, snapshot: Snapshot, fmt: str, profile: str | None = None) -> tuple[bytes, str]:
+        """The document and its strong ETag, rendered on first use.
+
+        ``profile`` names a services(5) profile (``small``, ``local``); None is the full file.
+        """
+        key = (snapshot.version.number, fmt, profile)
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
                 return hit
-        body = formats.to_bytes(snapshot.registry, fmt)
-        etag = f'"v{key[0]}-{fmt}-{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
+        options: dict[str, Any] = {}
+        if profile is not None:
+            from ..services.exports import services_profile
+
+            options["profile"] = services_profile(profile)
+        body = formats.to_bytes(snapshot.registry, fmt, **options)
+        kind = fmt if profile is None else f"{fmt}-{profile}"
+        etag = f'"v{key[0]}-{kind}-{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
         with self._lock:
             if key not in self._items and len(body) <= self.limit:
                 self._items[key] = (body, etag)
@@ -108,6 +120,12 @@ def download(request: Request, extension: str) -> Response:
     if fmt is None:
         known = ", ".join(f".{ext}" for ext in DOWNLOADS)
         return error_page(request, 404, f"No document in the format .{extension}", f"The registry is published as {known}.")
+    profile = request.query_params.get("profile")
+    if profile is not None and (fmt != "services" or profile not in WEB_PROFILES):
+        if fmt != "services":
+            return error_page(request, 400, "Bad profile", "?profile= applies to the .services download only.")
+        choices = ", ".join(WEB_PROFILES)
+        return error_page(request, 400, "Bad profile", f"?profile= takes one of {choices}, not {profile!r}.")
     asked = request.query_params.get("version")
     number = parse_version(asked)
     if asked is not None and number is None:
@@ -121,7 +139,7 @@ def download(request: Request, extension: str) -> Response:
         held = f"versions {versions[0].number} to {versions[-1].number}" if len(versions) > 1 else "version 1"
         return error_page(request, 404, f"No version {number}", f"This registry holds {held}.")
     cache: DocumentCache = request.app.state.documents
-    body, etag = cache.get(snapshot, fmt)
+    body, etag = cache.get(snapshot, fmt, None if profile == "full" else profile)
     headers = {
         "ETag": etag,
         "Last-Modified": http_date(snapshot.version.created_at),
