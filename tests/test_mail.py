@@ -3,64 +3,19 @@
 from __future__ import annotations
 
 import email
-import socket
 import threading
-from email.message import Message
 from typing import Any, Iterator
 
 import pytest
 
 from _cli import run
+from _smtp import Inbox, free_port, smtp  # noqa: F401 - the fixture
 from portreg.errors import InvalidQuery
 from portreg.services import mail
 from portreg.services.mail import MailSettings
 from portreg.store import Store
 
 PAST = "2000-01-01T00:00:00.000000+00:00"
-
-
-class Inbox:
-    """What the SMTP server received; ``refuse`` makes it answer 550 to matching recipients."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-        self.refuse: set[str] = set()
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.lock:
-            self.messages.append(email.message_from_bytes(envelope.content))
-            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 OK"
-
-    def message_ids(self) -> list[str]:
-        return [m["Message-ID"] for m in self.messages]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, MailSettings]]:
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    try:
-        yield inbox, MailSettings(host="127.0.0.1", port=controller.port, sender="registry@example.net", timeout=10)
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -103,7 +58,7 @@ def test_a_server_that_is_down_loses_nothing(store: Store, smtp: tuple[Inbox, Ma
     inbox, settings = smtp
     with store.transaction() as tx:
         message_id = mail.enqueue(tx, to="ann@example.org", subject="hello", body="x")
-    down = MailSettings(host="127.0.0.1", port=_free_port(), timeout=2)
+    down = MailSettings(host="127.0.0.1", port=free_port(), timeout=2)
     report = mail.send_pending(store, down)
     assert (report.sent, report.failed, report.pending) == (0, 1, 1)
     [entry] = mail.outbox(store)

@@ -65,6 +65,7 @@ __all__ = [
     "authenticate_password",
     "authenticate_token",
     "change_roles",
+    "check_name",
     "check_password_rules",
     "confirm_email",
     "create_account",
@@ -81,6 +82,7 @@ __all__ = [
     "revoke_token",
     "session_stamp",
     "set_password",
+    "set_roles",
 ]
 
 #: Every role an account may hold.
@@ -256,7 +258,7 @@ def normalize_email(email: str) -> tuple[str, str]:
     return email, email.casefold()
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise InvalidQuery("a name is required", parameter="name")
@@ -312,7 +314,7 @@ def create_account(
     Review groups need the ``expert`` role.
     """
     email, key = normalize_email(email)
-    name = _check_name(name)
+    name = check_name(name)
     role_set, group_set = _check_roles(roles), _check_groups(groups)
     if group_set and "expert" not in role_set:
         raise InvalidQuery("review groups are for experts: give the expert role too", parameter="group")
@@ -415,6 +417,21 @@ def change_roles(
         if new_groups != groups:
             rows.set_groups(account_id, new_groups)
         return _load(rows, row, new_roles, new_groups)
+
+
+def set_roles(db: Source, account: int | str, *, roles: Iterable[str], groups: Iterable[str] = ()) -> Account:
+    """Make the account hold exactly ``roles`` and review ``groups`` (what the admin's page
+    sends); the rules of :func:`change_roles` apply."""
+    role_set, group_set = _check_roles(roles), _check_groups(groups)
+    if group_set and "expert" not in role_set:
+        raise InvalidQuery("review groups are for experts: give the expert role too", parameter="group")
+    with _writer(db) as rows:
+        row = _account_row(rows, account)
+        held = rows.roles([row[0]])[row[0]]
+        in_groups = rows.groups([row[0]])[row[0]]
+    return change_roles(
+        db, row[0], add=role_set - held, remove=held - role_set, add_groups=group_set - in_groups, remove_groups=in_groups - group_set
+    )
 
 
 def _keep_an_admin(rows: AccountRows, leaving: int) -> None:

@@ -31,6 +31,7 @@ def create_app(store_url: str | None = None, *, store: Store | None = None, noti
 
     from . import api, auth, downloads, errors, middleware, pages
     from .api import accounts as accounts_api
+    from .pages import accounts as account_pages
     from .urls import API_ROOT
 
     app = FastAPI(
@@ -47,6 +48,7 @@ def create_app(store_url: str | None = None, *, store: Store | None = None, noti
     pages.install(app)  # HTML error pages first: the API's handlers wrap them for /api/
     app.include_router(pages.router)
     # Each further concept of the pages: one line here.
+    app.include_router(account_pages.router)
     app.include_router(api.router, prefix=API_ROOT)
     # Each further concept of the API: one line here, before the fallback.
     app.include_router(accounts_api.router, prefix=API_ROOT)

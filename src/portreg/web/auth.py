@@ -204,7 +204,7 @@ class SecurityMiddleware:
     """
 
     def __init__(self, app: ASGIApp, *, secret: str) -> None:
-        from asgi_csrf import asgi_csrf
+        from asgi_csrf import asgi_csrf  # type: ignore[import-untyped]
         from starlette.middleware.sessions import SessionMiddleware
 
         def stack(tls: bool) -> ASGIApp:
@@ -277,5 +277,9 @@ async def _plain_error(send: Send, status: int, text: str) -> None:
 
 
 def install(app: FastAPI) -> None:
-    """Add sessions and CSRF protection to ``app`` (inside the HTTP middleware)."""
+    """Add sessions and CSRF protection to ``app`` (inside the HTTP middleware), and the
+    pages' answer to PermissionDenied (the API answers its own, in JSON)."""
+    from .pages.accounts import permission_denied
+
+    app.add_exception_handler(PermissionDenied, permission_denied)  # type: ignore[arg-type]
     app.add_middleware(SecurityMiddleware, secret=secret_key(app))
