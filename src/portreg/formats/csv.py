@@ -21,9 +21,11 @@ the rule that regenerates it:
   either way). Elsewhere brackets are text (``Unassigned [was netstat]``; Unauthorized
   Use's ``[RFC4146]`` is text in the XML too).
 
-Writing rich text as a cell follows IANA's export too: ``<br/>`` is a newline, the text
-is trimmed, and a line break with white space on both sides (with what surrounds it)
-becomes one space; other line breaks and indentation stay (see :func:`_unfold`).
+Writing rich text as a cell follows IANA's current export (2018, and 2025 onwards; see
+:func:`_cell_text`): a ``<br/>`` is a newline inside the quoted cell, the text is
+trimmed, and a line break of the XML's own layout with white space on both sides
+becomes one space. The 2024 exports alone folded ``<br/>`` into a space too; that
+convention is not kept, as no export made since follows it.
 
 The CSV has no registry head: the title is IANA's and ``updated`` the latest date in
 the rows. Exports before 2020 call the 11th column ``Known Unauthorized Uses``; the
@@ -38,7 +40,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import BinaryIO, Iterator
+from typing import Any, BinaryIO, Iterator
 
 from ..errors import FormatError
 from ..model import TRANSPORTS, LineBreak, Paragraph, Person, PortRange, Record, Reference, Registry, Text
@@ -165,32 +167,53 @@ def _label(ref: Reference) -> str:
 
 
 def _cell_text(text: Text | None) -> str:
-    """Rich text as one cell: ``<br/>`` as a newline, then unfolded (see :func:`_unfold`)."""
+    """Rich text as one cell, as IANA's current export writes it.
+
+    Between line breaks (``<br/>``), the text's own layout is unfolded (:func:`_unfold`);
+    each run of ``<br/>`` is one newline, which takes the place of the newline the XML
+    puts after it: ``whois++<br/><br/>\nIANA`` is ``whois++\nIANA``, and
+    ``keys:<br/>\n  txtvers`` keeps its indentation, ``keys:\n  txtvers``.
+    """
     if not text:
         return ""
     parts = text.parts
-    return _unfold(parts[0] if len(parts) == 1 and type(parts[0]) is str else "".join(_flatten(parts)))
+    if len(parts) == 1 and type(parts[0]) is str:
+        return _unfold(parts[0])
+    runs = [""]
+    for piece in _flatten(parts):
+        if piece is _BREAK:
+            if runs[-1] or len(runs) == 1:  # a run of breaks is one newline
+                runs.append("")
+        else:
+            runs[-1] += piece
+    if len(runs) == 1:
+        return _unfold(runs[0])
+    folded = [_FOLD.sub(" ", run) for run in runs]
+    return (folded[0] + "".join("\n" + run.removeprefix("\n") for run in folded[1:])).strip()
 
 
 def _unfold(text: str) -> str:
     """Trim, and turn each line break with white space on both sides into one space.
 
-    That is IANA's rule, read off every row of its export: ``Elements \\n      (TEMPORARY``
-    is joined into ``Elements (TEMPORARY``, as is ``keys:<br/>\\n  txtvers`` (the break, a
-    newline and indentation) and ``whois++<br/><br/>\\nIANA``; a line break with text on
-    one side stays, so indented continuation lines (``with\\n      a binary``), a space
-    before a newline (``"iChat AV" \\n(Apple's``) and one blank line (``'-'<br/>\\nAll``)
-    are kept as written.
+    That is IANA's rule for the XML's own layout, read off every row of its export:
+    ``Elements \n      (TEMPORARY`` is joined into ``Elements (TEMPORARY``; a line
+    break with text on one side stays, so indented continuation lines (``with\n      a
+    binary``) and a space before a newline (``"iChat AV" \n(Apple's``) are kept as written.
     """
     return _FOLD.sub(" ", text).strip() if "\n" in text else text.strip()
 
 
-def _flatten(parts: tuple) -> Iterator[str]:
+#: What :func:`_flatten` yields for a ``<br/>``.
+_BREAK = object()
+
+
+def _flatten(parts: tuple) -> Iterator[Any]:
+    """The text of ``parts`` as strings, with :data:`_BREAK` for each line break."""
     for part in parts:
         if isinstance(part, str):
             yield part
         elif isinstance(part, LineBreak):
-            yield "\n"
+            yield _BREAK
         elif isinstance(part, Reference):
             yield f"[{_label(part)}]"
         elif isinstance(part, Paragraph):
