@@ -14,6 +14,17 @@ from ..model import PortRange
 
 __all__ = [
     "API_ROOT",
+    "account_url",
+    "admin_account_url",
+    "admin_accounts_url",
+    "confirm_url",
+    "new_password_url",
+    "reset_sent_url",
+    "reset_url",
+    "signin_url",
+    "signout_url",
+    "signup_sent_url",
+    "signup_url",
     "DOWNLOADS_PREFIX",
     "DOWNLOADS_STEM",
     "api_person_url",
@@ -112,3 +123,55 @@ def api_port_url(port: int | PortRange) -> str:
 
 def api_person_url(person_id: str) -> str:
     return f"{API_ROOT}/people/{_segment(person_id)}"
+
+
+# -- accounts (the mailed links' paths are the signup service's, which writes the mails)
+
+
+def account_url() -> str:
+    return "/account"
+
+
+def signin_url(next_path: str | None = None) -> str:
+    """The sign-in page; ``next_path`` is where to go once signed in."""
+    return "/account/signin" + (f"?{urlencode({'next': next_path})}" if next_path else "")
+
+
+def signout_url() -> str:
+    return "/account/signout"
+
+
+def signup_url() -> str:
+    return "/account/signup"
+
+
+def signup_sent_url() -> str:
+    return "/account/signup/sent"
+
+
+def confirm_url(token: str | None = None) -> str:
+    from ..services.signup import CONFIRM_PATH
+
+    return CONFIRM_PATH + (f"?{urlencode({'token': token})}" if token is not None else "")
+
+
+def reset_url() -> str:
+    return "/account/reset"
+
+
+def reset_sent_url() -> str:
+    return "/account/reset/sent"
+
+
+def new_password_url(token: str | None = None) -> str:
+    from ..services.signup import RESET_PATH
+
+    return RESET_PATH + (f"?{urlencode({'token': token})}" if token is not None else "")
+
+
+def admin_accounts_url() -> str:
+    return "/admin/accounts"
+
+
+def admin_account_url(account_id: int | str) -> str:
+    return f"/admin/accounts/{account_id}"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,6 +22,7 @@ from ...services import accounts as accounts_service
 from ...services import signup
 from ...services.accounts import GROUPS, ROLES
 from ..auth import csrf_token, current_account, require_account, sign_in, sign_out
+from .. import urls
 from .render import error_page, render, service
 
 __all__ = ["permission_denied", "router"]
@@ -57,7 +57,7 @@ def _safe_next(value: str | None) -> str:
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value and len(value) < 2000:
         if all(32 < ord(c) < 127 for c in value):
             return value
-    return "/account"
+    return urls.account_url()
 
 
 def _flash(request: Request, message: str) -> None:
@@ -151,9 +151,9 @@ async def signup_post(request: Request) -> Response:
         except InvalidQuery as exc:
             errors[_field_of(exc)] = _message(exc)
     if errors:
-        return _back(request, "signup", "/account/signup", errors, values)
+        return _back(request, "signup", urls.signup_url(), errors, values)
     request.session["sent_to"] = values["email"].strip()[:KEEP]
-    return _redirect("/account/signup/sent")
+    return _redirect(urls.signup_sent_url())
 
 
 @router.get("/account/signup/sent")
@@ -176,8 +176,8 @@ async def confirm_post(request: Request) -> Response:
             errors["token"] = _message(exc)
         else:
             _flash(request, f"Your address {account.email} is confirmed: sign in with it.")
-            return _redirect("/account/signin")
-    return _back(request, "confirm", "/account/confirm?" + urlencode({"token": values["token"][:200]}), errors, values)
+            return _redirect(urls.signin_url())
+    return _back(request, "confirm", urls.confirm_url(values["token"][:200]), errors, values)
 
 
 # --------------------------------------------------------------------------- sign in and out
@@ -205,14 +205,14 @@ async def signin_post(request: Request) -> Response:
             sign_in(request, account)
             _flash(request, f"Signed in as {account.email}.")
             return _redirect(target)
-    return _back(request, "signin", "/account/signin?" + urlencode({"next": target}), errors, values)
+    return _back(request, "signin", urls.signin_url(target), errors, values)
 
 
 @router.post("/account/signout")
 async def signout_post(request: Request) -> Response:
     sign_out(request)
     _flash(request, "Signed out.")
-    return _redirect("/account/signin")
+    return _redirect(urls.signin_url())
 
 
 # --------------------------------------------------------------------------- password reset
@@ -232,9 +232,9 @@ async def reset_post(request: Request) -> Response:
         except InvalidQuery as exc:
             errors["email"] = _message(exc)
     if errors:
-        return _back(request, "reset", "/account/reset", errors, values)
+        return _back(request, "reset", urls.reset_url(), errors, values)
     request.session["sent_to"] = values["email"].strip()[:KEEP]
-    return _redirect("/account/reset/sent")
+    return _redirect(urls.reset_sent_url())
 
 
 @router.get("/account/reset/sent")
@@ -260,8 +260,8 @@ async def reset_new_post(request: Request) -> Response:
         else:
             sign_out(request)
             _flash(request, f"The password of {account.email} is changed: sign in with it.")
-            return _redirect("/account/signin")
-    return _back(request, "reset_new", "/account/reset/new?" + urlencode({"token": values["token"][:200]}), errors, values)
+            return _redirect(urls.signin_url())
+    return _back(request, "reset_new", urls.new_password_url(values["token"][:200]), errors, values)
 
 
 # --------------------------------------------------------------------------- the account, the admin's page
@@ -297,10 +297,10 @@ async def admin_post(request: Request, account_id: int) -> Response:
             shown = ", ".join(sorted(changed.roles)) or "no role"
             _flash(request, f"{changed.email} now holds: {shown}" + (f"; groups: {', '.join(sorted(changed.groups))}." if changed.groups else "."))
     except (InvalidQuery, Conflict, NotFound) as exc:
-        return _back(request, "admin", "/admin/accounts", {str(account_id): _message(exc)}, {})
+        return _back(request, "admin", urls.admin_accounts_url(), {str(account_id): _message(exc)}, {})
     if changed.id == admin.id and "admin" not in changed.roles:
-        return _redirect("/account")
-    return _redirect("/admin/accounts")
+        return _redirect(urls.account_url())
+    return _redirect(urls.admin_accounts_url())
 
 
 # --------------------------------------------------------------------------- errors
@@ -311,7 +311,7 @@ def permission_denied(request: Request, exc: PermissionDenied) -> Response:
     role → a 403 page; too many attempts → a 429 page."""
     if isinstance(exc, SignInRequired):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return _redirect("/account/signin?" + urlencode({"next": _safe_next(target) if request.method == "GET" else "/account"}))
+        return _redirect(urls.signin_url(_safe_next(target) if request.method == "GET" else urls.account_url()))
     if isinstance(exc, RateLimited):
         return error_page(request, 429, "Too many attempts", _message(exc).capitalize() + ".")
     return error_page(request, 403, "Not allowed", _message(exc).capitalize() + ".")
