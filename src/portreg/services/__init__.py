@@ -11,7 +11,10 @@ Modules, one concept each:
 - :mod:`.params`: strict parsing of ports, ranges, pages, versions, ids and dates for every
   interface;
 - :mod:`.sync`: download IANA's registry with a conditional request and import it when
-  it changed.
+  it changed;
+- :mod:`.accounts`: accounts, roles, review groups, passwords, API tokens, mailed links;
+- :mod:`.signup`: signing up and resetting a password (the account change and its mail);
+- :mod:`.mail`: the outbox written inside a caller's transaction, and its SMTP sender.
 
 Services added later sit beside these: ``workflow`` (the RFC 6335 assignment process),
 ``history`` (diffs, feeds, the transparency log), local registries stacked on upstream.
