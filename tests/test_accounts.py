@@ -292,3 +292,35 @@ def test_cli_first_admin_roles_tokens_and_disable(capsys: Any, monkeypatch: pyte
     assert [a["active"] for a in json.loads(out)["accounts"]] == [False]
     code, _, err = run(capsys, *db, "user", "disable", "nobody@example.org")
     assert code == 1 and "no account for nobody@example.org" in err
+
+
+# --------------------------------------------------------------------------- sign-up and reset mails
+
+
+def test_sign_up_and_reset_mail_in_the_same_transaction_and_cannot_flood_a_mailbox(store: Store) -> None:
+    from portreg.services import mail, signup
+
+    base = "https://ports.example.org"
+    with pytest.raises(InvalidQuery):
+        signup.sign_up(store, email="dee@example.org", name="Dee", password="short", base_url=base)
+    assert A.list_accounts(store) == [] and mail.outbox(store) == []
+    assert signup.problems(email="x", name="", password="y") == {
+        "email": "is not an email address (name@example.org)",
+        "name": "a name is required",
+        "password": "a password has at least 10 characters",
+    }
+    dee = signup.sign_up(store, email="dee@example.org", name="Dee", password=PASSWORD, base_url=base)
+    assert dee is not None and not A.is_confirmed(store, dee.id)
+    [confirm] = mail.outbox(store)
+    assert confirm.recipients == ("dee@example.org",) and f"{base}/account/confirm?token=" in confirm.body
+    token = confirm.body.split("token=")[1].split()[0]
+    assert A.confirm_email(store, token).id == dee.id
+
+    for _ in range(5):
+        assert signup.sign_up(store, email="DEE@example.org", name="Other", password=PASSWORD, base_url=base) is None
+        signup.request_password_reset(store, "dee@example.org", base_url=base)
+        signup.request_password_reset(store, "nobody@example.org", base_url=base)  # no account: no mail, same answer
+    subjects = [entry.subject for entry in mail.outbox(store)][1:]
+    assert subjects.count("portreg: someone tried to sign up with your address") == A.MAX_LINKS_PER_HOUR
+    assert subjects.count("portreg: set a new password") == A.MAX_LINKS_PER_HOUR
+    assert len(subjects) == 2 * A.MAX_LINKS_PER_HOUR and len(A.list_accounts(store)) == 1

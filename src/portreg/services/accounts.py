@@ -76,6 +76,7 @@ __all__ = [
     "issue_link",
     "list_accounts",
     "list_tokens",
+    "may_mail",
     "new_token",
     "normalize_email",
     "reset_password",
@@ -104,7 +105,11 @@ MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
 
 #: How long a mailed link stays valid, by purpose.
-LINK_LIFETIMES = {"confirm": timedelta(days=2), "reset": timedelta(hours=1)}
+LINK_LIFETIMES = {"confirm": timedelta(days=2), "reset": timedelta(hours=1), "notice": timedelta(0)}
+
+#: At most this many mailed links of one purpose per account per hour: the forms that
+#: mail someone must not become a way to flood their mailbox.
+MAX_LINKS_PER_HOUR = 3
 
 #: A token's last-used time is written at most this often (an API call is then a read).
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -619,9 +624,18 @@ def authenticate_token(db: Store, secret: str) -> Account:
 # --------------------------------------------------------------------------- mailed links
 
 
+def may_mail(db: Source, account: int | str, purpose: str) -> bool:
+    """False when the account was mailed :data:`MAX_LINKS_PER_HOUR` links of ``purpose``
+    in the last hour (a "notice" purpose counts the sign-up notices)."""
+    rows = _reader(db)
+    row = _account_row(rows, account)
+    return rows.links_since(row[0], purpose, _stamp(_now() - timedelta(hours=1))) < MAX_LINKS_PER_HOUR
+
+
 def issue_link(db: Source, account: int | str, purpose: str) -> str:
-    """A new single-use secret for a mailed link (``purpose`` "confirm" or "reset"); only
-    its hash is stored. It expires after :data:`LINK_LIFETIMES` [purpose]."""
+    """A new single-use secret for a mailed link (``purpose`` "confirm", "reset", or
+    "notice" for a mail that only counts towards :func:`may_mail`); only its hash is
+    stored. It expires after :data:`LINK_LIFETIMES` [purpose]."""
     lifetime = LINK_LIFETIMES[purpose]
     secret = secrets.token_urlsafe(32)
     now = _now()

@@ -12,6 +12,10 @@ answer the same way either way. Signing up with an address that has one mails it
 instead ("someone tried to sign up with your address"), so a person who forgot they had
 signed up learns it from their own mailbox, and nobody else learns anything.
 
+Each account gets at most three mails of each kind an hour from these forms, so that
+they cannot be used to flood someone's mailbox; past that the forms answer as usual
+and mail nothing.
+
 Links carry a single-use secret (see :mod:`portreg.services.accounts`) and point at
 ``base_url``: the server's public address, configured (``$PORTREG_BASE_URL``) rather
 than taken from a request's Host header, which a client chooses.
@@ -72,6 +76,9 @@ def sign_up(store: Store, *, email: str, name: str, password: str, base_url: str
         except NotFound:
             existing = None
         if existing is not None:
+            if not accounts.may_mail(tx, existing.id, "notice"):
+                return None
+            accounts.issue_link(tx, existing.id, "notice")  # counted, never usable: it expires at once
             mail.enqueue(
                 tx,
                 to=existing.email,
@@ -102,7 +109,8 @@ def sign_up(store: Store, *, email: str, name: str, password: str, base_url: str
 
 
 def request_password_reset(store: Store, email: str, *, base_url: str) -> None:
-    """Mail a password-reset link to ``email`` if it has an active account; nothing otherwise.
+    """Mail a password-reset link to ``email`` if it has an active account (and has not
+    had three in the last hour); nothing otherwise.
 
     InvalidQuery("email") only for text that is not an address at all.
     """
@@ -112,7 +120,7 @@ def request_password_reset(store: Store, email: str, *, base_url: str) -> None:
             account = accounts.find_account(tx, key)
         except NotFound:
             return
-        if not account.active:
+        if not account.active or not accounts.may_mail(tx, account.id, "reset"):
             return
         token = accounts.issue_link(tx, account.id, "reset")
         minutes = int(accounts.LINK_LIFETIMES["reset"].total_seconds() // 60)

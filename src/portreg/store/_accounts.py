@@ -173,6 +173,14 @@ class AccountRows:
         used_at, expires_at = rows[0]
         return "used" if used_at is not None else "expired" if expires_at <= now else "valid"
 
+    def links_since(self, account_id: int, purpose: str, since: str) -> int:
+        """How many links of ``purpose`` were made for the account after ``since``."""
+        rows = self._db.rows(
+            "SELECT count(*) FROM account_links WHERE account_id = :id AND purpose = :purpose AND created_at > :since",
+            {"id": account_id, "purpose": purpose, "since": since},
+        )
+        return int(rows[0][0])
+
     def drop_links(self, account_id: int, purpose: str, now: str) -> int:
         """Spend every open link of one purpose (a password set makes older reset links void)."""
         return self._db.execute(
