@@ -20,6 +20,13 @@ CURRENT_XML = IANA / "service-names-port-numbers.xml"
 HISTORY = IANA / "history.tar.zst"
 CSV_EXPORTS = sorted((IANA / "csv").glob("*.csv")) if (IANA / "csv").is_dir() else []
 
+# Servers and apps made by the tests sign their transparency log with a key of the test
+# session's, never one in the user's data directory (subprocesses inherit it).
+if not os.environ.get("PORTREG_LOG_KEY"):
+    import tempfile
+
+    os.environ["PORTREG_LOG_KEY"] = str(Path(tempfile.mkdtemp(prefix="portreg-test-key-")) / "log-key.pem")
+
 
 def need_shared(path: Path = IANA) -> Path:
     """Return ``path`` in ../shared, or skip (fail under CI) when it is not there."""

@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "serve": "portreg.cli.serve:serve",
     "user": "portreg.cli.users:user",
     "mail": "portreg.cli.mail:mail",
+    "verify": "portreg.cli.log:verify",
+    "log": "portreg.cli.log:log",
 }
 
 

@@ -35,18 +35,29 @@ def say(message: str) -> None:
 )
 @click.option("--sync-url", metavar="URL", help="Where to download the registry from on first start (default: IANA).")
 @click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log every request.")
-def serve(host: str, port: int, init_from: str, sync_url: str | None, access_log: bool) -> None:
+@click.option(
+    "--log-key",
+    metavar="PATH",
+    help="The transparency log's Ed25519 signing key, made there on first start "
+    "(default: $PORTREG_LOG_KEY, else log-key.pem in your data directory).",
+)
+def serve(host: str, port: int, init_from: str, sync_url: str | None, access_log: bool, log_key: str | None) -> None:
     """Serve the registry's website, downloads and JSON API (/api/v1) on HOST:PORT."""
     import uvicorn
 
     from ..errors import EmptyStore
     from ..services.first_start import first_start
+    from ..services.translog import Keeper
     from ..web import create_app
     from ..web.server import server_options
 
     store = open_store()
     notice = first_start(store, init_from, sync_url=sync_url, say=say)
-    app = create_app(store=store, notice=notice)
+    app = create_app(store=store, notice=notice, log_key=log_key)
+    # The log's leaves are appended beside the server, never in an import's way.
+    keeper = Keeper(store, on_error=lambda exc: say(f"transparency log not caught up: {exc}"))
+    app.state.registry_service.warmers.append(lambda snapshot: keeper.poke())
+    keeper.start()
     try:
         # Build the index and the pages' rows before the first visitor.
         version = app.state.registry_service.current().version

@@ -63,7 +63,15 @@ def import_(files: tuple[str, ...], format_: str | None) -> Listing:
                 lines.append(f"{name}: unchanged (the current version holds the same registry)")
             else:
                 lines.append(f"{name}: imported as version {version.number} ({version.record_count} records)")
+        _log_versions(service.store)
     return Listing({"imported": done}, lines=lines)
+
+
+def _log_versions(store: Any) -> None:
+    """Append the new versions to the transparency log, now that the imports are done."""
+    from ..services.translog import catch_up
+
+    catch_up(store)
 
 
 def _read(name: str) -> bytes:
@@ -143,6 +151,8 @@ def sync(url: str | None) -> Listing:
 
     with open_service() as service, progress("importing") as advance:
         result = download(service.store, url or DEFAULT_URL, actor=_actor(), progress=advance)
+        if result.changed:
+            _log_versions(service.store)
     if result.changed and result.version is not None:
         v = result.version
         line = f"imported version {v.number} (published {v.published or 'undated'}, {v.record_count} records)"

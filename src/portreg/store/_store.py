@@ -27,6 +27,7 @@ from ._values import Delta, Diff, RecordChange, SearchPage, StoredRecord, Versio
 
 if TYPE_CHECKING:
     from ._translog import LogTable
+    from ._watches import WatchQueries
 
 EMPTY = "the store is empty: run `portreg sync` or `portreg import FILE`"
 
@@ -95,6 +96,13 @@ class Store:
         from ._translog import LogTable
 
         return LogTable(self._db)
+
+    @property
+    def watches(self) -> WatchQueries:
+        """Which versions changed a port, a range, a name or a person (for feeds of changes)."""
+        from ._watches import WatchQueries
+
+        return WatchQueries(self._db)
 
     # -- writing
 

@@ -9,11 +9,13 @@ downloads always show the same version. No module-level state: two apps in one p
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..services.registry import RegistryService, Snapshot
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from fastapi import FastAPI
 
     from ..store import Store
@@ -21,17 +23,23 @@ if TYPE_CHECKING:
 __all__ = ["RegistryService", "Snapshot", "create_app"]
 
 
-def create_app(store_url: str | None = None, *, store: Store | None = None, notice: str | None = None) -> FastAPI:
+def create_app(
+    store_url: str | None = None, *, store: Store | None = None, notice: str | None = None, log_key: str | Path | None = None
+) -> FastAPI:
     """Build the web application on the store at ``store_url`` (or an open ``store``).
 
     ``notice`` is a line every page shows in its head, such as where a first start
     filled the store from ("filled from /etc/services: IANA could not be reached").
+    ``log_key`` is the transparency log's signing key file (made there when absent;
+    default: :func:`portreg.services.translog.signing.default_key_path`).
     """
     from fastapi import FastAPI
 
     from . import api, auth, downloads, errors, middleware, pages
     from .api import accounts as accounts_api
+    from .api import log as log_api
     from .pages import accounts as account_pages
+    from .pages import changes
     from .urls import API_ROOT
 
     app = FastAPI(
@@ -44,7 +52,9 @@ def create_app(store_url: str | None = None, *, store: Store | None = None, noti
     app.state.registry_service = RegistryService(store) if store is not None else RegistryService.open(store_url)
     app.state.documents = downloads.DocumentCache()
     app.state.notice = notice
+    app.state.translog = _translog(app.state.registry_service.store, log_key)
     app.include_router(downloads.router)
+    changes.install(app)  # before the pages' /service/{name:path}, which would take /service/N/changes.atom
     pages.install(app)  # HTML error pages first: the API's handlers wrap them for /api/
     app.include_router(pages.router)
     # Each further concept of the pages: one line here.
@@ -52,8 +62,27 @@ def create_app(store_url: str | None = None, *, store: Store | None = None, noti
     app.include_router(api.router, prefix=API_ROOT)
     # Each further concept of the API: one line here, before the fallback.
     app.include_router(accounts_api.router, prefix=API_ROOT)
+    app.include_router(log_api.router, prefix=API_ROOT)
+    app.include_router(log_api.well_known)
     app.include_router(api.fallback, prefix=API_ROOT)  # last: answers what no operation does
     errors.install_error_handlers(app)
     auth.install(app)
     middleware.install(app)
     return app
+
+
+def _translog(store: Store, key_path: str | Path | None) -> Any:
+    """The store's transparency log, signing with the key at ``key_path``; unsigned (the
+    log API then answers 503) when the key can neither be read nor made."""
+    import logging
+
+    from ..errors import RegistryError
+    from ..services.translog import TransparencyLog
+    from ..services.translog.signing import load_key
+
+    try:
+        key = load_key(key_path)
+    except RegistryError as exc:
+        logging.getLogger(__name__).warning("transparency log unsigned: %s", exc)
+        key = None
+    return TransparencyLog(store, key)

@@ -33,7 +33,12 @@ __all__ = [
     "api_service_url",
     "api_url",
     "block_url",
+    "changes_url",
+    "diff_url",
     "download_url",
+    "feed_url",
+    "log_api_url",
+    "log_key_url",
     "map_url",
     "person_url",
     "port_url",
@@ -175,3 +180,36 @@ def admin_accounts_url() -> str:
 
 def admin_account_url(account_id: int | str) -> str:
     return f"/admin/accounts/{account_id}"
+
+
+# --------------------------------------------------------------------------- history: changes, feeds, the log
+
+
+def changes_url(*, since: str | None = None, page: int | None = None) -> str:
+    """The list of versions, newest first (``since`` a date, ``page`` from 1)."""
+    shown = {k: v for k, v in (("since", since), ("page", page)) if v not in (None, "", 1)}
+    return "/changes?" + urlencode(shown) if shown else "/changes"
+
+
+def diff_url(old: int, new: int) -> str:
+    """The page of what changed from version ``old`` to version ``new``."""
+    return f"/changes/{old}..{new}"
+
+
+def feed_url(fmt: str, kind: str | None = None, key: str | None = None) -> str:
+    """A feed of changes (``fmt`` ``atom`` or ``json``): of everything, or of a watched
+    ``kind`` (``port``, ``range``, ``service``, ``person``) and ``key``."""
+    if kind is None or key is None:
+        return f"/changes.{fmt}"
+    segment = {"port": "port", "range": "port", "service": "service", "person": "person"}[kind]
+    return f"/{segment}/{_segment(key)}/changes.{fmt}"
+
+
+def log_key_url() -> str:
+    """The transparency log's public key (PEM), at a well-known URL."""
+    return "/.well-known/portreg-log-key"
+
+
+def log_api_url(what: str = "head") -> str:
+    """An operation of the log's API: ``head``, ``entries``, ``inclusion``, ``consistency``."""
+    return f"{API_ROOT}/log/{what}"

@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Inclusion",
+    "Keeper",
     "LogKey",
     "SignedTreeHead",
     "TransparencyLog",
@@ -135,6 +137,7 @@ class TransparencyLog:
         self._lock = threading.Lock()
         self._hashes: list[bytes] = []
         self._signed: dict[tuple[int, bytes], SignedTreeHead] = {}
+        self._summary: tuple[float, dict[str, Any] | None] | None = None
 
     def hashes(self) -> list[bytes]:
         """Every leaf hash, read again only when the log has grown (leaves never change)."""
@@ -162,6 +165,25 @@ class TransparencyLog:
             last = self.store.log.entries(size - 1, size) if size else []
             timestamp = int(last[0].appended_at.timestamp() * 1000) if last else 0
             found = self._signed[(size, top)] = SignedTreeHead.sign(self.key, size, top, timestamp, self.origin)
+        return found
+
+    def summary(self, *, every: float = 2.0) -> dict[str, Any] | None:
+        """Size, root and key id for a page footer; asks the store at most once per ``every`` seconds.
+
+        None when the log is empty or cannot be read (a page must not fail for it).
+        """
+        now = time.monotonic()
+        cached = self._summary
+        if cached is not None and now - cached[0] < every:
+            return cached[1]
+        try:
+            hashes = self.hashes()
+        except RegistryError:
+            return None
+        found = None
+        if hashes:
+            found = {"size": len(hashes), "root": merkle.root(hashes).hex(), "key_id": self.key.key_id if self.key else None}
+        self._summary = (now, found)
         return found
 
     def entries(self, start: int = 0, end: int | None = None) -> list[LogEntry]:
@@ -198,3 +220,41 @@ class TransparencyLog:
 def leaf_of(entry: LogEntry | NewLeaf) -> dict[str, Any]:
     """A leaf's JSON value (leaves are JSON objects; see the module docstring)."""
     return dict(json.loads(entry.leaf))
+
+
+class Keeper:
+    """Keeps a server's log caught up: :func:`catch_up` in a daemon thread, at start,
+    whenever :meth:`poke` says a version appeared, and every ``every`` seconds (for
+    versions published by other processes)."""
+
+    def __init__(self, store: Store, *, every: float = 300.0, on_error: Callable[[Exception], None] | None = None) -> None:
+        self.store = store
+        self.every = every
+        self.on_error = on_error
+        self.appended = 0
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="portreg-translog", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                self.appended += catch_up(self.store)
+            except RegistryError as exc:  # a read-only or busy store: try again later
+                if self.on_error is not None:
+                    self.on_error(exc)
+            self._wake.wait(self.every)

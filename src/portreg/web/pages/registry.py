@@ -94,6 +94,7 @@ def service_page(request: Request, name: str) -> Response:
         answer=answer,
         ports=list(dict.fromkeys(h.record.port for h in answer.hits if h.record.port is not None)),
         **_cards(request, snapshot, answer.hits),
+        **_changes_of(request, "service", name),
     )
 
 
@@ -125,6 +126,7 @@ def port_page(request: Request, spec: str) -> Response:
             rows=rows_of(snapshot).rows(table_of(snapshot).position(h) for h in answer.hits),
             count=len(answer.hits),
             footnotes=footnotes_of(snapshot, answer.hits),
+            **_changes_of(request, "port", f"{ports.low}-{ports.high}"),
         )
     port = ports.low
     answer = snapshot.index.port(port)
@@ -137,6 +139,7 @@ def port_page(request: Request, spec: str) -> Response:
         block=port // BLOCK,
         procedures=rules.assignment_procedures(answer.range_class),
         **_cards(request, snapshot, answer.hits),
+        **_changes_of(request, "port", str(port)),
     )
 
 
@@ -178,7 +181,15 @@ def person_page(request: Request, person_id: str) -> Response:
         count=len(positions),
         roles=roles,
         footnotes=footnotes_of(snapshot, hits),
+        **_changes_of(request, "person", person.id),
     )
+
+
+def _changes_of(request: Request, kind: str, key: str) -> dict[str, Any]:
+    """The page's timeline of changes and its feeds (see :mod:`.changes`)."""
+    from .changes import timeline
+
+    return timeline(request, kind, key)
 
 
 def _cards(request: Request, snapshot: Snapshot, hits: Sequence[Hit]) -> dict[str, Any]:

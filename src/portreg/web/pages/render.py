@@ -105,7 +105,11 @@ def service(request: Request) -> RegistryService:
 
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     env: jinja2.Environment = request.app.state.page_env
-    html = env.get_template(template).render(request_path=request.url.path, notice=request.app.state.notice, **context)
+    log = getattr(request.app.state, "translog", None)
+    log_head = log.summary() if log is not None else None  # the footer's tree head
+    html = env.get_template(template).render(
+        request_path=request.url.path, notice=request.app.state.notice, log_head=log_head, **context
+    )
     return HTMLResponse(html, status_code=status)
 
 

@@ -1,0 +1,224 @@
+"""What changed, version by version: the entries behind ``/changes``, its feeds and the watches.
+
+An :class:`Entry` is one published version with what it changed (records added,
+removed, changed field by field; people; the registry head) against the version
+before it. A :class:`Watch` narrows entries to what one reader cares
+about: a port, a range, a service name or a person; its entries are the versions that
+touched it, each with only the changes that touched it.
+
+Versions never change once published, so each version's changes are computed once
+(from the store's diff of it and the version before) and kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..errors import InvalidQuery, NotFound
+from . import params
+
+if TYPE_CHECKING:
+    from ..model import Record
+    from ..store import Diff, Store, Version
+
+__all__ = ["WATCH_KINDS", "Change", "Entry", "Feeds", "Watch", "label_of"]
+
+#: The fields a change lists, in the registry's column order (attribute, label).
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", "service name"),
+    ("port", "port"),
+    ("transport", "transport"),
+    ("description", "description"),
+    ("assignee", "assignee"),
+    ("references", "references"),
+    ("registered", "registration date"),
+    ("modified", "modification date"),
+    ("notes", "assignment notes"),
+    ("unauthorized", "unauthorized use"),
+    ("service_code", "service code"),
+)
+WATCH_KINDS = ("port", "range", "service", "person")
+#: Per-version changes kept in memory (a version's are a few KB).
+CACHED = 2048
+
+
+def label_of(record: Record) -> str:
+    """``postgresql 5432/tcp``: how a change names its record."""
+    where = str(record.port) if record.port is not None else ""
+    if record.transport:
+        where += f"/{record.transport}"
+    name = record.name or ("(unassigned)" if record.description and "unassigned" in str(record.description).lower() else "(no name)")
+    return f"{name} {where}".strip()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One record's change in one version: ``kind`` is added, removed or changed."""
+
+    kind: str
+    record_id: int
+    label: str
+    fields: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        if self.kind == "changed":
+            return f"{self.label}: {', '.join(self.fields)} changed"
+        return f"{self.label} {self.kind}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One version and what it changed (all of it, or what touched a watch)."""
+
+    version: Version
+    changes: tuple[Change, ...]
+    people_changed: tuple[str, ...] = ()
+    head_changed: bool = False
+    #: True for the first version of a store: everything in it is new.
+    first: bool = False
+
+    @property
+    def previous(self) -> int | None:
+        return None if self.first else self.version.number - 1
+
+    def count(self, kind: str) -> int:
+        return sum(1 for c in self.changes if c.kind == kind)
+
+    @property
+    def summary(self) -> str:
+        """``3 added, 1 removed, 2 changed; 1 person changed`` (or what the first version held)."""
+        if self.first:
+            return f"first version in this store: {self.version.record_count:,} records"
+        parts = [f"{n} {kind}" for kind in ("added", "removed", "changed") if (n := self.count(kind))]
+        if self.people_changed:
+            parts.append(f"{len(self.people_changed)} {'person' if len(self.people_changed) == 1 else 'people'} changed")
+        return ", ".join(parts) or "no change to records"
+
+    @property
+    def title(self) -> str:
+        date = f" ({self.version.published})" if self.version.published else ""
+        return f"Version {self.version.number}{date}: {self.summary}"
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What a reader follows: ``kind`` port, range, service or person, and its ``key``."""
+
+    kind: str
+    key: str
+    low: int = 0
+    high: int = 0
+
+    @classmethod
+    def parse(cls, kind: str, text: str) -> Watch:
+        """A watch from a URL's words; InvalidQuery naming the parameter when malformed."""
+        if kind == "port":
+            span = params.parse_range(text, "port")
+            kind = "range" if span.is_range else "port"
+            return cls(kind, str(span), span.low, span.high)
+        if kind in ("service", "person"):
+            if not text or len(text) > 200:
+                raise InvalidQuery(f"a {kind} of 1 to 200 characters", parameter=kind)
+            return cls(kind, text)
+        raise InvalidQuery(f"one of {', '.join(WATCH_KINDS)}", parameter="kind")
+
+    @property
+    def title(self) -> str:
+        return {"port": "port", "range": "ports", "service": "service", "person": "person"}[self.kind] + f" {self.key}"
+
+
+class Feeds:
+    """Entries of a store's versions, computed once per version and kept."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._diffs: OrderedDict[int, Entry] = OrderedDict()
+
+    def versions(self, *, since: str | None = None) -> list[Version]:
+        """Published versions, newest first; ``since`` (YYYY[-MM[-DD]]) keeps those published on or after it."""
+        found = self.store.versions()
+        if since is not None:
+            bound = params.parse_date(since, "since")
+            text = bound.text
+            found = [v for v in found if v.published is not None and v.published[: len(text)] >= text]
+        return found[::-1]
+
+    def page(self, *, since: str | None = None, page: int = 1, page_size: int = 25) -> tuple[list[Entry], int]:
+        """One page of entries, newest first, and how many there are in all."""
+        found = self.versions(since=since)
+        chosen = found[(page - 1) * page_size : page * page_size]
+        return [self.entry(v) for v in chosen], len(found)
+
+    def entry(self, version: Version) -> Entry:
+        """Everything ``version`` changed."""
+        with self._lock:
+            found = self._diffs.get(version.number)
+            if found is not None:
+                self._diffs.move_to_end(version.number)
+                return found
+        if version.number == 1 or not self._has(version.number - 1):
+            found = Entry(version, (), first=True)
+        else:
+            found = _entry(self.store.diff(version.number - 1, version.number))
+        with self._lock:
+            self._diffs[version.number] = found
+            while len(self._diffs) > CACHED:
+                self._diffs.popitem(last=False)
+        return found
+
+    def _has(self, number: int) -> bool:
+        try:
+            self.store.version(number)
+        except NotFound:
+            return False
+        return True
+
+    def watch(self, watch: Watch, *, limit: int = 50) -> list[Entry]:
+        """The versions that touched ``watch``, newest first, each with only the changes touching it."""
+        watches = self.store.watches
+        if watch.kind in ("port", "range"):
+            touched = watches.ports(watch.low, watch.high)
+        elif watch.kind == "service":
+            touched = watches.name(watch.key)
+        else:
+            touched = watches.person(watch.key)
+        by_version: dict[int, set[int]] = {}
+        for number, record_id in touched:
+            by_version.setdefault(number, set()).add(record_id)
+        own: set[int] = set(watches.person_versions(watch.key)) if watch.kind == "person" else set()
+        numbers = sorted(by_version.keys() | own, reverse=True)[:limit]
+        entries = []
+        for number in numbers:
+            full = self.entry(self.store.version(number))
+            ids = by_version.get(number, set())
+            if full.first:
+                changes = tuple(self._added(number, ids))
+            else:
+                changes = tuple(c for c in full.changes if c.record_id in ids)
+            people = tuple(p for p in full.people_changed if p == watch.key) if watch.kind == "person" else ()
+            entries.append(Entry(full.version, changes, people, False, full.first))
+        return entries
+
+    def _added(self, number: int, ids: set[int]) -> list[Change]:
+        out = []
+        for record_id in sorted(ids):
+            try:
+                stored = self.store.record(record_id, version=number)
+            except NotFound:
+                continue
+            out.append(Change("added", record_id, label_of(stored.record)))
+        return out
+
+
+def _entry(diff: Diff) -> Entry:
+    changes: list[Change] = []
+    changes += [Change("added", s.id, label_of(s.record)) for s in diff.added]
+    changes += [Change("removed", s.id, label_of(s.record)) for s in diff.removed]
+    for change in diff.changed:
+        fields = tuple(label for attr, label in FIELDS if getattr(change.old, attr) != getattr(change.new, attr))
+        changes.append(Change("changed", change.id, label_of(change.new), fields))
+    return Entry(diff.new, tuple(changes), tuple(diff.people_changed), diff.head_changed)
