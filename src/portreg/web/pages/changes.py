@@ -16,7 +16,7 @@ version appears. The entries come from :mod:`portreg.services.feeds`.
 from __future__ import annotations
 
 import json
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -185,12 +185,12 @@ def _content(entry: Entry) -> str:
 
 
 def _updated(entry: Entry) -> Any:
-    return entry.version.created_at.astimezone(timezone.utc)
+    return entry.version.created_at.astimezone(UTC)
 
 
 def atom(entries: list[Entry], meta: dict[str, str]) -> bytes:
     """An Atom 1.0 feed of ``entries`` (feedgen writes it; ids are the diff pages' URLs)."""
-    from feedgen.feed import FeedGenerator
+    from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 
     feed = FeedGenerator()
     feed.id(meta["page"])
@@ -244,4 +244,4 @@ def json_feed(entries: list[Entry], meta: dict[str, str]) -> dict[str, Any]:
 def _epoch() -> Any:
     from datetime import datetime
 
-    return datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return datetime(1970, 1, 1, tzinfo=UTC)
