@@ -80,6 +80,7 @@ def test_lookup_usage_errors_exit_2(capsys: Any, db: str, args: list[str]) -> No
 
 def test_lookup_draws_a_table_on_a_terminal(capsys: Any, db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("portreg.cli._output.is_terminal", lambda stream=None: True)
+    monkeypatch.setattr("portreg.cli._quick.is_terminal", lambda: True)  # a terminal: Rich, by the full road
     code, out, _ = run(capsys, "--db", db, "lookup", "80")
     assert code == 0
     assert "port 80 (system range): tcp assigned, udp assigned, sctp assigned, dccp unassigned" in " ".join(out.split())

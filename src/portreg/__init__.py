@@ -1,13 +1,34 @@
 """portreg: the Service Name and Transport Protocol Port Number Registry.
 
-The public API is what this module names; everything else may change. Heavy parts
-(formats, the store, the web) are imported when first used.
+The public API is what this module names; everything else may change. Every part,
+the model included, is imported when first used.
 """
 
 from __future__ import annotations
 
-from .errors import Conflict, FormatError, NotFound, RegistryError, RuleViolation, StoreError
-from .model import Footnote, LineBreak, Note, Paragraph, Person, PortRange, Record, Reference, Registry, Text
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .errors import (
+        Conflict,
+        FormatError,
+        NotFound,
+        RegistryError,
+        RuleViolation,
+        StoreError,
+    )
+    from .model import (
+        Footnote,
+        LineBreak,
+        Note,
+        Paragraph,
+        Person,
+        PortRange,
+        Record,
+        Reference,
+        Registry,
+        Text,
+    )
 
 __version__ = "0.1.0"
 
@@ -16,8 +37,8 @@ __all__ = [
     "Footnote",
     "FormatError",
     "LineBreak",
-    "Note",
     "NotFound",
+    "Note",
     "Paragraph",
     "Person",
     "PortRange",
@@ -29,3 +50,17 @@ __all__ = [
     "StoreError",
     "Text",
 ]
+
+_ERRORS = frozenset(("Conflict", "FormatError", "NotFound", "RegistryError", "RuleViolation", "StoreError"))
+
+
+def __getattr__(name: str) -> Any:
+    """The public names, imported on first use: ``portreg lookup`` answered from SQLite
+    (:mod:`portreg.cli._quick`) never needs the model's classes."""
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(".errors" if name in _ERRORS else ".model", __name__), name)
+    globals()[name] = value
+    return value

@@ -1,7 +1,8 @@
 """The ``portreg`` command line: a thin skin over the library.
 
 Each command lives in its own module and is imported only when it runs, so that
-``portreg lookup 80`` does not pay for the web server or the XML parser. Errors from
+``portreg lookup 80`` does not pay for the web server or the XML parser; a plain
+lookup on a SQLite store does not even pay for click (see :mod:`._quick`). Errors from
 the library (:mod:`portreg.errors`) become one line on standard error and an exit code;
 a traceback means a bug.
 """
@@ -9,9 +10,7 @@ a traceback means a bug.
 from __future__ import annotations
 
 import sys
-from importlib import import_module
-
-import click
+from typing import Any
 
 #: Command name -> "module:attribute" of its click command, in help order.
 COMMANDS: dict[str, str] = {
@@ -35,37 +34,19 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class LazyGroup(click.Group):
-    """A group that imports a command's module only when that command is used."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
-            return None
-        module_name, _, attr = target.partition(":")
-        return getattr(import_module(module_name), attr)
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="portreg")
-@click.option(
-    "--db",
-    metavar="URL",
-    help="The store: sqlite:///FILE or postgresql://… "
-    "(default: $PORTREG_DATABASE_URL, else a SQLite file in your data directory).",
-)
-@click.pass_context
-def cli(ctx: click.Context, db: str | None) -> None:
-    """portreg: the Service Name and Transport Protocol Port Number Registry."""
-    ctx.ensure_object(dict)["db"] = db
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; library errors exit non-zero with one line, never a traceback."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if "lookup" in args:  # the command people run most: answered without click where it can be
+        from ._quick import lookup
+
+        quick = lookup(args)
+        if quick is not None:
+            sys.exit(quick)
+    import click
+
     from ..errors import RegistryError
+    from ._group import cli
 
     try:
         # A command may return an int: its exit code (1 for "not found").
@@ -88,3 +69,13 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def __getattr__(name: str) -> Any:
+    """``cli`` (the click group) and ``LazyGroup``, built on first use: click is not
+    imported by a lookup that :mod:`._quick` answers."""
+    if name in ("cli", "LazyGroup"):
+        from . import _group
+
+        return getattr(_group, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -44,9 +44,22 @@ nothing; ``registry()`` and ``version()`` raise NotFound saying how to fill it.
 
 from __future__ import annotations
 
-from ._store import Store
-from ._transaction import Reader, Transaction
-from ._values import Delta, Diff, PersonDelta, RecordChange, RecordDelta, SearchPage, StoredRecord, Version, VersionSpan
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._store import Store
+    from ._transaction import Reader, Transaction
+    from ._values import (
+        Delta,
+        Diff,
+        PersonDelta,
+        RecordChange,
+        RecordDelta,
+        SearchPage,
+        StoredRecord,
+        Version,
+        VersionSpan,
+    )
 
 __all__ = [
     "Delta",
@@ -62,3 +75,17 @@ __all__ = [
     "Version",
     "VersionSpan",
 ]
+
+_HOMES = {"Store": "._store", "Reader": "._transaction", "Transaction": "._transaction"}
+
+
+def __getattr__(name: str) -> Any:
+    """The public names, imported on first use, so that a module of the package
+    (``_migrate``'s schema revision, which ``portreg lookup`` checks) costs only itself."""
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(_HOMES.get(name, "._values"), __name__), name)
+    globals()[name] = value
+    return value
