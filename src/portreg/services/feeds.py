@@ -20,9 +20,12 @@ from typing import TYPE_CHECKING
 from ..errors import InvalidQuery, NotFound
 from . import params
 
+from .history import RECORD_KINDS, describe
+
 if TYPE_CHECKING:
     from ..model import Record
-    from ..store import Diff, Store, Version
+    from ..store import Store, Version
+    from .history import Diff
 
 __all__ = ["WATCH_KINDS", "Change", "Entry", "Feeds", "Watch", "label_of"]
 
@@ -41,6 +44,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("service_code", "service code"),
 )
 WATCH_KINDS = ("port", "range", "service", "person")
+_FIELD_LABELS = dict(FIELDS)
 #: Per-version changes kept in memory (a version's are a few KB).
 CACHED = 2048
 
@@ -56,7 +60,7 @@ def label_of(record: Record) -> str:
 
 @dataclass(frozen=True)
 class Change:
-    """One record's change in one version: ``kind`` is added, removed or changed."""
+    """One record's change in one version: ``kind`` is added, removed, renamed, moved or changed."""
 
     kind: str
     record_id: int
@@ -64,8 +68,8 @@ class Change:
     fields: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        if self.kind == "changed":
-            return f"{self.label}: {', '.join(self.fields)} changed"
+        if self.fields and self.kind not in ("added", "removed"):
+            return f"{self.label} {self.kind}: {', '.join(self.fields)}"
         return f"{self.label} {self.kind}"
 
 
@@ -79,6 +83,8 @@ class Entry:
     head_changed: bool = False
     #: True for the first version of a store: everything in it is new.
     first: bool = False
+    #: The whole version's summary (the history service's), when this entry is not narrowed to a watch.
+    overall: str | None = None
 
     @property
     def previous(self) -> int | None:
@@ -89,10 +95,12 @@ class Entry:
 
     @property
     def summary(self) -> str:
-        """``3 added, 1 removed, 2 changed; 1 person changed`` (or what the first version held)."""
+        """``3 added, 1 renamed, 2 changed; 1 person changed`` (or what the first version held)."""
         if self.first:
             return f"first version in this store: {self.version.record_count:,} records"
-        parts = [f"{n} {kind}" for kind in ("added", "removed", "changed") if (n := self.count(kind))]
+        if self.overall is not None:
+            return self.overall
+        parts = [f"{n} {kind}" for kind in RECORD_KINDS if (n := self.count(kind))]
         if self.people_changed:
             parts.append(f"{len(self.people_changed)} {'person' if len(self.people_changed) == 1 else 'people'} changed")
         return ", ".join(parts) or "no change to records"
@@ -163,7 +171,9 @@ class Feeds:
         if version.number == 1 or not self._has(version.number - 1):
             found = Entry(version, (), first=True)
         else:
-            found = _entry(self.store.diff(version.number - 1, version.number))
+            from . import history
+
+            found = _entry(history.diff(self.store, version.number - 1, version.number))
         with self._lock:
             self._diffs[version.number] = found
             while len(self._diffs) > CACHED:
@@ -200,7 +210,7 @@ class Feeds:
             else:
                 changes = tuple(c for c in full.changes if c.record_id in ids)
             people = tuple(p for p in full.people_changed if p == watch.key) if watch.kind == "person" else ()
-            entries.append(Entry(full.version, changes, people, False, full.first))
+            entries.append(Entry(full.version, changes, people, False, full.first, None))
         return entries
 
     def _added(self, number: int, ids: set[int]) -> list[Change]:
@@ -215,10 +225,13 @@ class Feeds:
 
 
 def _entry(diff: Diff) -> Entry:
-    changes: list[Change] = []
-    changes += [Change("added", s.id, label_of(s.record)) for s in diff.added]
-    changes += [Change("removed", s.id, label_of(s.record)) for s in diff.removed]
-    for change in diff.changed:
-        fields = tuple(label for attr, label in FIELDS if getattr(change.old, attr) != getattr(change.new, attr))
-        changes.append(Change("changed", change.id, label_of(change.new), fields))
-    return Entry(diff.new, tuple(changes), tuple(diff.people_changed), diff.head_changed)
+    changes = tuple(
+        Change(c.kind, c.id, _label(describe(c)), tuple(_FIELD_LABELS.get(f.field, f.field) for f in c.fields))
+        for c in diff.records
+    )
+    return Entry(diff.new, changes, tuple(p.id for p in diff.people), bool(diff.head), overall=diff.summary())
+
+
+def _label(described: str) -> str:
+    """The history service's ``[id] name port/transport`` without the id (feeds link records by name)."""
+    return described.split("] ", 1)[1] if described.startswith("[") and "] " in described else described
