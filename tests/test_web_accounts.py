@@ -283,3 +283,82 @@ def test_the_session_cookie_is_secure_over_tls(tmp_path: Any) -> None:
             response = client.post("/account/signin", data={"csrftoken": token, "email": "ann@example.org", "password": PASSWORD})
             session = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("portreg_session="))
             assert "secure" in session.lower() and "httponly" in session.lower()
+
+
+# --------------------------------------------------------------------------- who may do what
+
+ROLE_NAMES = ["anonymous", "requester", "expert", "staff", "iesg", "admin"]
+PUBLIC_PAGES = ["/account/signup", "/account/signup/sent", "/account/signin", "/account/confirm", "/account/reset",
+                "/account/reset/sent", "/account/reset/new"]
+
+
+def _expected(role: str, method: str, path: str) -> int:
+    """The status each caller must get: the matrix, written out once."""
+    signed_in = role != "anonymous"
+    if path.startswith("/api/v1/account"):
+        if not signed_in:
+            return 401
+        return 200 if path == "/api/v1/account" or role == "admin" else 403
+    if method == "GET" and path in PUBLIC_PAGES:
+        return 200
+    if path == "/account":
+        return 200 if signed_in else 303  # to the sign-in page
+    if path.startswith("/admin/"):
+        if not signed_in:
+            return 303
+        return (200 if method == "GET" else 303) if role == "admin" else 403
+    return 303  # every other POST answers with a redirect, whoever sends it
+
+
+def test_every_account_route_for_every_role(site: dict[str, Any]) -> None:
+    from fastapi.routing import APIRoute
+
+    from portreg.services import accounts as A
+    from portreg.store import Store
+    from portreg.web.api import accounts as accounts_api
+    from portreg.web.pages import accounts as account_pages
+    from portreg.web.urls import API_ROOT
+
+    routes = {
+        (method, prefix + route.path)
+        for router, prefix in ((account_pages.router, ""), (accounts_api.router, API_ROOT))
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    with Store.open(site["url"]) as store:
+        target = A.create_account(store, email="target@example.org", name="Target", password=PASSWORD)
+        tokens = {}
+        for role in ROLE_NAMES[1:]:
+            account = A.create_account(store, email=f"matrix-{role}@example.org", name=role, password=PASSWORD,
+                                       roles={role} | ({"admin"} if role == "admin" else set()),
+                                       groups={"sctp"} if role == "expert" else ())
+            tokens[role] = A.new_token(store, account.id, name="matrix").secret
+    callers: dict[str, Browser] = {}
+    for role in ROLE_NAMES:
+        callers[role] = Browser(site["base"])
+        callers[role].get("/account/signin")
+        if role != "anonymous":
+            callers[role].submit("/account/signin", {"email": f"matrix-{role}@example.org", "password": PASSWORD, "next": "/account"})
+    checked = set()
+    for method, path in sorted(routes):
+        concrete = path.replace("{account_id}", str(target.id))
+        for role in ROLE_NAMES:
+            caller = callers[role]
+            if path.startswith("/api/"):
+                headers = {"Authorization": f"Bearer {tokens[role]}"} if role != "anonymous" else {}
+                response = httpx.request(method, site["base"] + concrete, headers=headers, timeout=10)
+            elif method == "GET":
+                response = caller.client.get(concrete)
+            else:
+                data = {"role": "requester"} if path.startswith("/admin/") else {}
+                response = caller.post(concrete, data)
+            assert response.status_code == _expected(role, method, path), (role, method, path, response.text[:300])
+            if response.status_code == 303 and path in ("/account", "/admin/accounts/{account_id}", "/admin/accounts") and role == "anonymous":
+                assert response.headers["location"].startswith("/account/signin")
+            checked.add((method, path))
+        if method == "POST" and path == "/account/signout":
+            for role in ROLE_NAMES[1:]:  # signed out by that row: sign in again for the rows after it
+                callers[role].get("/account/signin")
+                callers[role].submit("/account/signin", {"email": f"matrix-{role}@example.org", "password": PASSWORD, "next": "/account"})
+    assert checked == routes and len(routes) >= 17
