@@ -106,7 +106,11 @@ def _singular(word: str) -> str:
 
 
 def _typo_budget(word: str) -> int:
-    return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
+    """How many edits a word may be from what it meant: none for short words and numbers
+    (``5433`` is not a typo of ``5432``)."""
+    if len(word) < 4 or word.isdigit():
+        return 0
+    return 1 if len(word) < 8 else 2
 
 
 class SearchIndex:
