@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "mail": "portreg.cli.mail:mail",
     "verify": "portreg.cli.log:verify",
     "log": "portreg.cli.log:log",
+    "registry": "portreg.cli.registry:registry",
 }
 
 

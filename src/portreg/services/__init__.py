@@ -14,7 +14,11 @@ Modules, one concept each:
   it changed;
 - :mod:`.accounts`: accounts, roles, review groups, passwords, API tokens, mailed links;
 - :mod:`.signup`: signing up and resetting a password (the account change and its mail);
-- :mod:`.mail`: the outbox written inside a caller's transaction, and its SMTP sender.
+- :mod:`.mail`: the outbox written inside a caller's transaction, and its SMTP sender;
+- :mod:`.first_start`: fill an empty store (IANA, else :mod:`.snapshot`, the copy of
+  IANA's registry shipped in the package);
+- :mod:`.exports`: the profiles of ``/etc/services`` (full, small, local, a list of names);
+- :mod:`.overlay`: a local registry checked against the upstream one.
 
 Services added later sit beside these: ``workflow`` (the RFC 6335 assignment process),
 ``history`` (diffs, feeds, the transparency log), local registries stacked on upstream.

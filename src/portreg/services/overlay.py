@@ -1,0 +1,236 @@
+"""A local registry checked against the upstream one: the rules every overlay step needs.
+
+An organization's own port list lives on top of IANA's registry. Before it can be
+stacked on it (see ``docs/overlays.md``), the two must agree, and keep agreeing after
+every ``portreg sync``: :func:`collisions` compares a local registry with an upstream
+version by the rules of RFC 6335, and :func:`check` does so against the current
+version in a store. The findings, by ``kind``:
+
+- ``port``: a local record on a port (or part of a range) and transport that upstream
+  has assigned to another service;
+- ``reserved``: the same on a port upstream keeps reserved;
+- ``name``: a local name that is, ignoring case (§5.1), an upstream name assigned on
+  other ports or transports (service names are one namespace, §5.1);
+- ``outside``: a local record outside every range the local registry allocates from;
+- ``owned``: upstream assignments inside a range the local registry allocates from;
+- ``same``: a note, not a collision: the local record repeats an upstream assignment.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..errors import InvalidQuery
+from ..model import TRANSPORTS, PortRange, Record, Registry
+from ..rules import ASSIGNED, RESERVED, name_key, record_state
+
+if TYPE_CHECKING:
+    from ..store import Version
+    from .query import Hit
+    from .registry import RegistryService
+
+__all__ = ["KINDS", "CheckResult", "Finding", "OwnedRange", "check", "collisions", "parse_owned"]
+
+#: Every kind of finding, in the order they are listed; ``same`` is a note.
+KINDS = ("port", "reserved", "name", "outside", "owned", "same")
+NOTES = frozenset({"same"})
+#: Upstream records a message names before it says "and N more".
+_SHOWN = 5
+
+
+class OwnedRange(NamedTuple):
+    """A range a local registry allocates from, on one transport or (None) on all."""
+
+    ports: PortRange
+    transport: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.ports}/{self.transport}" if self.transport else str(self.ports)
+
+    def holds(self, record: Record) -> bool:
+        port = record.port
+        return (
+            port is not None
+            and self.ports.low <= port.low
+            and port.high <= self.ports.high
+            and (self.transport is None or record.transport == self.transport)
+        )
+
+
+class Finding(NamedTuple):
+    """One disagreement (or note): the local record, the upstream records it meets, why."""
+
+    kind: str
+    local: Record | None  # None for ``owned``, which is about a range
+    upstream: tuple[Hit, ...]
+    message: str
+    owned: OwnedRange | None = None
+
+    @property
+    def collides(self) -> bool:
+        return self.kind not in NOTES
+
+    def as_json(self) -> dict[str, Any]:
+        from .query import Hit
+
+        local = None
+        if self.local is not None:
+            local = Hit.make(0, self.local).as_json()
+            local["id"] = None  # a local record has no id in the store
+        return {
+            "kind": self.kind,
+            "local": local,
+            "owned": None if self.owned is None else str(self.owned),
+            "upstream": [hit.as_json() for hit in self.upstream],
+            "message": self.message,
+        }
+
+
+class CheckResult(NamedTuple):
+    """The findings of a local registry against the upstream ``version``."""
+
+    version: Version
+    owns: tuple[OwnedRange, ...]
+    findings: list[Finding]
+
+    @property
+    def collides(self) -> bool:
+        return any(f.collides for f in self.findings)
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for finding in self.findings:
+            counts[finding.kind] += 1
+        return {kind: counts[kind] for kind in KINDS if counts[kind]}
+
+
+def parse_owned(text: str) -> OwnedRange:
+    """``20000-20999`` or ``20000-20999/tcp``: a range a local registry allocates from."""
+    ports, _, transport = text.partition("/")
+    try:
+        span = PortRange.parse(ports)
+    except ValueError:
+        span = None
+    if span is None or span.high > 65535 or span.low > span.high:
+        raise InvalidQuery(f"expected a port range such as 20000-20999 or 20000-20999/tcp, got {text!r}", parameter="owns")
+    if transport and transport not in TRANSPORTS:
+        raise InvalidQuery(f"unknown transport {transport!r}; expected one of {', '.join(TRANSPORTS)}", parameter="owns")
+    return OwnedRange(span, transport or None)
+
+
+def check(service: RegistryService, local: Registry, *, owns: Iterable[OwnedRange] = ()) -> CheckResult:
+    """``local`` against the current version in the store (an EmptyStore error when there is none)."""
+    snapshot = service.current()
+    owned = tuple(owns)
+    return CheckResult(snapshot.version, owned, collisions(snapshot.hits, local, owns=owned))
+
+
+def collisions(upstream: Sequence[Hit], local: Registry, *, owns: Sequence[OwnedRange] = ()) -> list[Finding]:
+    """Every finding of ``local`` against the ``upstream`` records, local records in order."""
+    index = _Upstream(upstream)
+    findings: list[Finding] = []
+    for record in local.records:
+        if record_state(record) == ASSIGNED:  # a local Reserved or Unassigned row uses nothing
+            findings.extend(_of(record, index, owns))
+    for owned in owns:
+        inside = index.on(owned.ports, owned.transport, states=(ASSIGNED,))
+        if inside:
+            findings.append(Finding("owned", None, inside, f"upstream assigns {_list(inside)}", owned))
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    return sorted(findings, key=lambda f: order[f.kind])
+
+
+def _of(record: Record, index: _Upstream, owns: Sequence[OwnedRange]) -> Iterable[Finding]:
+    key = name_key(record.name) if record.name else None
+    where = _where(record)
+    if record.port is not None:
+        met = index.on(record.port, record.transport, states=(ASSIGNED, RESERVED))
+        same = [hit for hit in met if key and hit.record.name and name_key(hit.record.name) == key]
+        if same and all(hit.record.port == record.port and hit.record.transport == record.transport for hit in same):
+            # upstream's own assignment, recorded locally: its aliases on the port are no collision
+            yield Finding("same", record, tuple(same), f"{where} is upstream's own assignment")
+            return
+        others = [hit for hit in met if hit.state == ASSIGNED and hit not in same]
+        if others:
+            yield Finding("port", record, tuple(others), f"{where}: upstream assigns {_list(others)}")
+        reserved = [hit for hit in met if hit.state == RESERVED]
+        if reserved:
+            yield Finding("reserved", record, tuple(reserved), f"{where}: upstream keeps {_list(reserved)} reserved")
+        if owns and not any(owned.holds(record) for owned in owns):
+            yield Finding("outside", record, (), f"{where} is outside the ranges it allocates from, {_ranges(owns)}")
+        if same:
+            return
+    if key is not None:
+        named = index.names.get(key, ())
+        if named:
+            yield Finding("name", record, named, f"{where}: upstream assigns the name {named[0].record.name} on {_slots(named)}")
+
+
+class _Upstream:
+    """The upstream records by port and by name, for many questions about few ports."""
+
+    def __init__(self, hits: Sequence[Hit]) -> None:
+        self.singles: dict[int, list[Hit]] = defaultdict(list)
+        self.ranges: list[Hit] = []
+        names: dict[str, list[Hit]] = defaultdict(list)
+        for hit in hits:
+            port = hit.record.port
+            if port is not None:
+                (self.ranges if port.is_range else self.singles[port.low]).append(hit)
+            if hit.record.name and hit.state == ASSIGNED:
+                names[name_key(hit.record.name)].append(hit)
+        self.names = {key: tuple(found) for key, found in names.items()}
+
+    def on(self, ports: PortRange, transport: str | None, *, states: tuple[str, ...]) -> tuple[Hit, ...]:
+        """Upstream records in ``states`` overlapping ``ports`` on ``transport`` (None: any).
+
+        An upstream row without a transport covers every transport.
+        """
+        found: list[Hit] = []
+        if ports.high - ports.low < len(self.singles):
+            candidates: Iterable[Hit] = (hit for port in range(ports.low, ports.high + 1) for hit in self.singles.get(port, ()))
+        else:
+            candidates = (hit for port in sorted(self.singles) if ports.low <= port <= ports.high for hit in self.singles[port])
+        for hit in candidates:
+            if hit.state in states and _same_transport(hit.record.transport, transport):
+                found.append(hit)
+        for hit in self.ranges:
+            span = hit.record.port
+            assert span is not None
+            overlaps = span.low <= ports.high and ports.low <= span.high
+            if overlaps and hit.state in states and _same_transport(hit.record.transport, transport):
+                found.append(hit)
+        return tuple(found)
+
+
+def _same_transport(upstream: str | None, local: str | None) -> bool:
+    return upstream is None or local is None or upstream == local
+
+
+def _where(record: Record) -> str:
+    slot = _slot(record)
+    return f"{record.name} {slot}" if record.name else slot
+
+
+def _slot(record: Record) -> str:
+    if record.port is None:
+        return f"no port/{record.transport}" if record.transport else "no port"
+    return f"{record.port}/{record.transport}" if record.transport else str(record.port)
+
+
+def _list(hits: Sequence[Hit]) -> str:
+    shown = [f"{_slot(hit.record)} to {hit.record.name}" if hit.record.name else _slot(hit.record) for hit in hits[:_SHOWN]]
+    more = f" and {len(hits) - _SHOWN} more" if len(hits) > _SHOWN else ""
+    return ", ".join(shown) + more
+
+
+def _slots(hits: Sequence[Hit]) -> str:
+    slots = [_slot(hit.record) for hit in hits[:_SHOWN]]
+    more = f" and {len(hits) - _SHOWN} more" if len(hits) > _SHOWN else ""
+    return ", ".join(slots) + more
+
+
+def _ranges(owns: Sequence[OwnedRange]) -> str:
+    return ", ".join(str(owned) for owned in owns)
