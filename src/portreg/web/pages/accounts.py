@@ -1,6 +1,10 @@
 """Accounts on the website: sign up, confirm, sign in, sign out, reset a password, the
 account page, and the admin's page of roles.
 
+POST handlers read the form on the event loop and do the rest (argon2, the store) in
+a worker thread: checking a password costs tens of milliseconds of CPU on purpose, and
+must not stall every other request while it runs.
+
 Every form is a plain HTML form (no JavaScript) carrying the CSRF token, and every POST
 answers with a redirect (303), so a reload never sends a form twice. A form with
 mistakes redirects back to its page, which shows each message beside its field and the
@@ -16,6 +20,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ...errors import Conflict, InvalidQuery, NotFound, PermissionDenied, RateLimited, RegistryError, SignInRequired
 from ...services import accounts as accounts_service
@@ -139,6 +144,10 @@ def signup_page(request: Request) -> Response:
 @router.post("/account/signup")
 async def signup_post(request: Request) -> Response:
     values, errors = await _fields(request, "email", "name", "password", "password2")
+    return await run_in_threadpool(_sign_up, request, values, errors)
+
+
+def _sign_up(request: Request, values: dict[str, str], errors: dict[str, str]) -> Response:
     if not errors:
         errors = signup.problems(email=values["email"], name=values["name"], password=values["password"])
     if "password" not in errors and values["password"] != values["password2"]:
@@ -169,6 +178,10 @@ def confirm_page(request: Request, token: str = "") -> Response:
 @router.post("/account/confirm")
 async def confirm_post(request: Request) -> Response:
     values, errors = await _fields(request, "token")
+    return await run_in_threadpool(_confirm, request, values, errors)
+
+
+def _confirm(request: Request, values: dict[str, str], errors: dict[str, str]) -> Response:
     if not errors:
         try:
             account = signup.confirm_email(_store(request), values["token"])
@@ -191,6 +204,10 @@ def signin_page(request: Request, next: str = "") -> Response:  # noqa: A002 - t
 @router.post("/account/signin")
 async def signin_post(request: Request) -> Response:
     values, errors = await _fields(request, "email", "password", "next")
+    return await run_in_threadpool(_sign_in, request, values, errors)
+
+
+def _sign_in(request: Request, values: dict[str, str], errors: dict[str, str]) -> Response:
     target = _safe_next(values["next"])
     if not errors:
         try:
@@ -209,7 +226,7 @@ async def signin_post(request: Request) -> Response:
 
 
 @router.post("/account/signout")
-async def signout_post(request: Request) -> Response:
+def signout_post(request: Request) -> Response:
     sign_out(request)
     _flash(request, "Signed out.")
     return _redirect(urls.signin_url())
@@ -226,6 +243,10 @@ def reset_page(request: Request) -> Response:
 @router.post("/account/reset")
 async def reset_post(request: Request) -> Response:
     values, errors = await _fields(request, "email")
+    return await run_in_threadpool(_reset, request, values, errors)
+
+
+def _reset(request: Request, values: dict[str, str], errors: dict[str, str]) -> Response:
     if not errors:
         try:
             signup.request_password_reset(_store(request), values["email"], base_url=_base_url(request))
@@ -250,6 +271,10 @@ def reset_new_page(request: Request, token: str = "") -> Response:
 @router.post("/account/reset/new")
 async def reset_new_post(request: Request) -> Response:
     values, errors = await _fields(request, "token", "password", "password2")
+    return await run_in_threadpool(_new_password, request, values, errors)
+
+
+def _new_password(request: Request, values: dict[str, str], errors: dict[str, str]) -> Response:
     if not errors and values["password"] != values["password2"]:
         errors["password2"] = "the two passwords differ"
     if not errors:
@@ -282,11 +307,15 @@ def admin_page(request: Request) -> Response:
 
 @router.post("/admin/accounts/{account_id}")
 async def admin_post(request: Request, account_id: int) -> Response:
-    admin = require_account(request, "admin")
     form = await request.form(max_files=0, max_fields=100)
     wanted_roles = [v for v in form.getlist("role") if isinstance(v, str)]
     wanted_groups = [v for v in form.getlist("group") if isinstance(v, str)]
     active = form.get("active")
+    return await run_in_threadpool(_admin, request, account_id, wanted_roles, wanted_groups, active)
+
+
+def _admin(request: Request, account_id: int, wanted_roles: list[str], wanted_groups: list[str], active: Any) -> Response:
+    admin = require_account(request, "admin")
     store = _store(request)
     try:
         if active in ("0", "1"):
