@@ -77,3 +77,4 @@ def history_versions() -> Iterator[tuple[str, bytes]]:
 
 # A real PostgreSQL server (session) and `store_url`, parametrized over SQLite and PostgreSQL.
 from pg import postgres_server, store_url  # noqa: E402,F401
+from _workflow import small, wf_store  # noqa: E402,F401

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from ._store import Store
     from ._transaction import Reader, Transaction
     from ._values import (
+        Change,
         Delta,
         Diff,
         PersonDelta,
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "Change",
     "Delta",
     "Diff",
     "PersonDelta",

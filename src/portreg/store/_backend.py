@@ -38,7 +38,11 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_MS = 5000
 
 #: PostgreSQL advisory lock keys (arbitrary, fixed): one for imports, one for migrations.
-_PG_LOCKS = {"import": 0x706F72747265, "migrate": 0x706F72746D67}
+#: The workflow's writes take the import lock, since publishing an approval is an import
+#: of one change; they wait for it (imports only try), as a reviewer's click should not
+#: fail because another reviewer clicked at the same moment.
+_PG_LOCKS = {"import": 0x706F72747265, "migrate": 0x706F72746D67, "workflow": 0x706F72747265}
+_PG_WAITS = frozenset({"migrate", "workflow"})
 
 BUSY = "another process is writing to the store; nothing was written, try again when it has finished"
 
@@ -231,7 +235,7 @@ class PostgresBackend(Backend):
 
         try:
             with self.engine.connect() as conn, conn.begin():
-                if purpose == "migrate":
+                if purpose in _PG_WAITS:
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCKS[purpose]})
                 elif purpose != "write" and not conn.execute(
                     text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _PG_LOCKS[purpose]}

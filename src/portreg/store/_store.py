@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from ._translog import LogTable
     from ._watches import WatchQueries
 
+if TYPE_CHECKING:
+    from ._workflow import WorkflowStore
+
 EMPTY = "the store is empty: run `portreg sync` or `portreg import FILE`"
 
 _R = ", ".join(f"b.{c}" for c in RECORD_COLUMNS)
@@ -140,6 +143,12 @@ class Store:
         from ._importer import import_registry
 
         return import_registry(self._db, registry, source=source, actor=actor, reason=reason, progress=progress)
+
+    def workflow(self) -> WorkflowStore:
+        """The assignment workflow's tables (requests, holds, reviews, events)."""
+        from ._workflow import WorkflowStore
+
+        return WorkflowStore(self._db)
 
     # -- versions
 

@@ -6,12 +6,12 @@ layer and the CLI can name them at no cost.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..model import Person, Record, Registry
 
-__all__ = ["Delta", "Diff", "PersonDelta", "RecordChange", "RecordDelta", "SearchPage", "StoredRecord", "Version", "VersionSpan"]
+__all__ = ["Change", "Delta", "Diff", "PersonDelta", "RecordChange", "RecordDelta", "SearchPage", "StoredRecord", "Version", "VersionSpan"]
 
 
 @dataclass(frozen=True)
@@ -128,3 +128,13 @@ class Delta:
     new_head: Registry
     records: list[RecordDelta]
     people: list[PersonDelta]
+
+@dataclass
+class Change:
+    """What one publication does to the current version."""
+
+    updated: str  #: the registry's new Last Updated (YYYY-MM-DD)
+    add: list[Record] = field(default_factory=list)
+    replace: list[tuple[int, Record]] = field(default_factory=list)  #: (record id, its new content)
+    remove: list[int] = field(default_factory=list)  #: record ids
+    people: list[Person] = field(default_factory=list)  #: added, or replacing the person of that id

@@ -254,6 +254,91 @@ mail_outbox = Table(
     Index(None, "sent_at", "next_attempt_at"),
 )
 
+#: The assignment workflow (RFC 6335 §8): requests, the holds they put on ports and names
+#: while open, the review of each expert group, and the append-only, hash-chained
+#: trail of everything that happened to them. ``requests`` is the only table of the
+#: four whose rows change; ``request_events`` refuses UPDATE and DELETE by trigger.
+requests = Table(
+    "requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("etag", Integer, nullable=False),  # bumped by every change: If-Match
+    Column("requester_id", Integer, nullable=False),
+    Column("requester_email", Text, nullable=False),
+    Column("service_name", Text),
+    Column("name_key", Text),
+    Column("port", Integer),
+    Column("data", Text, nullable=False),  # the template and the kind's own fields, as JSON
+    Column("turn", String(12), nullable=False),  # requester, staff, expert, iesg, none
+    Column("resume_state", String(24)),  # where an answer from the requester goes back to
+    Column("is_open", Integer, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("state_since", String(32), nullable=False),
+    Column("published_version", Integer),
+    Column("last_event", Integer),
+    Column("last_hash", String(64)),
+    Index(None, "requester_id"),
+    Index(None, "is_open", "state"),
+)
+
+request_holds = Table(
+    "request_holds",
+    metadata,
+    Column("kind", String(8), primary_key=True),  # "port" (key "8080/tcp") or "name" (key: the folded name)
+    Column("hold_key", Text, primary_key=True),
+    Column("request_id", Integer, ForeignKey("requests.id"), nullable=False),
+    Index(None, "request_id"),
+)
+
+request_reviews = Table(
+    "request_reviews",
+    metadata,
+    Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True),
+    Column("review_group", String(16), primary_key=True),
+    Column("decision", String(12), nullable=False),  # pending, approved, rejected
+    Column("expert_id", Integer),
+    Column("decided_at", String(32)),
+)
+
+request_events = Table(
+    "request_events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("request_id", Integer, nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("actor_id", Integer),
+    Column("actor", Text, nullable=False),
+    Column("role", String(12), nullable=False),
+    Column("kind", String(16), nullable=False),  # transition, comment, check, vote, publication, reminder
+    Column("from_state", String(24)),
+    Column("to_state", String(24)),
+    Column("reason", Text),
+    Column("data", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index(None, "request_id", "seq"),
+)
+
+#: What the schema enforces beyond tables: the audit trail is append-only.
+WORKFLOW_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "CREATE TRIGGER request_events_no_update BEFORE UPDATE ON request_events "
+        "BEGIN SELECT RAISE(ABORT, 'request_events is append-only'); END",
+        "CREATE TRIGGER request_events_no_delete BEFORE DELETE ON request_events "
+        "BEGIN SELECT RAISE(ABORT, 'request_events is append-only'); END",
+    ),
+    "postgresql": (
+        "CREATE FUNCTION request_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'request_events is append-only'; END $$",
+        "CREATE TRIGGER request_events_no_change BEFORE UPDATE OR DELETE ON request_events "
+        "FOR EACH ROW EXECUTE FUNCTION request_events_append_only()",
+        "CREATE TRIGGER request_events_no_truncate BEFORE TRUNCATE ON request_events "
+        "FOR EACH STATEMENT EXECUTE FUNCTION request_events_append_only()",
+    ),
+}
+
 #: Full-text side tables, per dialect. FTS5 "contentless": the text is not stored twice.
 SEARCH_DDL: dict[str, tuple[str, ...]] = {
     "sqlite": (
@@ -276,7 +361,7 @@ SEARCH_DDL: dict[str, tuple[str, ...]] = {
 def create_current(conn: Connection) -> None:
     """Create the whole current schema in an empty database and stamp it for Alembic."""
     metadata.create_all(conn)
-    for statement in SEARCH_DDL[conn.dialect.name]:
+    for statement in (*SEARCH_DDL[conn.dialect.name], *WORKFLOW_DDL[conn.dialect.name]):
         conn.exec_driver_sql(statement)
     conn.exec_driver_sql(
         "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
