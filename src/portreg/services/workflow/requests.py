@@ -18,6 +18,7 @@ from ...errors import (
     InvalidQuery,
     NotFound,
     PermissionDenied,
+    SignInRequired,
     RuleViolation,
     Stale,
 )
