@@ -17,7 +17,6 @@ from portreg.services import workflow as wf
 from portreg.services.workflow import Account
 
 
-
 def _account(id: int, email: str, name: str, roles: set[str], groups: set[str] = set()) -> Account:
     return Account(id, email, name, frozenset(roles), frozenset(groups), True)
 
@@ -92,6 +91,11 @@ def wf_store(request: pytest.FixtureRequest, tmp_path: Any, small: Any) -> Any:
             url = request.getfixturevalue("postgres_server").create_database()
         with Store.open(url) as store:
             store.import_registry(small, source="service-names-port-numbers.xml (ports below 1500)")
+            from portreg.services import accounts
+
+            for account in sorted(ACCOUNTS.values(), key=lambda a: a.id):
+                made = accounts.create_account(store, email=account.email, name=account.name, roles=account.roles, groups=account.groups)
+                assert made == account, (made, account)
         _TEMPLATES[kind] = url
     template_url = _TEMPLATES[kind]
     if kind == "sqlite":

@@ -444,3 +444,28 @@ def test_every_event_records_who_when_why_and_the_request_at_that_moment(wf_stor
     snapshot = json.loads(trail[0]["data"])
     assert snapshot["request"]["service_name"] == "frobnitz" and snapshot["state"] == "new" and snapshot["port"] == 1491
     assert all(e["at"] and e["hash"] for e in trail)
+
+
+# --------------------------------------------------------------------------- mail
+
+
+def test_every_change_mails_both_sides_and_a_question_reaches_the_requester_unsigned(wf_store: Any) -> None:
+    from portreg.services import mail
+
+    store = wf_store
+    request = wf.file(store, ALICE, template(contact="Carol <carol@example.com>"))
+    drive(store, request["id"], (SAM, "validate"), (SAM, "route"))
+    wf.act(store, EVE, request["id"], "ask", reason="Why not a dynamic port?")
+    sent = mail.outbox(store)
+    assert all(f"#{request['id']}" in m.subject for m in sent)
+    to_requester = [m for m in sent if ALICE.email in m.recipients]
+    assert [m.subject.rsplit(": ", 1)[1] for m in to_requester] == ["New", "Validating Request", "Expert Review", "With Requester"]
+    assert {"alice@example.com", "carol@example.com"} <= set(to_requester[-1].recipients)
+    question = to_requester[-1]
+    assert "Why not a dynamic port?" in question.body and "Eve" not in question.body and EVE.email not in question.body
+    assert all(EVE.email not in m.recipients for m in to_requester)  # the sides never share a mail
+    to_experts = [m for m in sent if EVE.email in m.recipients]
+    assert [m.subject.rsplit(": ", 1)[1] for m in to_experts] == ["Expert Review"]
+    assert STU.email not in {r for m in sent for r in m.recipients}  # sctp's expert is not concerned
+    to_staff = [m for m in sent if SAM.email in m.recipients]
+    assert [m.subject.rsplit(": ", 1)[1] for m in to_staff] == ["New", "Validating Request"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from ._codec import Decoder, dumps, loads
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from ._backend import Backend
-    from ._publish import Change
+    from ._transaction import Transaction
+    from ._values import Change
     from ._values import StoredRecord, Version
 
 REQUEST_COLUMNS = (
@@ -150,6 +152,14 @@ class WorkflowTransaction:
 
     def _scalar(self, sql: str, params: dict[str, Any] | None = None) -> Any:
         return self.conn.execute(self._text(sql), params or {}).scalar()
+
+    @cached_property
+    def shared(self) -> Transaction:
+        """The same transaction as the store's :class:`Transaction`, for other services'
+        writes (the mail outbox) that must commit with the workflow's."""
+        from ._transaction import Transaction
+
+        return Transaction(self.conn, self.dialect)
 
     # -- requests
 

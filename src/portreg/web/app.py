@@ -38,6 +38,7 @@ def create_app(
     from . import api, auth, downloads, errors, middleware, pages
     from .api import accounts as accounts_api
     from .api import log as log_api
+    from .api import requests as requests_api
     from .pages import accounts as account_pages
     from .pages import changes
     from .urls import API_ROOT
@@ -64,6 +65,7 @@ def create_app(
     app.include_router(accounts_api.router, prefix=API_ROOT)
     app.include_router(log_api.router, prefix=API_ROOT)
     app.include_router(log_api.well_known)
+    app.include_router(requests_api.router, prefix=API_ROOT)
     app.include_router(api.fallback, prefix=API_ROOT)  # last: answers what no operation does
     errors.install_error_handlers(app)
     auth.install(app)

@@ -18,8 +18,8 @@ from ...errors import (
     InvalidQuery,
     NotFound,
     PermissionDenied,
-    SignInRequired,
     RuleViolation,
+    SignInRequired,
     Stale,
 )
 from ...rules import parse_service_code, range_class

@@ -37,12 +37,14 @@ class WorkflowRoute(ApiRoute):
 
 router = APIRouter(route_class=WorkflowRoute, tags=["requests"])
 
-_AUTH = {
+Responses = dict[int | str, dict[str, Any]]
+
+_AUTH: Responses = {
     401: {"description": "Not signed in: send `Authorization: Bearer <token>`."},
     403: {"description": "Signed in, but the action is not the caller's (the body says whose it is)."},
 }
-_ONE = {**_AUTH, 404: {"description": "No such request, or one the caller may not see (the same answer)."}}
-_WRITE = {
+_ONE: Responses = {**_AUTH, 404: {"description": "No such request, or one the caller may not see (the same answer)."}}
+_WRITE: Responses = {
     **_ONE,
     409: {"description": "The request is not in a state that allows this, or the checks failed at approval (it went back to review)."},
     412: {"description": "If-Match does not match: the request changed since the caller read it."},
@@ -124,7 +126,8 @@ def _raw(template: Template) -> dict[str, Any]:
 def _etag(if_match: str | None) -> int:
     if if_match is None:
         raise ApiError(428, "precondition_required", "send If-Match with the request's ETag (its etag field)", parameter="If-Match")
-    text = if_match.strip().removeprefix("W/").strip('"')
+    # The compression middleware marks the ETag of a compressed body ("3-gzip").
+    text = if_match.strip().removeprefix("W/").strip('"').removesuffix("-gzip")
     if not (text.isascii() and text.isdigit() and len(text) <= 9):
         raise ApiError.invalid("If-Match", f'If-Match must be the request\'s ETag, such as "3", got {if_match[:40]!r}')
     return int(text)
