@@ -137,17 +137,30 @@ def test_a_sync_that_gives_away_a_local_port_is_reported(store_url: str, tmp_pat
         records=(rec("dnp", "20000", "tcp"), rec(None, "20001-20099", None, "Unassigned"), rec("newsvc", "20100", "tcp"), rec(None, "20101-20999", None, "Unassigned")),
     )
     local = tmp_path / "acme.services"
-    local.write_text("acme-sync\t20100/tcp\n")
+    local.write_text("acme-sync\t20100/tcp\nacme-dnp\t20000/tcp\n")  # 20000/tcp collides from the start
     with Store.open(store_url) as store:
         store.import_registry(before, source="iana")
     code, out, _ = run(capsys, "--db", store_url, "registry", "check", str(local), "--json")
-    assert code == 0 and json.loads(out)["findings"] == []
+    assert code == 1 and [f["local"]["name"] for f in json.loads(out)["findings"]] == ["acme-dnp"]
+    code, out, _ = run(capsys, "--db", store_url, "registry", "check", str(local), "--since", "latest", "--json")
+    assert code == 0 and json.loads(out)["findings"] == []  # nothing new since the current version
     with Store.open(store_url) as store:
         store.import_registry(after, source="iana")
     code, out, _ = run(capsys, "--db", store_url, "registry", "check", str(local), "--json")
     data = json.loads(out)
-    assert code == 1 and data["upstream"]["number"] == 2
-    assert [(f["kind"], [u["name"] for u in f["upstream"]]) for f in data["findings"]] == [("port", ["newsvc"])]
+    assert code == 1 and data["upstream"]["number"] == 2 and data["since"] is None
+    assert [(f["kind"], f["local"]["name"]) for f in data["findings"]] == [("port", "acme-sync"), ("port", "acme-dnp")]
+    # what the sync brought: only the new assignment, not the collision the list always had
+    code, out, err = run(capsys, "--db", store_url, "registry", "check", str(local), "--since", "1", "--json")
+    data = json.loads(out)
+    assert code == 1 and data["since"]["number"] == 1
+    assert [(f["kind"], f["local"]["name"], [u["name"] for u in f["upstream"]]) for f in data["findings"]] == [
+        ("port", "acme-sync", ["newsvc"])
+    ]
+    code, _, err = run(capsys, "--db", store_url, "registry", "check", str(local), "--since", "2024-03-18")
+    assert code == 1 and "with what changed since version 1: 1 collision" in err
+    code, _, err = run(capsys, "--db", store_url, "registry", "check", str(local), "--since", "9")
+    assert code != 0 and "9" in err and "Traceback" not in err
 
 
 def test_check_on_an_empty_store_says_how_to_fill_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,8 @@ def registry() -> None:
 
 @registry.command(
     epilog="""\b
-JSON (--json): {"upstream": {"version": 1, "published": "2024-03-18", ...},
+JSON (--json): {"upstream": {"number": 1, "published": "2024-03-18", ...},
+  "since": version | null,
   "owns": ["20000-20999", ...], "counts": {"port": 1, ...},
   "findings": [{"kind": "port" | "reserved" | "name" | "outside" | "owned" | "same",
                 "local": record | null, "owned": "20000-20999" | null,
@@ -36,14 +37,20 @@ Exit status: 0 when nothing collides (notes of kind "same" do not count), 1 othe
     help="A range the local registry allocates from (repeatable): records outside them, and upstream "
     "assignments inside them, are reported.",
 )
+@click.option(
+    "--since",
+    metavar="VERSION",
+    help="Only collisions with what upstream assigned or changed after VERSION (a number, a date "
+    "YYYY-MM-DD, or latest): what the last sync brought.",
+)
 @click.option("--from", "from_format", type=click.Choice(["xml", "csv", "json", "services"]), help="FILE's format (default: detected).")
 @listing
-def check(file: str, owns: tuple[str, ...], from_format: str | None) -> Listing:
+def check(file: str, owns: tuple[str, ...], since: str | None, from_format: str | None) -> Listing:
     """Check the local registry in FILE against the registry in the store (IANA's).
 
     \b
     portreg registry check acme.services --owns 20000-20999
-    portreg sync && portreg registry check acme.services   # has IANA just given away one of our ports?
+    portreg registry check acme.services --since 12   # has IANA given away one of our ports since version 12?
 
     Reports each local record on a port or transport IANA has assigned to another
     service (port) or keeps reserved (reserved), each local name IANA has assigned
@@ -58,19 +65,21 @@ def check(file: str, owns: tuple[str, ...], from_format: str | None) -> Listing:
     ranges = [parse_owned(text) for text in owns]
     local = read_registry(file, from_format)
     with open_service() as service:
-        result = check_local(service, local, owns=ranges)
+        result = check_local(service, local, owns=ranges, since=since)
     rows = [(f.kind, f.message) for f in result.findings]
     data = {
         "upstream": version_json(result.version),
+        "since": result.since and version_json(result.since),
         "owns": [str(r) for r in result.owns],
         "counts": result.counts(),
         "findings": [f.as_json() for f in result.findings],
     }
     v = result.version
     collide = sum(1 for f in result.findings if f.collides)
+    news = f", with what changed since version {result.since.number}" if result.since else ""
     summary = (
         f"{file}: {len(local.records)} records against version {v.number} ({v.published or 'undated'}, "
-        f"{v.record_count:,} records): {collide} collision{'s' if collide != 1 else ''}"
+        f"{v.record_count:,} records){news}: {collide} collision{'s' if collide != 1 else ''}"
     )
     return Listing(
         data,

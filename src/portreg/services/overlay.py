@@ -89,11 +89,16 @@ class Finding(NamedTuple):
 
 
 class CheckResult(NamedTuple):
-    """The findings of a local registry against the upstream ``version``."""
+    """The findings of a local registry against the upstream ``version``.
+
+    ``since``, when given, is the older version the check was narrowed to: only what
+    upstream assigned or changed after it.
+    """
 
     version: Version
     owns: tuple[OwnedRange, ...]
     findings: list[Finding]
+    since: Version | None = None
 
     @property
     def collides(self) -> bool:
@@ -120,11 +125,31 @@ def parse_owned(text: str) -> OwnedRange:
     return OwnedRange(span, transport or None)
 
 
-def check(service: RegistryService, local: Registry, *, owns: Iterable[OwnedRange] = ()) -> CheckResult:
-    """``local`` against the current version in the store (an EmptyStore error when there is none)."""
+def check(
+    service: RegistryService, local: Registry, *, owns: Iterable[OwnedRange] = (), since: str | None = None
+) -> CheckResult:
+    """``local`` against the current version in the store (an EmptyStore error when there is none).
+
+    ``since`` (a version: number, date or ``latest``, as :func:`.history.resolve` reads
+    it) keeps only the collisions with upstream records added, renamed, moved or changed
+    after that version: what a sync has just brought, such as a port the organization
+    uses that IANA has now assigned to someone else.
+    """
     snapshot = service.current()
     owned = tuple(owns)
-    return CheckResult(snapshot.version, owned, collisions(snapshot.hits, local, owns=owned))
+    findings = collisions(snapshot.hits, local, owns=owned)
+    if since is None:
+        return CheckResult(snapshot.version, owned, findings)
+    from .history import diff
+
+    changes = diff(service.store, since, snapshot.version.number)
+    fresh = {change.id for change in changes.records if change.new is not None}
+    narrowed = []
+    for finding in findings:
+        upstream = tuple(hit for hit in finding.upstream if hit.id in fresh)
+        if upstream and finding.collides:
+            narrowed.append(finding._replace(upstream=upstream))
+    return CheckResult(snapshot.version, owned, narrowed, changes.old)
 
 
 def collisions(upstream: Sequence[Hit], local: Registry, *, owns: Sequence[OwnedRange] = ()) -> list[Finding]:
