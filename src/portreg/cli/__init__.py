@@ -32,6 +32,10 @@ COMMANDS: dict[str, str] = {
     "verify": "portreg.cli.log:verify",
     "log": "portreg.cli.log:log",
     "registry": "portreg.cli.registry:registry",
+    "request": "portreg.cli.workflow:request",
+    "review": "portreg.cli.workflow:review",
+    "iesg": "portreg.cli.workflow:iesg",
+    "audit": "portreg.cli.workflow:audit",
 }
 
 
