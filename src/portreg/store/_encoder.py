@@ -90,10 +90,40 @@ class PersonRow:
 
 
 class Encoder:
-    """Serializes model values for the database; caches the JSON of repeated layouts."""
+    """Serializes model values for the database; caches the JSON of repeated layouts.
 
-    def __init__(self) -> None:
+    One encoder may serve a series of imports (``Store.series()``): it then keeps the
+    rows of the last registry it encoded, by the identity of their model values, so that
+    a record or person read once and shared by the next version (``xml.memo()``) is not
+    serialized and hashed again. Values are compared by identity only: equal but
+    distinct values are encoded anew, which is always right.
+    """
+
+    def __init__(self, *, remember: bool = False) -> None:
         self._layouts: dict[tuple[tuple[str, ...], tuple[str, ...]], str | None] = {((), ()): None}
+        self._remember = remember
+        self._rows: dict[int, RecordRow | PersonRow] = {}
+
+    def rows(self, registry: Registry) -> tuple[list[RecordRow], list[PersonRow]]:
+        """The rows of every record and person of ``registry``, in order."""
+        if not self._remember:
+            return [self.record(r) for r in registry.records], [self.person(p) for p in registry.people]
+        previous = self._rows
+        get = previous.get
+        record, person = self.record, self.person
+        # A row holds its value, so a row found by id is that very value's only while
+        # its value is the one asked for (ids are reused once a value is gone).
+        records = [
+            row if (row := get(id(r))) is not None and row.record is r else record(r)  # type: ignore[union-attr]
+            for r in registry.records
+        ]
+        people = [
+            row if (row := get(id(p))) is not None and row.person is p else person(p)  # type: ignore[union-attr]
+            for p in registry.people
+        ]
+        self._rows = dict(zip(map(id, registry.records), records))
+        self._rows.update(zip(map(id, registry.people), people))
+        return records, people  # type: ignore[return-value]
 
     def layout(self, layout: tuple[str, ...], spacing: tuple[str, ...]) -> str | None:
         """The ``layout`` column: element order and whitespace as read (None when neither is known)."""

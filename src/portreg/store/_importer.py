@@ -46,20 +46,49 @@ def import_registry(
     actor: str | None = None,
     reason: str | None = None,
     progress: Progress | None = None,
+    series: Series | None = None,
 ) -> Version | None:
-    """Store ``registry`` as the next version; None (nothing written) when identical to the current one."""
+    """Store ``registry`` as the next version; None (nothing written) when identical to the current one.
+
+    ``series``: what a series of imports carries from one to the next (see :class:`Series`).
+    """
     with bulk():
-        return _import(backend, registry, source=source, actor=actor, reason=reason, progress=progress)
+        return _import(
+            backend, registry, source=source, actor=actor, reason=reason, progress=progress, series=series or Series(False)
+        )
+
+
+class Series:
+    """What consecutive imports in one process hand on to the next (``Store.series()``).
+
+    The encoder keeps the rows it made (see :class:`Encoder`); ``current`` holds the
+    current version's rows as the planning reads them (records and people, in order),
+    with the (number, hash) of the version they describe. An import that finds the store
+    still at that version plans from them instead of reading 20,000 rows back: the
+    check runs under the write lock, so rows another process published are never
+    mistaken for these.
+    """
+
+    def __init__(self, remember: bool = True) -> None:
+        self.encoder = Encoder(remember=remember)
+        self.remember = remember
+        self.current: tuple[tuple[int, str | None], list[Any], list[Any], list[Any]] | None = None
 
 
 def _import(
-    backend: Backend, registry: Registry, *, source: str, actor: str | None, reason: str | None, progress: Progress | None
+    backend: Backend,
+    registry: Registry,
+    *,
+    source: str,
+    actor: str | None,
+    reason: str | None,
+    progress: Progress | None,
+    series: Series,
 ) -> Version | None:
     started = _current(backend.rows("SELECT number, content_hash FROM versions ORDER BY number DESC LIMIT 1"))
-    encoder = Encoder()
+    encoder = series.encoder
     head = encoder.head(registry)
-    records = [encoder.record(r) for r in registry.records]
-    people = [encoder.person(p) for p in registry.people]
+    records, people = encoder.rows(registry)
     digest = version_hash(head, records, people)
     if started[1] == digest:
         return None
@@ -79,7 +108,11 @@ def _import(
             record_count=len(records),
             reason=reason,
         )
-        _Writer(conn, backend.dialect, version, progress).write(head, digest, records, people)
+        known, series.current = series.current, None
+        writer = _Writer(conn, backend.dialect, version, progress, known[1:] if known and known[0] == now else None)
+        writer.write(head, digest, records, people)
+    if series.remember:
+        series.current = ((version.number, digest), writer.records_now, writer.people_now, writer.keys_now)
     return version
 
 
@@ -88,7 +121,20 @@ def _current(rows: Sequence[Sequence[Any]]) -> tuple[int, str | None]:
 
 
 class _Writer:
-    def __init__(self, conn: Connection, dialect: str, version: Version, progress: Progress | None) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        dialect: str,
+        version: Version,
+        progress: Progress | None,
+        known: tuple[list[Any], list[Any], list[Any]] | None,
+    ) -> None:
+        """``known``: the current version's record rows, person rows and record keys, as the plans read them."""
+        self.known = known
+        #: The new version's rows as the plans read them, for the next import of a series.
+        self.records_now: list[Any] = []
+        self.people_now: list[Any] = []
+        self.keys_now: list[Any] = []
         self.conn = conn
         self.dialect = dialect
         self.version = version
@@ -128,10 +174,13 @@ class _Writer:
     def _plan_people(self, people: list[PersonRow]) -> tuple[tuple[list[Any], ...], set[str]]:
         """People are matched by id (IANA's own key). Returns (inserts, closes) and the ids
         whose search text changed (added, removed, renamed)."""
-        old = self.conn.exec_driver_sql(
-            "SELECT row_id, person_id, sort_key, content_hash, name, org FROM person_revisions "
-            "WHERE valid_to IS NULL ORDER BY sort_key"
-        ).all()
+        if self.known is not None:
+            old = self.known[1]
+        else:
+            old = self.conn.exec_driver_sql(
+                "SELECT row_id, person_id, sort_key, content_hash, name, org FROM person_revisions "
+                "WHERE valid_to IS NULL ORDER BY sort_key"
+            ).all()
         by_id = {row[1]: row for row in old}
         matched = [by_id.pop(p.person.id, None) for p in people]
         keys = sort_keys([m[2] if m is not None else None for m in matched])
@@ -148,31 +197,41 @@ class _Writer:
                 if (found[4], found[5]) != (person.name, person.org):
                     changed.add(person.id)
             inserts.append((i, keys[i]))
+            matched[i] = None
+        self.people_now = matched
         return (inserts, closes), changed
 
     def _plan_records(self, records: list[RecordRow], changed_people: set[str]) -> tuple[list[Any], ...]:
-        old = self.conn.exec_driver_sql(
-            "SELECT row_id, record_id, sort_key, content_hash, port_low, port_high, transport, name_key "
-            "FROM record_revisions WHERE valid_to IS NULL ORDER BY sort_key"
-        ).all()
-        matches = match([row[4:] for row in old], [r.key for r in records], self._assignees(old), lambda j: records[j].record.assignees)
+        if self.known is not None:
+            old, old_keys = self.known[0], self.known[2]
+        else:
+            old = self.conn.exec_driver_sql(
+                "SELECT row_id, record_id, sort_key, content_hash, port_low, port_high, transport, name_key "
+                "FROM record_revisions WHERE valid_to IS NULL ORDER BY sort_key"
+            ).all()
+            old_keys = [row[4:] for row in old]
+        self.keys_now = [r.key for r in records]
+        matches = match(old_keys, self.keys_now, self._assignees(old), lambda j: records[j].record.assignees)
         keys = sort_keys([old[m][2] if m is not None else None for m in matches])
         unmatched = set(range(len(old))).difference(m for m in matches if m is not None)
         stale = self._naming(changed_people) if old and changed_people else set()
         closes = [{"closing": old[i][0]} for i in sorted(unmatched)]
         inserts, new_ids = [], []
+        now: list[Any] = [None] * len(records)
         next_id = (self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM records").scalar() or 0) + 1
         for j, (row, m) in enumerate(zip(records, matches)):
             if m is not None:
-                row_id, record_id, sort_key, content_hash = old[m][:4]
-                if content_hash == row.content_hash and sort_key == keys[j] and row_id not in stale:
+                found = old[m]
+                if found[3] == row.content_hash and found[2] == keys[j] and found[0] not in stale:
+                    now[j] = found
                     continue
-                closes.append({"closing": row_id})
-                inserts.append((j, keys[j], record_id))
+                closes.append({"closing": found[0]})
+                inserts.append((j, keys[j], found[1]))
             else:
                 new_ids.append({"id": next_id, "first_version": self.number})
                 inserts.append((j, keys[j], next_id))
                 next_id += 1
+        self.records_now = now
         return inserts, closes, new_ids
 
     def _assignees(self, old: Sequence[Any]) -> Callable[[int], tuple[str, ...]]:
@@ -200,9 +259,11 @@ class _Writer:
         self._close(schema.person_revisions, closes)
         row_id = self._next_row_id("person_revisions")
         revisions, documents = [], []
+        now = self.people_now
         for offset, (i, key) in enumerate(inserts):
             p = people[i]
             person = p.person
+            now[i] = (row_id + offset, person.id, key, p.content_hash, person.name, person.org)
             revisions.append(
                 {
                     "row_id": row_id + offset,
@@ -237,10 +298,12 @@ class _Writer:
         self._insert(schema.records.insert(), new_ids, count=False)
         row_id = self._next_row_id("record_revisions")
         revisions, bodies, links, documents = [], [], [], []
+        now = self.records_now
         for offset, (j, key, record_id) in enumerate(inserts):
             row = records[j]
             record = row.record
             rid = row_id + offset
+            now[j] = (rid, record_id, key, row.content_hash, *row.key)
             revisions.append(
                 {
                     "row_id": rid,

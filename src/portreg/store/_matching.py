@@ -27,7 +27,8 @@ the others keys in the gaps, so inserting a row touches that row alone.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
+from itertools import compress
 from typing import Callable, Hashable, Sequence
 
 GAP = 1 << 32
@@ -47,22 +48,24 @@ def match(
     ``old`` and ``new`` are the rows' keys; ``*_assignees(i)`` give a row's assignee ids
     and are asked only of rows the first pass left unmatched (reading them may cost).
     """
-    first: dict[Key, int] = {}
-    more: dict[Key, deque[int]] = {}  # keys held by more than one old row, after the first
-    for i, key in enumerate(old):
-        if key in first:
-            more.setdefault(key, deque()).append(i)
-        else:
-            first[key] = i
-    result: list[int | None] = [None] * len(new)
-    for j, key in enumerate(new):
-        i = first.pop(key, None)
-        if i is not None:
-            result[j] = i
-            queue = more.get(key)
-            if queue:
-                first[key] = queue.popleft()
-    old_left = sorted([*first.values(), *(i for queue in more.values() for i in queue)])
+    # Pass 1 in C for all but the keys held twice (one or two in IANA's registry).
+    first: dict[Key, int] = dict(zip(reversed(old), range(len(old) - 1, -1, -1)))  # the first holder of each key
+    pop = first.pop
+    result: list[int | None] = [pop(key, None) for key in new]
+    old_left = sorted(first.values())
+    if len(first) + len(result) - result.count(None) != len(old):  # some key is held by several old rows
+        twice = {key for key, n in Counter(old).items() if n > 1}
+        holders: dict[Key, list[int]] = defaultdict(list)
+        for i in compress(range(len(old)), map(twice.__contains__, old)):
+            holders[old[i]].append(i)
+        taken_twice: dict[Key, int] = defaultdict(int)
+        for j in compress(range(len(new)), map(twice.__contains__, new)):
+            key = new[j]
+            rank = taken_twice[key]
+            taken_twice[key] = rank + 1
+            result[j] = holders[key][rank] if rank < len(holders[key]) else None
+        paired = {m for m in result if m is not None}
+        old_left = [i for i in range(len(old)) if i not in paired]
     for slot in (_rename_slot, _move_slot):
         if not old_left or None not in result:
             break

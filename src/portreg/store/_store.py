@@ -26,6 +26,7 @@ from ._urls import resolve
 from ._values import Delta, Diff, RecordChange, SearchPage, StoredRecord, Version, VersionSpan
 
 if TYPE_CHECKING:
+    from ._importer import Series
     from ._translog import LogTable
     from ._watches import WatchQueries
 
@@ -54,6 +55,7 @@ class Store:
         self._db = backend
         self._cache: OrderedDict[int, tuple[Registry, list[StoredRecord]]] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._series: Series | None = None
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:
@@ -142,7 +144,28 @@ class Store:
         """
         from ._importer import import_registry
 
-        return import_registry(self._db, registry, source=source, actor=actor, reason=reason, progress=progress)
+        return import_registry(
+            self._db, registry, source=source, actor=actor, reason=reason, progress=progress, series=self._series
+        )
+
+    @contextlib.contextmanager
+    def series(self) -> Iterator[Store]:
+        """Import a series of consecutive versions (a history) faster.
+
+        Inside, each import keeps the rows it encoded, so that records and people the
+        next registry shares with it by identity (what ``formats.xml.memo()`` gives
+        when it reads them) are not serialized and hashed again, and the keys and
+        hashes of the version it published, so that the next import need not read
+        them back (see ``_importer.Series``). Costs the memory of one version's rows
+        while it lasts.
+        """
+        from ._importer import Series
+
+        self._series = Series()
+        try:
+            yield self
+        finally:
+            self._series = None
 
     def workflow(self) -> WorkflowStore:
         """The assignment workflow's tables (requests, holds, reviews, events)."""
