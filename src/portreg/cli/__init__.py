@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "export": "portreg.cli.store:export",
     "sync": "portreg.cli.store:sync",
     "versions": "portreg.cli.store:versions",
+    "diff": "portreg.cli.history:diff",
+    "import-history": "portreg.cli.history:import_history",
     "serve": "portreg.cli.serve:serve",
     "user": "portreg.cli.users:user",
     "mail": "portreg.cli.mail:mail",

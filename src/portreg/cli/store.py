@@ -96,15 +96,24 @@ def _read(name: str) -> bytes:
     help="With --format services: which services to keep (default: full; small: those of Debian's netbase; "
     "local: local registries only; names:FILE: the names listed in FILE).",
 )
-def export(format_: str, output: str | None, version: int | None, profile: str | None) -> None:
+@click.option(
+    "--since",
+    metavar="VERSION",
+    help="With --format services: a unified diff (patch) of the file from VERSION (a number, "
+    "a date YYYY-MM-DD or 'latest') to the current version, or to --version N.",
+)
+def export(format_: str, output: str | None, version: int | None, profile: str | None, since: str | None) -> None:
     """Write the registry (the current version, or version N) in any format.
 
     \b
     portreg export --format services -o /etc/services
     portreg export --format services --profile small -o /etc/services
     portreg export --format services --profile names:my-services.txt
+    portreg export --format services --since 2024-01-01 -o services.patch
 
     A file is written whole or not at all: an interrupted export leaves what was there.
+    With --since, services only: the patch a distribution applies to the /etc/services
+    of the version it shipped (`patch /etc/services < services.patch`).
     """
     from .. import formats
     from .._files import atomic_writer
@@ -118,6 +127,19 @@ def export(format_: str, output: str | None, version: int | None, profile: str |
         options["profile"] = chosen = services_profile(profile)
         if chosen.empty_reason:
             click.echo(f"portreg: {chosen.empty_reason}", err=True)
+    if since is not None:
+        if format_ != "services":
+            raise click.UsageError("--since makes a patch of /etc/services: use it with --format services")
+        from ..services.history import services_patch
+
+        with open_service() as service:
+            patch = services_patch(service.store, since, "latest" if version is None else version, **options).encode("utf-8")
+        if output is None or output == "-":
+            click.get_binary_stream("stdout").write(patch)
+            return
+        with atomic_writer(output) as out:
+            out.write(patch)
+        return
     with open_service() as service:
         registry = service.registry(version)
     if output is None or output == "-":

@@ -577,11 +577,12 @@ def _apply(items: list[tuple[K, V]], rows: list[tuple[K, V | None, V | None, boo
 # --------------------------------------------------------------------------- /etc/services
 
 
-def services_patch(store: Store, old: str | int, new: str | int = "latest") -> str:
+def services_patch(store: Store, old: str | int, new: str | int = "latest", **options: Any) -> str:
     """A unified diff of ``/etc/services`` as portreg writes it, from version ``old`` to ``new``.
 
-    What a distribution maintainer applies (``patch -p0``-free: the file names are both
-    ``services``) to the file of the version they shipped; empty when the two files agree.
+    What a distribution maintainer applies (``patch /etc/services < services.patch``)
+    to the file of the version they shipped; empty when the two files agree.
+    ``options`` go to the services writer (``profile=``), the same for both versions.
     """
     import difflib
 
@@ -589,8 +590,8 @@ def services_patch(store: Store, old: str | int, new: str | int = "latest") -> s
 
     a = resolve(store, old, "from")
     b = resolve(store, new, "to")
-    before = to_bytes(store.registry(a.number), "services").decode("utf-8").splitlines(keepends=True)
-    after = to_bytes(store.registry(b.number), "services").decode("utf-8").splitlines(keepends=True)
+    before = to_bytes(store.registry(a.number), "services", **options).decode("utf-8").splitlines(keepends=True)
+    after = to_bytes(store.registry(b.number), "services", **options).decode("utf-8").splitlines(keepends=True)
     lines = difflib.unified_diff(
         before,
         after,

@@ -174,6 +174,7 @@ class _Writer:
     def _plan_people(self, people: list[PersonRow]) -> tuple[tuple[list[Any], ...], set[str]]:
         """People are matched by id (IANA's own key). Returns (inserts, closes) and the ids
         whose search text changed (added, removed, renamed)."""
+        old: Sequence[Any]
         if self.known is not None:
             old = self.known[1]
         else:
@@ -202,6 +203,7 @@ class _Writer:
         return (inserts, closes), changed
 
     def _plan_records(self, records: list[RecordRow], changed_people: set[str]) -> tuple[list[Any], ...]:
+        old: Sequence[Any]
         if self.known is not None:
             old, old_keys = self.known[0], self.known[2]
         else:
