@@ -132,3 +132,13 @@ def test_the_download_refuses_a_profile_it_cannot_serve(client: Any) -> None:
     assert client.get(DOWNLOAD, params={"profile": "tiny"}).status_code == 400
     csv = client.get(DOWNLOAD.replace(".services", ".csv"), params={"profile": "small"})
     assert csv.status_code == 400 and ".services" in csv.text
+
+
+def test_the_registry_page_offers_the_small_profile(client: Any) -> None:
+    import lxml.html
+
+    doc = lxml.html.fromstring(client.get("/").text)
+    links = {a.text_content(): a.get("href") for a in doc.cssselect("dd.formats a")}
+    assert links["services(5)"] == DOWNLOAD
+    assert links["services(5), small"] == DOWNLOAD + "?profile=small"
+    assert client.get(links["services(5), small"]).status_code == 200

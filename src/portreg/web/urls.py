@@ -100,10 +100,11 @@ def static_url(name: str, digest: str | None = None) -> str:
     return f"/static/{name}" + (f"?v={digest}" if digest else "")
 
 
-def download_url(extension: str, version: int | None = None) -> str:
-    """The published document in ``extension`` (of ``version`` when given)."""
+def download_url(extension: str, version: int | None = None, *, profile: str | None = None) -> str:
+    """The published document in ``extension`` (of ``version``, in a services(5) ``profile``, when given)."""
     path = f"{DOWNLOADS_PREFIX}/{DOWNLOADS_STEM}.{extension}"
-    return f"{path}?version={version}" if version is not None else path
+    query = [f"{key}={value}" for key, value in (("version", version), ("profile", profile)) if value is not None]
+    return f"{path}?{'&'.join(query)}" if query else path
 
 
 # --------------------------------------------------------------------------- the JSON API

@@ -119,8 +119,18 @@ def current(request: Request) -> Snapshot:
 
 
 def formats_of(snapshot: Snapshot | None = None) -> list[tuple[str, str]]:
-    """The Available Formats: (label, path) for each download, IANA's four first."""
-    return [(LABELS[ext], urls.download_url(ext)) for ext in LABELS if ext in DOWNLOADS]
+    """The Available Formats: (label, path) for each download, IANA's four first.
+
+    services(5) comes twice: the full file, and the ``small`` profile (the services of
+    Debian's netbase), which is what most systems ship as ``/etc/services``.
+    """
+    found = []
+    for ext in LABELS:
+        if ext in DOWNLOADS:
+            found.append((LABELS[ext], urls.download_url(ext)))
+            if ext == "services":
+                found.append((f"{LABELS[ext]}, small", urls.download_url(ext, profile="small")))
+    return found
 
 
 # --------------------------------------------------------------------------- per-version data
