@@ -45,7 +45,10 @@ def main() -> None:
     hasher = PasswordHasher()
     secret = "correct horse battery staple"
     hashed = hasher.hash(secret)
-    print(f"argon2id parameters: time_cost={hasher.time_cost} memory_cost={hasher.memory_cost} KiB parallelism={hasher.parallelism}")
+    print(
+        f"argon2id parameters: time_cost={hasher.time_cost} memory_cost={hasher.memory_cost} KiB "
+        f"parallelism={hasher.parallelism}"
+    )
     timed("hash a password (argon2id, default parameters)", lambda: hasher.hash(secret), 5)
     timed("check a password (argon2id, default parameters)", lambda: hasher.verify(hashed, secret), 5)
 
@@ -54,12 +57,24 @@ def main() -> None:
         with store.transaction() as tx:
             for i in range(args.accounts):
                 accounts.create_account(tx, email=f"user{i}@example.org", name=f"User {i}", roles={"requester"})
-        print(f"{'create ' + str(args.accounts) + ' accounts in one transaction (no password)':58} "
-              f"{(time.perf_counter() - start) * 1000 / args.accounts:8.3f} ms each")
+        print(
+            f"{'create ' + str(args.accounts) + ' accounts in one transaction (no password)':58} "
+            f"{(time.perf_counter() - start) * 1000 / args.accounts:8.3f} ms each"
+        )
         token = accounts.new_token(store, args.accounts // 2, name="bench").secret
         accounts.authenticate_token(store, token)  # the first call writes last_used_at; later ones only read
-        timed("check an API token (one indexed read + roles)", lambda: accounts.authenticate_token(store, token), 200, unit="µs")
-        timed("look an account up by email", lambda: accounts.find_account(store, f"user{args.accounts - 1}@example.org"), 200, unit="µs")
+        timed(
+            "check an API token (one indexed read + roles)",
+            lambda: accounts.authenticate_token(store, token),
+            200,
+            unit="µs",
+        )
+        timed(
+            "look an account up by email",
+            lambda: accounts.find_account(store, f"user{args.accounts - 1}@example.org"),
+            200,
+            unit="µs",
+        )
 
         def enqueue_all() -> None:
             with store.transaction() as tx:
@@ -90,7 +105,10 @@ def main() -> None:
             elapsed = time.perf_counter() - start
         finally:
             controller.stop()
-        print(f"{'send the outbox through aiosmtpd on loopback':58} {Sink.count / elapsed:8.0f} mails/s ({Sink.count} mails)")
+        print(
+            f"{'send the outbox through aiosmtpd on loopback':58} {Sink.count / elapsed:8.0f} mails/s "
+            f"({Sink.count} mails)"
+        )
 
 
 if __name__ == "__main__":

@@ -49,7 +49,9 @@ class Inbox:
                     if to in (message["To"] or "") and subject in (message["Subject"] or ""):
                         return message
             time.sleep(0.1)
-        raise AssertionError(f"no mail to {to} about {subject!r} within {timeout} s; got {[m['Subject'] for m in self.messages]}")
+        raise AssertionError(
+            f"no mail to {to} about {subject!r} within {timeout} s; got {[m['Subject'] for m in self.messages]}"
+        )
 
     @staticmethod
     def link(message: Message) -> str:
@@ -84,5 +86,3 @@ def smtp_server() -> Iterator[tuple[Inbox, MailSettings]]:
 def smtp() -> Iterator[tuple[Inbox, MailSettings]]:
     with smtp_server() as found:
         yield found
-
-

@@ -8,8 +8,8 @@ import os
 from typing import Any, Iterator
 
 import pytest
-from _cli import rows, run
 
+from _cli import rows, run
 from portreg.errors import (
     Conflict,
     InvalidQuery,
@@ -106,10 +106,15 @@ def test_password_sign_in(store: Store) -> None:
     ann = _admin(store)
     assert A.authenticate_password(store, "ANN@example.org", PASSWORD, address="192.0.2.1") == ann
     for email, password in (("ann@example.org", "wrong password"), ("nobody@example.org", PASSWORD)):
-        with pytest.raises(PermissionDenied, match="^wrong email address or password$"):
+        with pytest.raises(PermissionDenied, match=r"^wrong email address or password$"):
             A.authenticate_password(store, email, password)
     stored = store.rows.accounts.by_id(ann.id)
-    assert stored is not None and stored[4] is not None and stored[4].startswith("$argon2id$") and PASSWORD not in stored[4]
+    assert (
+        stored is not None
+        and stored[4] is not None
+        and stored[4].startswith("$argon2id$")
+        and PASSWORD not in stored[4]
+    )
     A.set_password(store, ann.id, "a brand new passphrase")
     with pytest.raises(PermissionDenied):
         A.authenticate_password(store, "ann@example.org", PASSWORD)
@@ -139,7 +144,9 @@ def test_failed_sign_ins_are_limited_per_account_and_per_address(store: Store) -
         with pytest.raises(PermissionDenied) as error:
             A.authenticate_password(store, "ann@example.org", "not the password", address="192.0.2.7")
         assert not isinstance(error.value, RateLimited)
-    with pytest.raises(RateLimited, match="too many failed sign-ins for this account: try again in 15 minutes") as limited:
+    with pytest.raises(
+        RateLimited, match="too many failed sign-ins for this account: try again in 15 minutes"
+    ) as limited:
         A.authenticate_password(store, "ann@example.org", PASSWORD, address="192.0.2.8")  # even the right password
     assert 800 < limited.value.retry_after <= 900
     # Another account from one address: refused once the address has used up its own limit.
@@ -149,7 +156,9 @@ def test_failed_sign_ins_are_limited_per_account_and_per_address(store: Store) -
     A.create_account(store, email="bob@example.org", name="Bob", password=PASSWORD)
     with pytest.raises(RateLimited, match="for your address"):
         A.authenticate_password(store, "bob@example.org", PASSWORD, address="192.0.2.7")
-    assert A.authenticate_password(store, "bob@example.org", PASSWORD, address="198.51.100.1").email == "bob@example.org"
+    assert (
+        A.authenticate_password(store, "bob@example.org", PASSWORD, address="198.51.100.1").email == "bob@example.org"
+    )
 
 
 # --------------------------------------------------------------------------- tokens
@@ -212,7 +221,9 @@ def test_confirm_and_reset_links_are_single_use_and_expire(store: Store) -> None
         A.reset_password(store, older, "yet another passphrase")  # a password set spends the others
     late = A.issue_link(store, cy.id, "reset")
     with store.transaction() as tx:
-        tx.execute("UPDATE account_links SET expires_at = :t WHERE used_at IS NULL", {"t": "2000-01-01T00:00:00.000000+00:00"})
+        tx.execute(
+            "UPDATE account_links SET expires_at = :t WHERE used_at IS NULL", {"t": "2000-01-01T00:00:00.000000+00:00"}
+        )
     with pytest.raises(InvalidQuery, match="expired"):
         A.reset_password(store, late, "yet another passphrase")
 
@@ -221,11 +232,10 @@ def test_confirm_and_reset_links_are_single_use_and_expire(store: Store) -> None
 
 
 def test_a_transaction_is_all_or_nothing(store: Store) -> None:
-    with pytest.raises(RuntimeError):
-        with store.transaction() as tx:
-            A.create_account(tx, email="ann@example.org", name="Ann", password=PASSWORD, roles={"admin"})
-            assert A.find_account(tx, "ann@example.org").roles == {"admin"}  # a transaction reads its own writes
-            raise RuntimeError("and then something failed")
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        A.create_account(tx, email="ann@example.org", name="Ann", password=PASSWORD, roles={"admin"})
+        assert A.find_account(tx, "ann@example.org").roles == {"admin"}  # a transaction reads its own writes
+        raise RuntimeError("and then something failed")
     assert A.list_accounts(store) == []
     with store.transaction() as tx:
         a = A.create_account(tx, email="ann@example.org", name="Ann", roles={"admin"})
@@ -234,11 +244,17 @@ def test_a_transaction_is_all_or_nothing(store: Store) -> None:
 
 
 def test_a_unique_constraint_collision_is_a_conflict(store: Store) -> None:
-    with pytest.raises(Conflict, match="collided"):
-        with store.transaction() as tx:
-            for _ in range(2):
-                tx.accounts.insert(email="x@example.org", email_key="x@example.org", name="X", password_hash=None,
-                                   session_stamp="s", created_at="t", confirmed_at=None)
+    with pytest.raises(Conflict, match="collided"), store.transaction() as tx:
+        for _ in range(2):
+            tx.accounts.insert(
+                email="x@example.org",
+                email_key="x@example.org",
+                name="X",
+                password_hash=None,
+                session_stamp="s",
+                created_at="t",
+                confirmed_at=None,
+            )
     assert A.list_accounts(store) == []
     with pytest.raises(Exception, match="outside a transaction"):
         store.rows.accounts.update(1, name="Y")
@@ -254,7 +270,9 @@ def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
 def test_cli_first_admin_roles_tokens_and_disable(capsys: Any, monkeypatch: pytest.MonkeyPatch, store_url: str) -> None:
     db = ["--db", store_url]
     _stdin(monkeypatch, PASSWORD + "\n")
-    code, out, err = run(capsys, *db, "user", "add", "ann@example.org", "--name", "Ann", "--role", "admin", "--password-stdin")
+    code, out, err = run(
+        capsys, *db, "user", "add", "ann@example.org", "--name", "Ann", "--role", "admin", "--password-stdin"
+    )
     assert (code, err) == (0, "") and "account 1 created for ann@example.org: admin" in out
     _stdin(monkeypatch, "")
     code, _, err = run(capsys, *db, "user", "add", "bob@example.org", "--name", "Bob", "--password-stdin")
@@ -262,20 +280,29 @@ def test_cli_first_admin_roles_tokens_and_disable(capsys: Any, monkeypatch: pyte
     _stdin(monkeypatch, "short\n")
     code, _, err = run(capsys, *db, "user", "add", "bob@example.org", "--name", "Bob")
     assert code == 1 and err.strip().splitlines() == ["portreg: error: password: a password has at least 10 characters"]
-    code, out, _ = run(capsys, *db, "user", "add", "bob@example.org", "--name", "Bob", "--group", "sctp", "--no-password", "--json")
+    code, out, _ = run(
+        capsys, *db, "user", "add", "bob@example.org", "--name", "Bob", "--group", "sctp", "--no-password", "--json"
+    )
     assert code == 0 and json.loads(out)["roles"] == ["expert", "requester"] and json.loads(out)["groups"] == ["sctp"]
     _stdin(monkeypatch, PASSWORD + "\n")
     code, _, err = run(capsys, *db, "user", "add", "BOB@example.org", "--name", "Bob")
     assert code == 1 and "exists already" in err and "Traceback" not in err
 
-    code, out, _ = run(capsys, *db, "user", "role", "bob@example.org", "--add", "staff", "--leave", "sctp", "--group", "dccp")
+    code, out, _ = run(
+        capsys, *db, "user", "role", "bob@example.org", "--add", "staff", "--leave", "sctp", "--group", "dccp"
+    )
     assert code == 0 and out.strip() == "bob@example.org: expert requester staff; groups: dccp"
     code, out, _ = run(capsys, *db, "user", "list")
-    assert rows(out) == [["1", "ann@example.org", "Ann", "admin", "", "yes"], ["2", "bob@example.org", "Bob", "expert requester staff", "dccp", "yes"]]
+    assert rows(out) == [
+        ["1", "ann@example.org", "Ann", "admin", "", "yes"],
+        ["2", "bob@example.org", "Bob", "expert requester staff", "dccp", "yes"],
+    ]
     code, _, err = run(capsys, *db, "user", "role", "ann@example.org", "--remove", "admin")
     assert code == 1 and "last active admin" in err
 
-    code, out, err = run(capsys, *db, "user", "token", "new", "bob@example.org", "--name", "ci", "--role", "expert", "--json")
+    code, out, err = run(
+        capsys, *db, "user", "token", "new", "bob@example.org", "--name", "ci", "--role", "expert", "--json"
+    )
     issued = json.loads(out)
     assert code == 0 and issued["secret"].startswith("prt_") and issued["token"]["roles"] == ["expert"]
     with Store.open(store_url) as store:

@@ -24,7 +24,11 @@ NEW_PASSWORD = "a brand new passphrase"
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Inbox]]:
     url = sqlite_url(real_store_file(tmp_path_factory.mktemp("browser-accounts")))
     with smtp_server() as (inbox, settings):
-        env = {"PORTREG_SMTP_HOST": "127.0.0.1", "PORTREG_SMTP_PORT": str(settings.port), "PORTREG_MAIL_INTERVAL": "0.5"}
+        env = {
+            "PORTREG_SMTP_HOST": "127.0.0.1",
+            "PORTREG_SMTP_PORT": str(settings.port),
+            "PORTREG_MAIL_INTERVAL": "0.5",
+        }
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:

@@ -9,7 +9,8 @@ from typing import Any, Iterator
 import pytest
 
 from _cli import run
-from _smtp import Inbox, free_port, smtp  # noqa: F401 - the fixture
+from _smtp import Inbox, free_port
+from _smtp import smtp as smtp  # the fixture, under its own name
 from portreg.errors import InvalidQuery
 from portreg.services import mail
 from portreg.services.mail import MailSettings
@@ -27,7 +28,9 @@ def store(store_url: str) -> Iterator[Store]:
 def _overdue(store: Store) -> None:
     """Make every unsent row due now, as if its retry delay or its lease had passed."""
     with store.transaction() as tx:
-        tx.execute("UPDATE mail_outbox SET next_attempt_at = :p, claimed_until = NULL WHERE sent_at IS NULL", {"p": PAST})
+        tx.execute(
+            "UPDATE mail_outbox SET next_attempt_at = :p, claimed_until = NULL WHERE sent_at IS NULL", {"p": PAST}
+        )
 
 
 def test_mail_commits_with_its_transaction_and_is_sent_once(store: Store, smtp: tuple[Inbox, MailSettings]) -> None:
@@ -37,16 +40,29 @@ def test_mail_commits_with_its_transaction_and_is_sent_once(store: Store, smtp: 
         raise RuntimeError
     assert mail.outbox(store) == []
     with store.transaction() as tx:
-        first = mail.enqueue(tx, to=["ann@example.org", "Bob@Example.org"], subject="[portreg #42] Expert Review", body="Dear Ann,\nnews.\n")
-        second = mail.enqueue(tx, to="cy@example.org", subject="Ünïcode ✓", body="ça va\n", headers={"In-Reply-To": first})
+        first = mail.enqueue(
+            tx,
+            to=["ann@example.org", "Bob@Example.org"],
+            subject="[portreg #42] Expert Review",
+            body="Dear Ann,\nnews.\n",
+        )
+        second = mail.enqueue(
+            tx, to="cy@example.org", subject="Ünïcode ✓", body="ça va\n", headers={"In-Reply-To": first}
+        )
     assert first != second and first.startswith("<") and first.endswith(">") and "@" in first
     report = mail.send_pending(store, settings)
     assert (report.sent, report.failed, report.pending) == (2, 0, 0)
     assert inbox.message_ids() == [first, second]
     one, two = inbox.messages
     assert one["To"] == "ann@example.org, Bob@Example.org" and one["From"] == "registry@example.net"
-    assert one["Subject"] == "[portreg #42] Expert Review" and one.get_payload(decode=True).decode().replace("\r\n", "\n") == "Dear Ann,\nnews.\n"
-    assert str(email.header.make_header(email.header.decode_header(two["Subject"]))) == "Ünïcode ✓" and two["In-Reply-To"] == first
+    assert (
+        one["Subject"] == "[portreg #42] Expert Review"
+        and one.get_payload(decode=True).decode().replace("\r\n", "\n") == "Dear Ann,\nnews.\n"
+    )
+    assert (
+        str(email.header.make_header(email.header.decode_header(two["Subject"]))) == "Ünïcode ✓"
+        and two["In-Reply-To"] == first
+    )
     assert inbox.envelopes[0] == ("registry@example.net", ["ann@example.org", "Bob@Example.org"])
     assert mail.send_pending(store, settings).sent == 0  # nothing twice
     _overdue(store)
@@ -82,7 +98,9 @@ def test_a_refused_recipient_is_kept_and_the_others_are_sent(store: Store, smtp:
     assert "550" in (mail.outbox(store, pending_only=True)[0].last_error or "")
 
 
-def test_a_claimed_mail_is_not_sent_by_another_sender_until_its_lease_ends(store: Store, smtp: tuple[Inbox, MailSettings]) -> None:
+def test_a_claimed_mail_is_not_sent_by_another_sender_until_its_lease_ends(
+    store: Store, smtp: tuple[Inbox, MailSettings]
+) -> None:
     """A sender that died after claiming: nobody else sends its rows until the lease runs out,
     and then they go out with the Message-ID they were written with."""
     inbox, settings = smtp
@@ -106,7 +124,7 @@ def test_concurrent_senders_send_each_mail_once(store_url: str, smtp: tuple[Inbo
             with Store.open(store_url) as own:
                 for _ in range(5):
                     mail.send_pending(own, settings, limit=4)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=sender) for _ in range(4)]
@@ -131,7 +149,9 @@ def test_concurrent_senders_send_each_mail_once(store_url: str, smtp: tuple[Inbo
         ({"headers": {"X-Note": "a\nBcc: x@example.org"}}, "X-Note"),
     ],
 )
-def test_header_injection_and_oversized_mail_are_refused(store: Store, arguments: dict[str, Any], parameter: str) -> None:
+def test_header_injection_and_oversized_mail_are_refused(
+    store: Store, arguments: dict[str, Any], parameter: str
+) -> None:
     values: dict[str, Any] = {"to": "ann@example.org", "subject": "s", "body": "b", **arguments}
     with pytest.raises(InvalidQuery) as error, store.transaction() as tx:
         mail.enqueue(tx, **values)
@@ -139,7 +159,9 @@ def test_header_injection_and_oversized_mail_are_refused(store: Store, arguments
     assert mail.outbox(store) == []
 
 
-def test_cli_mail_send_and_list(capsys: Any, monkeypatch: pytest.MonkeyPatch, store_url: str, smtp: tuple[Inbox, MailSettings]) -> None:
+def test_cli_mail_send_and_list(
+    capsys: Any, monkeypatch: pytest.MonkeyPatch, store_url: str, smtp: tuple[Inbox, MailSettings]
+) -> None:
     import json
 
     inbox, settings = smtp
@@ -155,4 +177,6 @@ def test_cli_mail_send_and_list(capsys: Any, monkeypatch: pytest.MonkeyPatch, st
     monkeypatch.setenv("PORTREG_MAIL_FROM", "registry@example.net")
     code, out, _ = run(capsys, "--db", store_url, "mail", "send")
     assert code == 0 and out.strip() == "sent 1, failed 0, 0 waiting"
-    assert [m["Subject"] for m in inbox.messages] == ["from the CLI"] and inbox.messages[0]["From"] == "registry@example.net"
+    assert [m["Subject"] for m in inbox.messages] == ["from the CLI"] and inbox.messages[0][
+        "From"
+    ] == "registry@example.net"

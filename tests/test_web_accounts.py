@@ -37,8 +37,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     with Store.open(url) as store:
         A.create_account(store, email="ann@example.org", name="Ann Admin", password=PASSWORD, roles={"admin"})
     with smtp_server() as (inbox, settings):
-        env = {"PORTREG_SMTP_HOST": "127.0.0.1", "PORTREG_SMTP_PORT": str(settings.port), "PORTREG_MAIL_INTERVAL": "0.5",
-               "PORTREG_MAIL_FROM": "registry@example.net"}
+        env = {
+            "PORTREG_SMTP_HOST": "127.0.0.1",
+            "PORTREG_SMTP_PORT": str(settings.port),
+            "PORTREG_MAIL_INTERVAL": "0.5",
+            "PORTREG_MAIL_FROM": "registry@example.net",
+        }
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
@@ -80,7 +84,10 @@ class Browser:
 
 def errors_of(page: httpx.Response) -> dict[str, str]:
     """The message beside each field: ``id="e-FIELD"``."""
-    return {k: v.strip() for k, v in re.findall(r"<p class=\"(?:field-error|problem)\"[^>]* id=\"e-([a-z0-9]+)\">([^<]*)", page.text)}
+    return {
+        k: v.strip()
+        for k, v in re.findall(r"<p class=\"(?:field-error|problem)\"[^>]* id=\"e-([a-z0-9]+)\">([^<]*)", page.text)
+    }
 
 
 def _accounts(site: dict[str, Any]) -> list[Any]:
@@ -96,16 +103,23 @@ def test_sign_up_confirm_sign_in_sign_out(site: dict[str, Any]) -> None:
     me = Browser(site["base"])
     page = me.get("/account/signup")
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
-    page = me.submit("/account/signup", {"email": "not-an-address", "name": "", "password": "short", "password2": "other"})
+    page = me.submit(
+        "/account/signup", {"email": "not-an-address", "name": "", "password": "short", "password2": "other"}
+    )
     assert errors_of(page) == {
         "email": "is not an email address (name@example.org)",
         "name": "a name is required",
         "password": "a password has at least 10 characters",
     }
     assert 'value="not-an-address"' in page.text and "short" not in page.text  # values kept, never a password
-    page = me.submit("/account/signup", {"email": "dee@example.org", "name": "Dee", "password": PASSWORD, "password2": PASSWORD + "!"})
+    page = me.submit(
+        "/account/signup",
+        {"email": "dee@example.org", "name": "Dee", "password": PASSWORD, "password2": PASSWORD + "!"},
+    )
     assert errors_of(page) == {"password2": "the two passwords differ"}
-    page = me.submit("/account/signup", {"email": "dee@example.org", "name": "Dee", "password": PASSWORD, "password2": PASSWORD})
+    page = me.submit(
+        "/account/signup", {"email": "dee@example.org", "name": "Dee", "password": PASSWORD, "password2": PASSWORD}
+    )
     assert "Check your mail" in page.text and "dee@example.org" in page.text
 
     message = inbox.wait_for("dee@example.org", "confirm your address")
@@ -123,10 +137,19 @@ def test_sign_up_confirm_sign_in_sign_out(site: dict[str, Any]) -> None:
 
     response = me.post("/account/signin", {"email": "DEE@example.org", "password": PASSWORD, "next": "/account"})
     assert response.status_code == 303 and response.headers["location"] == "/account"
-    cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("portreg_session="))
-    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower() and "secure" not in cookie.lower()  # plain HTTP
+    cookie = next(
+        v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("portreg_session=")
+    )
+    assert (
+        "httponly" in cookie.lower() and "samesite=lax" in cookie.lower() and "secure" not in cookie.lower()
+    )  # plain HTTP
     page = me.get("/account")
-    assert page.status_code == 200 and "Dee" in page.text and "requester" in page.text and "Signed in as dee@example.org" in page.text
+    assert (
+        page.status_code == 200
+        and "Dee" in page.text
+        and "requester" in page.text
+        and "Signed in as dee@example.org" in page.text
+    )
     page = me.submit("/account/signout", {})
     assert "Signed out" in page.text
     assert me.get("/account").headers["location"] == "/account/signin?next=%2Faccount"
@@ -155,14 +178,20 @@ def test_password_reset_by_a_single_use_link(site: dict[str, Any]) -> None:
     token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     page = me.submit("/account/reset/new", {"token": token, "password": "short", "password2": "short"})
     assert errors_of(page) == {"password": "a password has at least 10 characters"}
-    page = me.submit("/account/reset/new", {"token": token, "password": "a new passphrase!", "password2": "a new passphrase!"})
+    page = me.submit(
+        "/account/reset/new", {"token": token, "password": "a new passphrase!", "password2": "a new passphrase!"}
+    )
     assert "is changed" in page.text
-    page = me.submit("/account/reset/new", {"token": token, "password": "another passphrase", "password2": "another passphrase"})
+    page = me.submit(
+        "/account/reset/new", {"token": token, "password": "another passphrase", "password2": "another passphrase"}
+    )
     assert errors_of(page) == {"token": "this link has been used already"}
     assert old.get("/account").status_code == 303  # the session from before the reset has ended
     page = me.submit("/account/signin", {"email": "eve@example.org", "password": PASSWORD, "next": "/account"})
     assert errors_of(page)["form"] == "Wrong email address or password."
-    response = me.post("/account/signin", {"email": "eve@example.org", "password": "a new passphrase!", "next": "/account"})
+    response = me.post(
+        "/account/signin", {"email": "eve@example.org", "password": "a new passphrase!", "next": "/account"}
+    )
     assert response.headers["location"] == "/account"
 
 
@@ -171,7 +200,9 @@ def test_signing_up_twice_tells_the_owner_not_the_visitor(site: dict[str, Any]) 
     me = Browser(site["base"])
     me.get("/account/signup")
     before = len(_accounts(site))
-    page = me.submit("/account/signup", {"email": "Ann@example.org", "name": "Not Ann", "password": PASSWORD, "password2": PASSWORD})
+    page = me.submit(
+        "/account/signup", {"email": "Ann@example.org", "name": "Not Ann", "password": PASSWORD, "password2": PASSWORD}
+    )
     assert "Check your mail" in page.text
     assert inbox.wait_for("ann@example.org", "someone tried to sign up")
     assert len(_accounts(site)) == before
@@ -280,16 +311,27 @@ def test_the_session_cookie_is_secure_over_tls(tmp_path: Any) -> None:
             page = client.get("/account/signin")
             assert "secure" in page.headers["set-cookie"].lower()
             token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-            response = client.post("/account/signin", data={"csrftoken": token, "email": "ann@example.org", "password": PASSWORD})
-            session = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("portreg_session="))
+            response = client.post(
+                "/account/signin", data={"csrftoken": token, "email": "ann@example.org", "password": PASSWORD}
+            )
+            session = next(
+                v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("portreg_session=")
+            )
             assert "secure" in session.lower() and "httponly" in session.lower()
 
 
 # --------------------------------------------------------------------------- who may do what
 
 ROLE_NAMES = ["anonymous", "requester", "expert", "staff", "iesg", "admin"]
-PUBLIC_PAGES = ["/account/signup", "/account/signup/sent", "/account/signin", "/account/confirm", "/account/reset",
-                "/account/reset/sent", "/account/reset/new"]
+PUBLIC_PAGES = [
+    "/account/signup",
+    "/account/signup/sent",
+    "/account/signin",
+    "/account/confirm",
+    "/account/reset",
+    "/account/reset/sent",
+    "/account/reset/new",
+]
 
 
 def _expected(role: str, method: str, path: str) -> int:
@@ -330,16 +372,23 @@ def test_every_account_route_for_every_role(site: dict[str, Any]) -> None:
         target = A.create_account(store, email="target@example.org", name="Target", password=PASSWORD)
         tokens = {}
         for role in ROLE_NAMES[1:]:
-            account = A.create_account(store, email=f"matrix-{role}@example.org", name=role, password=PASSWORD,
-                                       roles={role} | ({"admin"} if role == "admin" else set()),
-                                       groups={"sctp"} if role == "expert" else ())
+            account = A.create_account(
+                store,
+                email=f"matrix-{role}@example.org",
+                name=role,
+                password=PASSWORD,
+                roles={role} | ({"admin"} if role == "admin" else set()),
+                groups={"sctp"} if role == "expert" else (),
+            )
             tokens[role] = A.new_token(store, account.id, name="matrix").secret
     callers: dict[str, Browser] = {}
     for role in ROLE_NAMES:
         callers[role] = Browser(site["base"])
         callers[role].get("/account/signin")
         if role != "anonymous":
-            callers[role].submit("/account/signin", {"email": f"matrix-{role}@example.org", "password": PASSWORD, "next": "/account"})
+            callers[role].submit(
+                "/account/signin", {"email": f"matrix-{role}@example.org", "password": PASSWORD, "next": "/account"}
+            )
     checked = set()
     for method, path in sorted(routes):
         concrete = path.replace("{account_id}", str(target.id))
@@ -354,11 +403,17 @@ def test_every_account_route_for_every_role(site: dict[str, Any]) -> None:
                 data = {"role": "requester"} if path.startswith("/admin/") else {}
                 response = caller.post(concrete, data)
             assert response.status_code == _expected(role, method, path), (role, method, path, response.text[:300])
-            if response.status_code == 303 and path in ("/account", "/admin/accounts/{account_id}", "/admin/accounts") and role == "anonymous":
+            if (
+                response.status_code == 303
+                and path in ("/account", "/admin/accounts/{account_id}", "/admin/accounts")
+                and role == "anonymous"
+            ):
                 assert response.headers["location"].startswith("/account/signin")
             checked.add((method, path))
         if method == "POST" and path == "/account/signout":
             for role in ROLE_NAMES[1:]:  # signed out by that row: sign in again for the rows after it
                 callers[role].get("/account/signin")
-                callers[role].submit("/account/signin", {"email": f"matrix-{role}@example.org", "password": PASSWORD, "next": "/account"})
+                callers[role].submit(
+                    "/account/signin", {"email": f"matrix-{role}@example.org", "password": PASSWORD, "next": "/account"}
+                )
     assert checked == routes and len(routes) >= 17

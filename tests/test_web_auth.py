@@ -22,7 +22,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
     url = sqlite_url(real_store_file(tmp_path_factory.mktemp("auth")))
     with Store.open(url) as store:
-        admin = A.create_account(store, email="ann@example.org", name="Ann", password=PASSWORD, roles={"admin", "staff"})
+        admin = A.create_account(
+            store, email="ann@example.org", name="Ann", password=PASSWORD, roles={"admin", "staff"}
+        )
         bob = A.create_account(store, email="bob@example.org", name="Bob", password=PASSWORD)
         tokens = {
             "admin": A.new_token(store, admin.id, name="all").secret,

@@ -30,12 +30,17 @@ def send(limit: int) -> Listing:
     with open_store() as store:
         report = send_pending(store, MailSettings.from_env(), limit=limit)
     data = {"sent": report.sent, "failed": report.failed, "pending": report.pending}
-    return Listing(data, lines=[f"sent {report.sent}, failed {report.failed}, {report.pending} waiting"], found=report.failed == 0)
+    return Listing(
+        data, lines=[f"sent {report.sent}, failed {report.failed}, {report.pending} waiting"], found=report.failed == 0
+    )
 
 
-@mail.command("list", epilog="""\b
+@mail.command(
+    "list",
+    epilog="""\b
 JSON (--json): {"mail": [{"id": 1, "message_id": "<…>", "to": ["…"], "subject": "…",
-  "created_at": "…", "attempts": 0, "next_attempt_at": "…", "last_error": null, "sent_at": null}, ...]}""")
+  "created_at": "…", "attempts": 0, "next_attempt_at": "…", "last_error": null, "sent_at": null}, ...]}""",
+)
 @click.option("--pending", is_flag=True, help="Only mail not sent yet.")
 @listing
 def list_(pending: bool) -> Listing:
@@ -61,7 +66,15 @@ def list_(pending: bool) -> Listing:
         ]
     }
     rows = [
-        (e.id, ", ".join(e.recipients), e.subject, e.created_at[:19], e.attempts, (e.sent_at or "")[:19], e.last_error or "")
+        (
+            e.id,
+            ", ".join(e.recipients),
+            e.subject,
+            e.created_at[:19],
+            e.attempts,
+            (e.sent_at or "")[:19],
+            e.last_error or "",
+        )
         for e in entries
     ]
     table = Table(("id", "to", "subject", "created", "attempts", "sent", "last error"), rows, "outbox")

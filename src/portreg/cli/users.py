@@ -57,7 +57,14 @@ def token_json(token: Token) -> dict[str, Any]:
 
 def _accounts_table(accounts: list[Account], title: str = "accounts") -> Table:
     rows = [
-        (a.id, a.email, a.name, " ".join(sorted(a.roles)), " ".join(sorted(a.groups)), "yes" if a.active else "disabled")
+        (
+            a.id,
+            a.email,
+            a.name,
+            " ".join(sorted(a.roles)),
+            " ".join(sorted(a.groups)),
+            "yes" if a.active else "disabled",
+        )
         for a in accounts
     ]
     return Table(("id", "email", "name", "roles", "groups", "active"), rows, title)
@@ -86,12 +93,18 @@ def user() -> None:
 @user.command("add", epilog=ACCOUNT_JSON)
 @click.argument("email")
 @click.option("--name", required=True, help="The person's name, as mails and pages show it.")
-@click.option("--role", "roles", multiple=True, type=ROLE_CHOICE, help="A role to give (repeatable; default: requester).")
-@click.option("--group", "groups", multiple=True, type=GROUP_CHOICE, help="A review group (repeatable; makes an expert).")
+@click.option(
+    "--role", "roles", multiple=True, type=ROLE_CHOICE, help="A role to give (repeatable; default: requester)."
+)
+@click.option(
+    "--group", "groups", multiple=True, type=GROUP_CHOICE, help="A review group (repeatable; makes an expert)."
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from one line of standard input.")
 @click.option("--no-password", is_flag=True, help="No password: the person sets one through a password-reset mail.")
 @listing
-def add(email: str, name: str, roles: tuple[str, ...], groups: tuple[str, ...], password_stdin: bool, no_password: bool) -> Listing:
+def add(
+    email: str, name: str, roles: tuple[str, ...], groups: tuple[str, ...], password_stdin: bool, no_password: bool
+) -> Listing:
     """Create an account for EMAIL (its address counts as confirmed).
 
     The first admin: ``portreg user add you@example.org --name "You" --role admin``.
@@ -105,8 +118,13 @@ def add(email: str, name: str, roles: tuple[str, ...], groups: tuple[str, ...], 
     if groups:
         role_set.add("expert")
     with open_store() as store:
-        account = accounts.create_account(store, email=email, name=name, password=password, roles=role_set, groups=groups)
-    return Listing(account_json(account), lines=[f"account {account.id} created for {account.email}: {' '.join(sorted(account.roles))}"])
+        account = accounts.create_account(
+            store, email=email, name=name, password=password, roles=role_set, groups=groups
+        )
+    return Listing(
+        account_json(account),
+        lines=[f"account {account.id} created for {account.email}: {' '.join(sorted(account.roles))}"],
+    )
 
 
 @user.command("role", epilog=ACCOUNT_JSON)
@@ -114,10 +132,16 @@ def add(email: str, name: str, roles: tuple[str, ...], groups: tuple[str, ...], 
 @click.option("--add", "add_roles", multiple=True, type=ROLE_CHOICE, help="A role to give (repeatable).")
 @click.option("--remove", "remove_roles", multiple=True, type=ROLE_CHOICE, help="A role to take away (repeatable).")
 @click.option("--group", "add_groups", multiple=True, type=GROUP_CHOICE, help="A review group to join (repeatable).")
-@click.option("--leave", "remove_groups", multiple=True, type=GROUP_CHOICE, help="A review group to leave (repeatable).")
+@click.option(
+    "--leave", "remove_groups", multiple=True, type=GROUP_CHOICE, help="A review group to leave (repeatable)."
+)
 @listing
 def role(
-    account: str, add_roles: tuple[str, ...], remove_roles: tuple[str, ...], add_groups: tuple[str, ...], remove_groups: tuple[str, ...]
+    account: str,
+    add_roles: tuple[str, ...],
+    remove_roles: tuple[str, ...],
+    add_groups: tuple[str, ...],
+    remove_groups: tuple[str, ...],
 ) -> Listing:
     """Give or take roles and review groups of ACCOUNT (email or id); without options, show them."""
     from ..services import accounts
@@ -125,16 +149,23 @@ def role(
     with open_store() as store:
         if add_roles or remove_roles or add_groups or remove_groups:
             found = accounts.change_roles(
-                store, _account_ref(account), add=add_roles, remove=remove_roles, add_groups=add_groups, remove_groups=remove_groups
+                store,
+                _account_ref(account),
+                add=add_roles,
+                remove=remove_roles,
+                add_groups=add_groups,
+                remove_groups=remove_groups,
             )
         else:
             ref = _account_ref(account)
             found = accounts.get_account(store, ref) if isinstance(ref, int) else accounts.find_account(store, ref)
     groups = f"; groups: {' '.join(sorted(found.groups))}" if found.groups else ""
-    return Listing(account_json(found), lines=[f"{found.email}: {' '.join(sorted(found.roles)) or '(no role)'}{groups}"])
+    return Listing(
+        account_json(found), lines=[f"{found.email}: {' '.join(sorted(found.roles)) or '(no role)'}{groups}"]
+    )
 
 
-@user.command("list", epilog=f"JSON (--json): {{\"accounts\": [account, ...]}}\n\n{ACCOUNT_JSON}")
+@user.command("list", epilog=f'JSON (--json): {{"accounts": [account, ...]}}\n\n{ACCOUNT_JSON}')
 @click.option("--role", type=ROLE_CHOICE, help="Only accounts holding this role.")
 @click.option("--group", type=GROUP_CHOICE, help="Only experts of this review group.")
 @listing
@@ -144,8 +175,11 @@ def list_(role: str | None, group: str | None) -> Listing:
 
     with open_store() as store:
         found = accounts.list_accounts(store, role=role, group=group)
-    return Listing({"accounts": [account_json(a) for a in found]}, tables=[_accounts_table(found)],
-                   message=None if found else "no accounts")
+    return Listing(
+        {"accounts": [account_json(a) for a in found]},
+        tables=[_accounts_table(found)],
+        message=None if found else "no accounts",
+    )
 
 
 @user.command("disable", epilog=ACCOUNT_JSON)
@@ -192,8 +226,14 @@ def token() -> None:
 
 @token.command("new", epilog=f'JSON (--json): {{"secret": "prt_…", "token": token}}\n\n{TOKEN_JSON}')
 @click.argument("account")
-@click.option("--name", required=True, help="What the token is for (\"ci\", \"laptop\").")
-@click.option("--role", "roles", multiple=True, type=ROLE_CHOICE, help="Limit the token to this role (repeatable; default: all the account's roles).")
+@click.option("--name", required=True, help='What the token is for ("ci", "laptop").')
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=ROLE_CHOICE,
+    help="Limit the token to this role (repeatable; default: all the account's roles).",
+)
 @listing
 def token_new(account: str, name: str, roles: tuple[str, ...]) -> Listing:
     """Make an API token for ACCOUNT and print its secret: the only time it is shown."""
@@ -205,7 +245,8 @@ def token_new(account: str, name: str, roles: tuple[str, ...]) -> Listing:
     return Listing(
         {"secret": issued.secret, "token": token_json(issued.token)},
         lines=[issued.secret],
-        message=f"token {issued.token.id} ({issued.token.name}; roles: {scope}); keep the secret below: it is not shown again",
+        message=f"token {issued.token.id} ({issued.token.name}; roles: {scope}); "
+        "keep the secret below: it is not shown again",
     )
 
 
@@ -219,7 +260,15 @@ def token_list(account: str) -> Listing:
     with open_store() as store:
         found = accounts.list_tokens(store, _account_ref(account))
     rows = [
-        (t.id, t.name, t.prefix + "…", " ".join(sorted(t.roles)), t.created_at[:19], (t.last_used_at or "never")[:19], (t.revoked_at or "")[:19])
+        (
+            t.id,
+            t.name,
+            t.prefix + "…",
+            " ".join(sorted(t.roles)),
+            t.created_at[:19],
+            (t.last_used_at or "never")[:19],
+            (t.revoked_at or "")[:19],
+        )
         for t in found
     ]
     table = Table(("id", "name", "prefix", "roles", "created", "last used", "revoked"), rows, "tokens")

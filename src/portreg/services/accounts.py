@@ -37,7 +37,7 @@ import hashlib
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Iterable, Iterator, Union
 
 from ..errors import (
@@ -163,12 +163,12 @@ class IssuedToken:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _stamp(moment: datetime | None = None) -> str:
     """Times as stored: ISO 8601 UTC to the microsecond, so that text order is time order."""
-    return (moment or _now()).astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return (moment or _now()).astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _is_transaction(db: Source) -> bool:
@@ -256,7 +256,9 @@ def normalize_email(email: str) -> tuple[str, str]:
         or len(local) > 64
         or any(c.isspace() or c in '<>()[]\\,;:"@' for c in local)
         or len(labels) < 2
-        or not all(label and len(label) <= 63 and not label.startswith("-") and not label.endswith("-") for label in labels)
+        or not all(
+            label and len(label) <= 63 and not label.startswith("-") and not label.endswith("-") for label in labels
+        )
         or not all(c.isascii() and (c.isalnum() or c == "-") for c in domain.replace(".", ""))
     ):
         raise InvalidQuery("is not an email address (name@example.org)", parameter="email")
@@ -403,7 +405,9 @@ def change_roles(
     add_g, remove_g = _check_groups(add_groups), _check_groups(remove_groups)
     both = (add_set & remove_set) or (add_g & remove_g)
     if both:
-        raise InvalidQuery(f"{sorted(both)[0]!r} is both given and taken", parameter="role" if add_set & remove_set else "group")
+        raise InvalidQuery(
+            f"{sorted(both)[0]!r} is both given and taken", parameter="role" if add_set & remove_set else "group"
+        )
     with _writer(db) as rows:
         row = _account_row(rows, account)
         account_id = row[0]
@@ -435,7 +439,12 @@ def set_roles(db: Source, account: int | str, *, roles: Iterable[str], groups: I
         held = rows.roles([row[0]])[row[0]]
         in_groups = rows.groups([row[0]])[row[0]]
     return change_roles(
-        db, row[0], add=role_set - held, remove=held - role_set, add_groups=group_set - in_groups, remove_groups=in_groups - group_set
+        db,
+        row[0],
+        add=role_set - held,
+        remove=held - role_set,
+        add_groups=group_set - in_groups,
+        remove_groups=in_groups - group_set,
     )
 
 
@@ -455,7 +464,7 @@ def disable_account(db: Source, account: int | str) -> Account:
         now = _stamp()
         rows.update(row[0], active=False, session_stamp=secrets.token_hex(16))
         rows.revoke_all_tokens(row[0], now)
-        return _load(rows, (*row[:3], False, *row[4:]), roles)  # type: ignore[arg-type]
+        return _load(rows, (*row[:3], False, *row[4:]), roles)
 
 
 def enable_account(db: Source, account: int | str) -> Account:
@@ -463,7 +472,7 @@ def enable_account(db: Source, account: int | str) -> Account:
     with _writer(db) as rows:
         row = _account_row(rows, account)
         rows.update(row[0], active=True)
-        return _load(rows, (*row[:3], True, *row[4:]))  # type: ignore[arg-type]
+        return _load(rows, (*row[:3], True, *row[4:]))
 
 
 def set_password(db: Source, account: int | str, password: str) -> None:
@@ -491,7 +500,10 @@ def authenticate_password(db: Store, email: str, password: str, *, address: str 
     now = _now()
     since = _stamp(now - FAILURE_WINDOW)
     rows = db.rows.accounts
-    for scope, scope_key, limit in (("account", key, MAX_FAILURES_PER_ACCOUNT), ("address", address, MAX_FAILURES_PER_ADDRESS)):
+    for scope, scope_key, limit in (
+        ("account", key, MAX_FAILURES_PER_ACCOUNT),
+        ("address", address, MAX_FAILURES_PER_ADDRESS),
+    ):
         if scope_key is None:
             continue
         count, oldest = rows.failures_since(scope, scope_key, since)
@@ -581,7 +593,12 @@ def new_token(db: Source, account: int | str, *, name: str, roles: Iterable[str]
         prefix = secret[: len(TOKEN_PREFIX) + 6]
         now = _stamp()
         token_id = rows.insert_token(
-            account_id=row[0], name=name, token_hash=_digest(secret), prefix=prefix, roles=" ".join(sorted(scope)), created_at=now
+            account_id=row[0],
+            name=name,
+            token_hash=_digest(secret),
+            prefix=prefix,
+            roles=" ".join(sorted(scope)),
+            created_at=now,
         )
         return IssuedToken(Token(token_id, row[0], name, prefix, frozenset(scope), now, None, None), secret)
 
@@ -614,11 +631,12 @@ def authenticate_token(db: Store, secret: str) -> Account:
     account = _load(rows, row)
     now = _now()
     if token[6] is None or datetime.fromisoformat(token[6]) < now - LAST_USED_RESOLUTION:
-        with contextlib.suppress(Conflict):  # a busy store should not refuse the call
-            with db.transaction() as tx:
-                tx.accounts.token_used(token[0], _stamp(now))
+        with contextlib.suppress(Conflict), db.transaction() as tx:  # a busy store should not refuse the call
+            tx.accounts.token_used(token[0], _stamp(now))
     scope = frozenset(token[4].split()) & account.roles
-    return Account(account.id, account.email, account.name, scope, account.groups if "expert" in scope else frozenset(), True)
+    return Account(
+        account.id, account.email, account.name, scope, account.groups if "expert" in scope else frozenset(), True
+    )
 
 
 # --------------------------------------------------------------------------- mailed links
@@ -642,7 +660,11 @@ def issue_link(db: Source, account: int | str, purpose: str) -> str:
     with _writer(db) as rows:
         row = _account_row(rows, account)
         rows.insert_link(
-            account_id=row[0], purpose=purpose, token_hash=_digest(secret), created_at=_stamp(now), expires_at=_stamp(now + lifetime)
+            account_id=row[0],
+            purpose=purpose,
+            token_hash=_digest(secret),
+            created_at=_stamp(now),
+            expires_at=_stamp(now + lifetime),
         )
     return secret
 

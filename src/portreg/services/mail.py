@@ -35,7 +35,7 @@ import os
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Iterable, Mapping
@@ -88,7 +88,9 @@ class MailSettings:
         try:
             seconds = float(interval) if interval else 10.0
         except ValueError:
-            raise InvalidQuery(f"must be a number of seconds, got {interval!r}", parameter="PORTREG_MAIL_INTERVAL") from None
+            raise InvalidQuery(
+                f"must be a number of seconds, got {interval!r}", parameter="PORTREG_MAIL_INTERVAL"
+            ) from None
         return cls(
             host=env.get("PORTREG_SMTP_HOST") or None,
             port=int(port) if port else 25,
@@ -127,7 +129,7 @@ class SendReport:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _stamp(moment: datetime) -> str:
@@ -188,12 +190,26 @@ def enqueue(
     return message_id
 
 
-_RESERVED = {"from", "to", "cc", "bcc", "subject", "message-id", "date", "sender", "content-type", "mime-version",
-             "content-transfer-encoding", "reply-to"}
+_RESERVED = {
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "subject",
+    "message-id",
+    "date",
+    "sender",
+    "content-type",
+    "mime-version",
+    "content-transfer-encoding",
+    "reply-to",
+}
 
 
 def _entry(row: OutboxRow) -> OutboxEntry:
-    return OutboxEntry(row[0], row[1], tuple(json.loads(row[2])), row[3], row[4], row[6], row[7], row[8], row[9], row[10])
+    return OutboxEntry(
+        row[0], row[1], tuple(json.loads(row[2])), row[3], row[4], row[6], row[7], row[8], row[9], row[10]
+    )
 
 
 def outbox(store: Store, *, pending_only: bool = False, limit: int = 1000) -> list[OutboxEntry]:
@@ -231,7 +247,9 @@ def send_pending(store: Store, settings: MailSettings, *, limit: int = 100) -> S
     import smtplib
 
     if not settings.configured:
-        raise InvalidQuery("no SMTP server configured: set PORTREG_SMTP_HOST (and PORTREG_SMTP_PORT)", parameter="PORTREG_SMTP_HOST")
+        raise InvalidQuery(
+            "no SMTP server configured: set PORTREG_SMTP_HOST (and PORTREG_SMTP_PORT)", parameter="PORTREG_SMTP_HOST"
+        )
     now = _now()
     with store.transaction() as tx:
         rows = tx.outbox.claim(now=_stamp(now), until=_stamp(now + LEASE), limit=limit, max_attempts=MAX_ATTEMPTS)
@@ -252,7 +270,7 @@ def send_pending(store: Store, settings: MailSettings, *, limit: int = 100) -> S
                     except smtplib.SMTPServerDisconnected as exc:
                         # The connection is gone: this row and the rest wait for the next run.
                         failed += len(rows) - rows.index(row)
-                        _fail(store, rows[rows.index(row):], f"the server disconnected: {exc}")
+                        _fail(store, rows[rows.index(row) :], f"the server disconnected: {exc}")
                         break
                     except (smtplib.SMTPException, OSError, ValueError) as exc:
                         failed += 1

@@ -33,7 +33,15 @@ from .accounts import Account, confirm_email, reset_password
 if TYPE_CHECKING:
     from ..store import Store
 
-__all__ = ["CONFIRM_PATH", "RESET_PATH", "confirm_email", "problems", "request_password_reset", "reset_password", "sign_up"]
+__all__ = [
+    "CONFIRM_PATH",
+    "RESET_PATH",
+    "confirm_email",
+    "problems",
+    "request_password_reset",
+    "reset_password",
+    "sign_up",
+]
 
 #: Where the mailed links lead (the web pages that take them).
 CONFIRM_PATH = "/account/confirm"
@@ -85,13 +93,16 @@ def sign_up(store: Store, *, email: str, name: str, password: str, base_url: str
                 subject="portreg: someone tried to sign up with your address",
                 body=(
                     f"Hello {existing.name},\n\n"
-                    "Someone (perhaps you) tried to create a portreg account with this address, which has one already.\n"
+                    "Someone (perhaps you) tried to create a portreg account with this address,\n"
+                    "which has one already.\n"
                     f"If it was you, sign in at {base_url.rstrip('/')}/account/signin, or set a new password at\n"
                     f"{base_url.rstrip('/')}/account/reset.\n\nIf it was not you, there is nothing to do.\n"
                 ),
             )
             return None
-        account = accounts.create_account(tx, email=address, name=name, password=password, roles={"requester"}, confirmed=False)
+        account = accounts.create_account(
+            tx, email=address, name=name, password=password, roles={"requester"}, confirmed=False
+        )
         token = accounts.issue_link(tx, account.id, "confirm")
         mail.enqueue(
             tx,

@@ -40,13 +40,31 @@ class AccountRows:
 
     # -- accounts
 
-    def insert(self, *, email: str, email_key: str, name: str, password_hash: str | None, session_stamp: str,
-               created_at: str, confirmed_at: str | None) -> int:
+    def insert(
+        self,
+        *,
+        email: str,
+        email_key: str,
+        name: str,
+        password_hash: str | None,
+        session_stamp: str,
+        created_at: str,
+        confirmed_at: str | None,
+    ) -> int:
         rows = self._db.rows(
-            "INSERT INTO accounts (email, email_key, name, password_hash, active, session_stamp, created_at, confirmed_at) "
+            "INSERT INTO accounts "
+            "(email, email_key, name, password_hash, active, session_stamp, created_at, confirmed_at) "
             "VALUES (:email, :key, :name, :hash, :active, :stamp, :created, :confirmed) RETURNING id",
-            {"email": email, "key": email_key, "name": name, "hash": password_hash, "active": True,
-             "stamp": session_stamp, "created": created_at, "confirmed": confirmed_at},
+            {
+                "email": email,
+                "key": email_key,
+                "name": name,
+                "hash": password_hash,
+                "active": True,
+                "stamp": session_stamp,
+                "created": created_at,
+                "confirmed": confirmed_at,
+            },
         )
         return int(rows[0][0])
 
@@ -63,7 +81,8 @@ class AccountRows:
 
     def with_role(self, role: str) -> list[AccountRow]:
         rows = self._db.rows(
-            f"{_ACCOUNT} WHERE id IN (SELECT account_id FROM account_roles WHERE role = :role) ORDER BY id", {"role": role}
+            f"{_ACCOUNT} WHERE id IN (SELECT account_id FROM account_roles WHERE role = :role) ORDER BY id",
+            {"role": role},
         )
         return [_account(row) for row in rows]
 
@@ -98,7 +117,9 @@ class AccountRows:
     def set_roles(self, account_id: int, roles: set[str]) -> None:
         self._db.execute("DELETE FROM account_roles WHERE account_id = :id", {"id": account_id})
         for role in sorted(roles):
-            self._db.execute("INSERT INTO account_roles (account_id, role) VALUES (:id, :role)", {"id": account_id, "role": role})
+            self._db.execute(
+                "INSERT INTO account_roles (account_id, role) VALUES (:id, :role)", {"id": account_id, "role": role}
+            )
 
     def set_groups(self, account_id: int, groups: set[str]) -> None:
         self._db.execute("DELETE FROM account_groups WHERE account_id = :id", {"id": account_id})
@@ -109,20 +130,29 @@ class AccountRows:
 
     # -- API tokens
 
-    def insert_token(self, *, account_id: int, name: str, token_hash: str, prefix: str, roles: str, created_at: str) -> int:
+    def insert_token(
+        self, *, account_id: int, name: str, token_hash: str, prefix: str, roles: str, created_at: str
+    ) -> int:
         rows = self._db.rows(
             "INSERT INTO api_tokens (account_id, name, token_hash, prefix, roles, created_at) "
             "VALUES (:account, :name, :hash, :prefix, :roles, :created) RETURNING id",
-            {"account": account_id, "name": name, "hash": token_hash, "prefix": prefix, "roles": roles, "created": created_at},
+            {
+                "account": account_id,
+                "name": name,
+                "hash": token_hash,
+                "prefix": prefix,
+                "roles": roles,
+                "created": created_at,
+            },
         )
         return int(rows[0][0])
 
     def tokens(self, account_id: int) -> list[TokenRow]:
-        return [tuple(row) for row in self._db.rows(f"{_TOKEN} WHERE account_id = :id ORDER BY id", {"id": account_id})]  # type: ignore[misc]
+        return [tuple(row) for row in self._db.rows(f"{_TOKEN} WHERE account_id = :id ORDER BY id", {"id": account_id})]
 
     def token_by_hash(self, token_hash: str) -> TokenRow | None:
         rows = self._db.rows(f"{_TOKEN} WHERE token_hash = :hash", {"hash": token_hash})
-        return tuple(rows[0]) if rows else None  # type: ignore[return-value]
+        return tuple(rows[0]) if rows else None
 
     def revoke_token(self, account_id: int, token_id: int, at: str) -> int:
         return self._db.execute(
@@ -145,7 +175,13 @@ class AccountRows:
         rows = self._db.rows(
             "INSERT INTO account_links (account_id, purpose, token_hash, created_at, expires_at) "
             "VALUES (:account, :purpose, :hash, :created, :expires) RETURNING id",
-            {"account": account_id, "purpose": purpose, "hash": token_hash, "created": created_at, "expires": expires_at},
+            {
+                "account": account_id,
+                "purpose": purpose,
+                "hash": token_hash,
+                "created": created_at,
+                "expires": expires_at,
+            },
         )
         return int(rows[0][0])
 
@@ -191,7 +227,10 @@ class AccountRows:
     # -- failed sign-ins
 
     def add_failure(self, scope: str, key: str, at: str) -> None:
-        self._db.execute("INSERT INTO signin_failures (scope, key, at) VALUES (:scope, :key, :at)", {"scope": scope, "key": key, "at": at})
+        self._db.execute(
+            "INSERT INTO signin_failures (scope, key, at) VALUES (:scope, :key, :at)",
+            {"scope": scope, "key": key, "at": at},
+        )
 
     def failures_since(self, scope: str, key: str, since: str) -> tuple[int, str | None]:
         """How many failures since ``since``, and the oldest of them."""
@@ -202,7 +241,9 @@ class AccountRows:
         return int(rows[0][0]), rows[0][1]
 
     def clear_failures(self, scope: str, key: str) -> None:
-        self._db.execute("DELETE FROM signin_failures WHERE scope = :scope AND key = :key", {"scope": scope, "key": key})
+        self._db.execute(
+            "DELETE FROM signin_failures WHERE scope = :scope AND key = :key", {"scope": scope, "key": key}
+        )
 
     def prune_failures(self, before: str) -> None:
         self._db.execute("DELETE FROM signin_failures WHERE at <= :before", {"before": before})

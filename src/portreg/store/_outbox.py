@@ -18,7 +18,9 @@ __all__ = ["OutboxRow", "OutboxRows"]
 #: next_attempt_at, last_error, sent_at
 OutboxRow = tuple[int, str, str, str, str, str, str, int, str, str | None, str | None]
 
-_COLUMNS = "id, message_id, recipients, subject, body, headers, created_at, attempts, next_attempt_at, last_error, sent_at"
+_COLUMNS = (
+    "id, message_id, recipients, subject, body, headers, created_at, attempts, next_attempt_at, last_error, sent_at"
+)
 
 
 class OutboxRows:
@@ -27,9 +29,17 @@ class OutboxRows:
 
     def add(self, *, message_id: str, recipients: str, subject: str, body: str, headers: str, created_at: str) -> int:
         rows = self._db.rows(
-            "INSERT INTO mail_outbox (message_id, recipients, subject, body, headers, created_at, attempts, next_attempt_at) "
+            "INSERT INTO mail_outbox "
+            "(message_id, recipients, subject, body, headers, created_at, attempts, next_attempt_at) "
             "VALUES (:mid, :rcpt, :subject, :body, :headers, :created, 0, :created) RETURNING id",
-            {"mid": message_id, "rcpt": recipients, "subject": subject, "body": body, "headers": headers, "created": created_at},
+            {
+                "mid": message_id,
+                "rcpt": recipients,
+                "subject": subject,
+                "body": body,
+                "headers": headers,
+                "created": created_at,
+            },
         )
         return int(rows[0][0])
 
@@ -38,30 +48,35 @@ class OutboxRows:
         times), leasing them until ``until``."""
         rows = self._db.rows(
             f"UPDATE mail_outbox SET claimed_until = :until, attempts = attempts + 1 "
-            "WHERE id IN (SELECT id FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= :now AND attempts < :max "
+            "WHERE id IN (SELECT id FROM mail_outbox "
+            "WHERE sent_at IS NULL AND next_attempt_at <= :now AND attempts < :max "
             "AND (claimed_until IS NULL OR claimed_until <= :now) ORDER BY id LIMIT :limit) "
             "AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until <= :now) "
             f"RETURNING {_COLUMNS}",
             {"now": now, "until": until, "limit": limit, "max": max_attempts},
         )
-        return sorted(tuple(row) for row in rows)  # type: ignore[misc]
+        return sorted(tuple(row) for row in rows)
 
     def mark_sent(self, row_id: int, at: str) -> int:
         return self._db.execute(
-            "UPDATE mail_outbox SET sent_at = :at, claimed_until = NULL, last_error = NULL WHERE id = :id AND sent_at IS NULL",
+            "UPDATE mail_outbox SET sent_at = :at, claimed_until = NULL, last_error = NULL "
+            "WHERE id = :id AND sent_at IS NULL",
             {"at": at, "id": row_id},
         )
 
     def mark_failed(self, row_id: int, *, error: str, next_attempt_at: str) -> int:
         return self._db.execute(
-            "UPDATE mail_outbox SET claimed_until = NULL, last_error = :error, next_attempt_at = :next WHERE id = :id AND sent_at IS NULL",
+            "UPDATE mail_outbox SET claimed_until = NULL, last_error = :error, next_attempt_at = :next "
+            "WHERE id = :id AND sent_at IS NULL",
             {"error": error[:2000], "next": next_attempt_at, "id": row_id},
         )
 
     def rows(self, *, pending_only: bool = False, limit: int = 1000) -> list[OutboxRow]:
         where = "WHERE sent_at IS NULL " if pending_only else ""
-        found: Any = self._db.rows(f"SELECT {_COLUMNS} FROM mail_outbox {where}ORDER BY id LIMIT :limit", {"limit": limit})
-        return [tuple(row) for row in found]  # type: ignore[misc]
+        found: Any = self._db.rows(
+            f"SELECT {_COLUMNS} FROM mail_outbox {where}ORDER BY id LIMIT :limit", {"limit": limit}
+        )
+        return [tuple(row) for row in found]
 
     def counts(self) -> tuple[int, int]:
         """(pending, sent)."""

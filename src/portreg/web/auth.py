@@ -49,8 +49,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SESSION_COOKIE",
-    "current_account",
     "csrf_token",
+    "current_account",
     "install",
     "require_account",
     "requires",
@@ -77,14 +77,14 @@ _CACHE = "portreg.account"
 
 
 def _store(request: Request) -> Store:
-    return request.app.state.registry_service.store  # type: ignore[no-any-return]
+    return request.app.state.registry_service.store
 
 
 def current_account(request: Request) -> Account | None:
     """The account making ``request``: from its Bearer token, else its session; None when
     anonymous. SignInRequired for a token that is presented but not valid."""
     if _CACHE in request.scope:
-        return request.scope[_CACHE]  # type: ignore[no-any-return]
+        return request.scope[_CACHE]
     account: Account | None = None
     authorization = request.headers.get("authorization")
     if authorization is not None:
@@ -176,22 +176,28 @@ class _AlwaysProtected:
 
 async def _csrf_failed(scope: Scope, send: Send, message_id: Any) -> None:
     body = (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Form refused · portreg</title>"
-        "<link rel=\"stylesheet\" href=\"/static/portreg.css\"></head><body><main class=\"wrap\"><section class=\"error-page\">"
-        "<p class=\"eyebrow\">Error 403</p><h1>This form was refused</h1>"
-        "<p class=\"lede\">It did not carry this site's form token: it was sent from another site, or from a page "
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Form refused · portreg</title>'
+        '<link rel="stylesheet" href="/static/portreg.css"></head><body><main class="wrap"><section class="error-page">'
+        '<p class="eyebrow">Error 403</p><h1>This form was refused</h1>'
+        '<p class="lede">It did not carry this site\'s form token: it was sent from another site, or from a page '
         "opened before the server restarted. Go back, reload the page, and send the form again.</p>"
         "</section></main></body></html>"
     ).encode()
     if scope["path"].startswith("/api/"):
         body = (
             b'{"error": {"code": "csrf_failed", "message": "a request authenticated by cookies must carry the '
-            b'csrftoken cookie\'s value in an X-CSRFToken header; API clients use Authorization: Bearer <token>"}}'
+            b"csrftoken cookie's value in an X-CSRFToken header; API clients use Authorization: Bearer <token>\"}}"
         )
         content_type = b"application/json"
     else:
         content_type = b"text/html; charset=utf-8"
-    await send({"type": "http.response.start", "status": 403, "headers": [(b"content-type", content_type), (b"cache-control", b"no-store")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [(b"content-type", content_type), (b"cache-control", b"no-store")],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -217,7 +223,12 @@ class SecurityMiddleware:
                 send_csrf_failed=_csrf_failed,
             )
             return SessionMiddleware(
-                csrf, secret_key=secret, session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE, same_site="lax", https_only=tls
+                csrf,
+                secret_key=secret,
+                session_cookie=SESSION_COOKIE,
+                max_age=SESSION_MAX_AGE,
+                same_site="lax",
+                https_only=tls,
             )
 
         self.plain = stack(False)
@@ -272,7 +283,9 @@ def _bounded(receive: Receive) -> Receive:
 
 
 async def _plain_error(send: Send, status: int, text: str) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+    await send(
+        {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain; charset=utf-8")]}
+    )
     await send({"type": "http.response.body", "body": text.encode()})
 
 

@@ -57,4 +57,6 @@ def whoami(request: Request) -> AccountResponse:
 def every_account(request: Request) -> AccountList:
     """Every account, oldest first. Needs the admin role."""
     require_account(request, "admin")
-    return AccountList(accounts=[_json(a) for a in accounts_service.list_accounts(request.app.state.registry_service.store)])
+    return AccountList(
+        accounts=[_json(a) for a in accounts_service.list_accounts(request.app.state.registry_service.store)]
+    )

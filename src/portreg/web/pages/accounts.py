@@ -26,8 +26,8 @@ from ...errors import Conflict, InvalidQuery, NotFound, PermissionDenied, RateLi
 from ...services import accounts as accounts_service
 from ...services import signup
 from ...services.accounts import GROUPS, ROLES
-from ..auth import csrf_token, current_account, require_account, sign_in, sign_out
 from .. import urls
+from ..auth import csrf_token, current_account, require_account, sign_in, sign_out
 from .render import error_page, render, service
 
 __all__ = ["permission_denied", "router"]
@@ -59,9 +59,9 @@ def _redirect(url: str) -> RedirectResponse:
 
 def _safe_next(value: str | None) -> str:
     """A local path to go to after signing in; anything else (another site) becomes /account."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value and len(value) < 2000:
-        if all(32 < ord(c) < 127 for c in value):
-            return value
+    local = value and value.startswith("/") and not value.startswith("//") and "\\" not in value and len(value) < 2000
+    if local and all(32 < ord(c) < 127 for c in value or ""):
+        return value or ""
     return urls.account_url()
 
 
@@ -83,7 +83,9 @@ def _back(request: Request, form: str, url: str, errors: dict[str, str], values:
     return _redirect(url)
 
 
-def _page(request: Request, template: str, *, title: str, form: str | None = None, status: int = 200, **context: Any) -> Response:
+def _page(
+    request: Request, template: str, *, title: str, form: str | None = None, status: int = 200, **context: Any
+) -> Response:
     errors, values = _form_state(request, form) if form else ({}, {})
     response = render(
         request,
@@ -155,7 +157,11 @@ def _sign_up(request: Request, values: dict[str, str], errors: dict[str, str]) -
     if not errors:
         try:
             signup.sign_up(
-                _store(request), email=values["email"], name=values["name"], password=values["password"], base_url=_base_url(request)
+                _store(request),
+                email=values["email"],
+                name=values["name"],
+                password=values["password"],
+                base_url=_base_url(request),
             )
         except InvalidQuery as exc:
             errors[_field_of(exc)] = _message(exc)
@@ -167,7 +173,9 @@ def _sign_up(request: Request, values: dict[str, str], errors: dict[str, str]) -
 
 @router.get("/account/signup/sent")
 def signup_sent(request: Request) -> Response:
-    return _page(request, "account_sent.html", title="Check your mail", address=request.session.get("sent_to"), purpose="confirm")
+    return _page(
+        request, "account_sent.html", title="Check your mail", address=request.session.get("sent_to"), purpose="confirm"
+    )
 
 
 @router.get("/account/confirm")
@@ -197,7 +205,7 @@ def _confirm(request: Request, values: dict[str, str], errors: dict[str, str]) -
 
 
 @router.get("/account/signin")
-def signin_page(request: Request, next: str = "") -> Response:  # noqa: A002 - the parameter's public name
+def signin_page(request: Request, next: str = "") -> Response:
     return _page(request, "account_signin.html", title="Sign in", form="signin", next=_safe_next(next))
 
 
@@ -260,7 +268,9 @@ def _reset(request: Request, values: dict[str, str], errors: dict[str, str]) -> 
 
 @router.get("/account/reset/sent")
 def reset_sent(request: Request) -> Response:
-    return _page(request, "account_sent.html", title="Check your mail", address=request.session.get("sent_to"), purpose="reset")
+    return _page(
+        request, "account_sent.html", title="Check your mail", address=request.session.get("sent_to"), purpose="reset"
+    )
 
 
 @router.get("/account/reset/new")
@@ -314,17 +324,25 @@ async def admin_post(request: Request, account_id: int) -> Response:
     return await run_in_threadpool(_admin, request, account_id, wanted_roles, wanted_groups, active)
 
 
-def _admin(request: Request, account_id: int, wanted_roles: list[str], wanted_groups: list[str], active: Any) -> Response:
+def _admin(
+    request: Request, account_id: int, wanted_roles: list[str], wanted_groups: list[str], active: Any
+) -> Response:
     admin = require_account(request, "admin")
     store = _store(request)
     try:
         if active in ("0", "1"):
-            changed = (accounts_service.enable_account if active == "1" else accounts_service.disable_account)(store, account_id)
+            changed = (accounts_service.enable_account if active == "1" else accounts_service.disable_account)(
+                store, account_id
+            )
             _flash(request, f"{changed.email} is {'enabled' if changed.active else 'disabled'}.")
         else:
             changed = accounts_service.set_roles(store, account_id, roles=wanted_roles, groups=wanted_groups)
             shown = ", ".join(sorted(changed.roles)) or "no role"
-            _flash(request, f"{changed.email} now holds: {shown}" + (f"; groups: {', '.join(sorted(changed.groups))}." if changed.groups else "."))
+            _flash(
+                request,
+                f"{changed.email} now holds: {shown}"
+                + (f"; groups: {', '.join(sorted(changed.groups))}." if changed.groups else "."),
+            )
     except (InvalidQuery, Conflict, NotFound) as exc:
         return _back(request, "admin", urls.admin_accounts_url(), {str(account_id): _message(exc)}, {})
     if changed.id == admin.id and "admin" not in changed.roles:

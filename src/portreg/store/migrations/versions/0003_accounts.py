@@ -104,5 +104,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("mail_outbox", "signin_failures", "account_links", "api_tokens", "account_groups", "account_roles", "accounts"):
+    for table in (
+        "mail_outbox",
+        "signin_failures",
+        "account_links",
+        "api_tokens",
+        "account_groups",
+        "account_roles",
+        "accounts",
+    ):
         op.drop_table(table)
