@@ -13,9 +13,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
 from _cli import rows, run
 from conftest import history_versions
+
 from portreg.errors import FormatError
 from portreg.formats import xml
 from portreg.services import history_import

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Diff",
+    "DiffCache",
     "FieldChange",
     "PersonChange",
     "RecordChange",
@@ -54,6 +55,7 @@ __all__ = [
     "change_line",
     "changes",
     "diff",
+    "parse_span",
     "resolve",
     "services_patch",
     "since",
@@ -97,6 +99,17 @@ def resolve(store: Store, ref: str | int, parameter: str = "version") -> Version
             suggestions=("1",),
         )
     return store.version(at=day.text)
+
+
+def parse_span(span: str, parameter: str = "versions") -> tuple[str, str]:
+    """``"A..B"`` (a URL's way of naming a diff) as its two references, for :func:`resolve`."""
+    old, sep, new = span.partition("..")
+    if not sep or not old or not new or len(span) > 45:
+        raise InvalidQuery(
+            f"{parameter} must be A..B, each a version number, a date YYYY-MM-DD or 'latest', got {shown(span)}",
+            parameter=parameter,
+        )
+    return old, new
 
 
 # --------------------------------------------------------------------------- values
@@ -499,6 +512,34 @@ def from_delta(delta: Delta) -> Diff:
 
 
 _PERSON_ORDER = {"added": 0, "removed": 1, "changed": 2}
+
+
+class DiffCache:
+    """The last few diffs asked for, by version numbers: a published version never
+    changes, so neither does a diff between two of them (a web page and its JSON twin
+    ask for the same one; a diff over years of history costs a second to build)."""
+
+    def __init__(self, size: int = 16) -> None:
+        from collections import OrderedDict
+        from threading import Lock
+
+        self.size = size
+        self._diffs: OrderedDict[tuple[str, int, int], Diff] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, store: Store, old: int, new: int) -> Diff:
+        key = (store.url, old, new)
+        with self._lock:
+            found = self._diffs.get(key)
+            if found is not None:
+                self._diffs.move_to_end(key)
+                return found
+        found = diff(store, old, new)
+        with self._lock:
+            self._diffs[key] = found
+            while len(self._diffs) > self.size:
+                self._diffs.popitem(last=False)
+        return found
 
 
 # --------------------------------------------------------------------------- applying

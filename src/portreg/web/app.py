@@ -37,10 +37,13 @@ def create_app(
 
     from . import api, auth, downloads, errors, middleware, pages
     from .api import accounts as accounts_api
+    from .api import history as history_api
     from .api import log as log_api
     from .api import requests as requests_api
     from .pages import accounts as account_pages
     from .pages import changes
+    from .pages import diff as diff_pages
+    from ..services.history import DiffCache
     from .urls import API_ROOT
 
     app = FastAPI(
@@ -52,6 +55,7 @@ def create_app(
     )
     app.state.registry_service = RegistryService(store) if store is not None else RegistryService.open(store_url)
     app.state.documents = downloads.DocumentCache()
+    app.state.diffs = DiffCache()
     app.state.notice = notice
     app.state.translog = _translog(app.state.registry_service.store, log_key)
     app.include_router(downloads.router)
@@ -60,10 +64,12 @@ def create_app(
     app.include_router(pages.router)
     # Each further concept of the pages: one line here.
     app.include_router(account_pages.router)
+    app.include_router(diff_pages.router)
     app.include_router(api.router, prefix=API_ROOT)
     # Each further concept of the API: one line here, before the fallback.
     app.include_router(accounts_api.router, prefix=API_ROOT)
     app.include_router(log_api.router, prefix=API_ROOT)
+    app.include_router(history_api.router, prefix=API_ROOT)
     app.include_router(log_api.well_known)
     app.include_router(requests_api.router, prefix=API_ROOT)
     app.include_router(api.fallback, prefix=API_ROOT)  # last: answers what no operation does

@@ -1,0 +1,41 @@
+"""A diff in JSON: ``GET /api/v1/changes/A..B``, what changed from version A to version B.
+
+A and B are version numbers, dates ``YYYY-MM-DD`` (the version in force that day) or
+``latest``. The body is :meth:`portreg.services.history.Diff.as_json` (the shape of
+``portreg diff --json``): ``from``, ``to``, ``summary``, ``counts``, ``records``,
+``people``, ``head``. A diff between two version numbers never changes, so it is
+served as immutable; one named by a date or ``latest`` may change with the next
+version, and is not.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ...errors import InvalidQuery
+from ...services import history
+from ..errors import ApiError, ApiRoute
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/changes", route_class=ApiRoute, tags=["history"])
+
+
+@router.get("/{span}", summary="What changed from version A to version B")
+def diff(request: Request, span: str) -> Response:
+    """Records added, removed, renamed, moved and changed (field by field), people
+    added, removed and changed, and the registry head's changes, from version A to B."""
+    store = request.app.state.registry_service.store
+    try:
+        old, new = history.parse_span(span)
+        a = history.resolve(store, old, "from")
+        b = history.resolve(store, new, "to")
+    except InvalidQuery as exc:
+        raise ApiError.invalid(exc.parameter or "versions", exc.message) from None
+    body = json.dumps(request.app.state.diffs.get(store, a.number, b.number).as_json(), ensure_ascii=False).encode()
+    fixed = (old, new) == (str(a.number), str(b.number))
+    cache = "public, max-age=31536000, immutable" if fixed else "no-cache"
+    return Response(body, media_type="application/json", headers={"Cache-Control": cache})

@@ -1,0 +1,62 @@
+"""The page of one diff: ``/changes/A..B``, what changed from version A to version B.
+
+A and B are version numbers, dates ``YYYY-MM-DD`` (the version in force that day) or
+``latest``, as everywhere (:func:`portreg.services.history.resolve`). A page asked by
+date or ``latest`` redirects to the numbers they stand for today, so the page a link
+names never changes, and can be cached for good. The ``/changes`` list and the feeds
+live in :mod:`.changes`; this page shows what each of their entries links to.
+
+A diff can be the whole registry (version 1 to the latest): each kind of change shows
+its first :data:`SHOWN` rows, and says how many more the JSON API gives.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ...errors import EmptyStore, InvalidQuery, NotFound
+from ...rules import record_state
+from ...services import history
+from .. import urls
+
+__all__ = ["SHOWN", "router"]
+
+#: Rows shown per kind of change; the API gives them all.
+SHOWN = 500
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/changes/{span}")
+def diff_page(request: Request, span: str) -> Response:
+    """What changed from version A to version B: records, people, the registry's head."""
+    from .render import current, error_page, render
+
+    service = request.app.state.registry_service
+    try:
+        old, new = history.parse_span(span)
+        a = history.resolve(service.store, old, "from")
+        b = history.resolve(service.store, new, "to")
+    except InvalidQuery as exc:
+        return error_page(request, 400, f"Bad {exc.parameter or 'parameter'}", exc.message)
+    except EmptyStore:
+        raise
+    except NotFound as exc:
+        hints = [(f"Version {s}", urls.diff_url(int(s), int(s) + 1)) for s in exc.suggestions if s.isdigit()]
+        return error_page(request, 404, "No such version", str(exc), suggestions=[*hints, ("All changes", urls.changes_url())])
+    if (old, new) != (str(a.number), str(b.number)):
+        return RedirectResponse(urls.diff_url(a.number, b.number), status_code=302)
+    found = request.app.state.diffs.get(service.store, a.number, b.number)
+    latest = service.store.current_version()
+    return render(
+        request,
+        "diff.html",
+        snapshot=current(request),
+        diff=found,
+        shown=SHOWN,
+        state_of=record_state,
+        latest=latest.number if latest else b.number,
+        api=f"{urls.API_ROOT}{urls.diff_url(a.number, b.number)}",
+        title=f"Changes from version {a.number} to {b.number}",
+    )
