@@ -12,6 +12,7 @@ request new --help``), from options, or both (options win).
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ def _shown(request: dict[str, Any]) -> Listing:
 def _template(path: str | None, options: dict[str, Any]) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     if path is not None:
-        text = click.get_text_stream("stdin").read() if path == "-" else _read(path)
+        text = sys.stdin.read() if path == "-" else _read(path)
         if path.endswith(".json") or text.lstrip().startswith("{"):
             try:
                 raw = json.loads(text)

@@ -27,8 +27,7 @@ if TYPE_CHECKING:
 
     from ._backend import Backend
     from ._transaction import Transaction
-    from ._values import Change
-    from ._values import StoredRecord, Version
+    from ._values import Change, StoredRecord, Version
 
 REQUEST_COLUMNS = (
     "id", "kind", "state", "etag", "requester_id", "requester_email", "service_name", "name_key", "port", "data",
@@ -37,6 +36,9 @@ REQUEST_COLUMNS = (
 EVENT_COLUMNS = ("seq", "request_id", "at", "actor_id", "actor", "role", "kind", "from_state", "to_state", "reason", "data", "prev_hash", "hash")
 _REQUEST = "SELECT " + ", ".join(REQUEST_COLUMNS) + " FROM requests"
 _EVENT = "SELECT " + ", ".join(EVENT_COLUMNS) + " FROM request_events"
+
+#: How long a workflow write waits for SQLite's write lock (milliseconds).
+WAIT_MS = 60000
 
 #: The hash the first event chains from.
 GENESIS = "0" * 64
@@ -132,9 +134,20 @@ class WorkflowStore:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[WorkflowTransaction]:
-        """One write transaction under the store's write lock (waiting for it)."""
-        with self._db.transaction(purpose="workflow") as conn:
-            yield WorkflowTransaction(conn, self._db.dialect)
+        """One write transaction under the store's write lock, waiting for it up to
+        :data:`WAIT_MS` (SQLite; PostgreSQL waits on its advisory lock): a reviewer's
+        action queues behind the others rather than failing when many come at once."""
+        raw = getattr(self._db, "raw", None)
+        if raw is not None:
+            raw.execute(f"PRAGMA busy_timeout = {WAIT_MS}")
+        try:
+            with self._db.transaction(purpose="workflow") as conn:
+                yield WorkflowTransaction(conn, self._db.dialect)
+        finally:
+            if raw is not None:
+                from ._backend import BUSY_TIMEOUT_MS
+
+                raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 class WorkflowTransaction:
