@@ -20,9 +20,14 @@ PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a brand new passphrase"
 
 
+#: The module's store, for the tests that prepare accounts in it directly.
+STORE_URL: dict[str, str] = {}
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Inbox]]:
     url = sqlite_url(real_store_file(tmp_path_factory.mktemp("browser-accounts")))
+    STORE_URL["url"] = url
     with smtp_server() as (inbox, settings):
         env = {
             "PORTREG_SMTP_HOST": "127.0.0.1",
@@ -140,3 +145,32 @@ def test_sign_up_confirm_sign_in_sign_out_reset(site: tuple[str, Inbox], page: A
     page.fill("#f-password", NEW_PASSWORD)
     page.click("form.account button[type=submit]")
     assert page.url == base + "/account"
+
+
+def test_an_admin_gives_roles_in_the_browser(site: tuple[str, Inbox], page: Any) -> None:
+    from portreg.services import accounts as A
+    from portreg.store import Store
+
+    base, _ = site
+    db = STORE_URL["url"]
+    with Store.open(db) as store:
+        A.create_account(store, email="root@example.org", name="Root", password=PASSWORD, roles={"admin"})
+        jo = A.create_account(store, email="jo@example.org", name="Jo", password=PASSWORD)
+    page.goto(base + "/account")
+    if not page.url.startswith(base + "/account/signin"):
+        page.click("text=Sign out")
+    page.goto(base + "/account/signin?next=%2Fadmin%2Faccounts")
+    page.fill("#f-email", "root@example.org")
+    page.fill("#f-password", PASSWORD)
+    page.click("form.account button[type=submit]")
+    assert page.url == base + "/admin/accounts"
+    row = page.locator(f"#account-{jo.id}")
+    row.locator("input[name=role][value=expert]").check()
+    row.locator("input[name=group][value=tcp-udp]").check()
+    row.locator("text=Save roles").click()
+    assert page.url == base + "/admin/accounts"
+    assert page.locator(".flash").inner_text() == "jo@example.org now holds: expert, requester; groups: tcp-udp."
+    assert page.locator(f"#account-{jo.id} input[name=group][value=tcp-udp]").is_checked()
+    _shot(page, "admin-roles")
+    with Store.open(db) as store:
+        assert A.get_account(store, jo.id).groups == {"tcp-udp"}
