@@ -1,0 +1,86 @@
+"""The transparency log's costs on the real history: catching up, signing, proofs, verifying.
+
+Imports the first N of the 342 published versions (all by default) into a fresh SQLite
+store (the import writes no leaf), then prints:
+
+- catching up the log: one leaf per version (a rebuild of the version and an XML
+  write each), total and per version;
+- the signed head (first, then cached), an inclusion proof, a consistency proof;
+- ``verify`` of the store directly: content ``none``, then ``all`` (every version's
+  XML rebuilt and hashed).
+
+    python benchmarks/translog.py [--versions N]
+
+Figures are wall and CPU time: the machine is shared, so wall time is noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def timed(label: str, action):  # type: ignore[no-untyped-def]
+    start, start_cpu = time.perf_counter(), time.process_time()
+    result = action()
+    wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    print(f"{label}: {wall:.3f} s wall, {cpu:.3f} s CPU")
+    return result, wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--versions", type=int, default=342, help="how many of the published versions to import")
+    args = parser.parse_args()
+
+    from conftest import history_versions
+
+    from portreg.formats import xml
+    from portreg.services import translog
+    from portreg.services.translog import merkle
+    from portreg.services.translog.signing import load_key
+    from portreg.services.translog.verify import StoreSource, verify
+    from portreg.store import Store
+
+    directory = Path(tempfile.mkdtemp(prefix="portreg-translog-"))
+    os.environ.setdefault("PORTREG_LOG_KEY", str(directory / "key.pem"))
+    store = Store.open(f"sqlite:///{directory / 'store.db'}")
+
+    def fill() -> int:
+        count = 0
+        for name, data in history_versions():
+            if count >= args.versions:
+                break
+            if store.import_registry(xml.read(data, source=name), source=name) is not None:
+                count += 1
+        return count
+
+    count, _ = timed("import (no leaves written)", fill)
+    print(f"  {count} versions")
+    appended, wall = timed("catch_up: one leaf per version", lambda: translog.catch_up(store))
+    print(f"  {appended} leaves, {wall / max(appended, 1) * 1000:.0f} ms per version")
+
+    log = translog.TransparencyLog(store, load_key(directory / "key.pem"))
+    head, _ = timed("signed head (first)", log.signed_head)
+    timed("signed head (cached)", log.signed_head)
+    proof, _ = timed(f"inclusion proof of version {count // 2}", lambda: log.inclusion(count // 2))
+    assert merkle.verify_inclusion(proof.entry.leaf_hash, proof.entry.index, head.size, proof.path, head.root)
+    timed(f"consistency proof {count // 3} -> {count}", lambda: log.consistency(count // 3))
+    cache = directory / "cache"
+    report, _ = timed("verify --db --content none", lambda: verify(StoreSource(store, directory / "key.pem"), cache_dir=cache, content="none"))
+    assert report.ok, report.problems
+    report, _ = timed("verify --db --content all", lambda: verify(StoreSource(store, directory / "key.pem"), cache_dir=cache, content="all"))
+    assert report.ok and report.content_checked == count, report.problems
+    print(f"store file: {(directory / 'store.db').stat().st_size / 1e6:.1f} MB")
+    store.close()
+
+
+if __name__ == "__main__":
+    main()
