@@ -11,6 +11,8 @@ this system's services file is ``--init-from /etc/services``.
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from ._context import open_store
@@ -55,7 +57,11 @@ def serve(host: str, port: int, init_from: str, sync_url: str | None, access_log
     notice = first_start(store, init_from, sync_url=sync_url, say=say)
     app = create_app(store=store, notice=notice, log_key=log_key)
     # The log's leaves are appended beside the server, never in an import's way.
-    keeper = Keeper(store, on_error=lambda exc: say(f"transparency log not caught up: {exc}"))
+    keeper = Keeper(
+        store,
+        base_url=os.environ.get("PORTREG_BASE_URL") or f"http://{_url_host(host)}:{port}",
+        on_error=lambda exc: say(f"transparency log or subscriptions not caught up: {exc}"),
+    )
     app.state.registry_service.warmers.append(lambda snapshot: keeper.poke())
     keeper.start()
     try:

@@ -68,10 +68,15 @@ def import_(files: tuple[str, ...], format_: str | None) -> Listing:
 
 
 def _log_versions(store: Any) -> None:
-    """Append the new versions to the transparency log, now that the imports are done."""
+    """Append the new versions to the transparency log, now that the imports are done,
+    and mail the subscribers of what they touched (links on ``$PORTREG_BASE_URL``)."""
+    import os
+
+    from ..services.subscriptions import notify
     from ..services.translog import catch_up
 
     catch_up(store)
+    notify(store, base_url=os.environ.get("PORTREG_BASE_URL", ""))
 
 
 def _read(name: str) -> bytes:

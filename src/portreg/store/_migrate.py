@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ._backend import Backend
 
 #: The Alembic head this code works with (a test checks it against ``migrations/``).
-SCHEMA_REVISION = "0004_workflow"
+SCHEMA_REVISION = "0005_subscriptions"
 
 
 def ensure_schema(backend: Backend) -> None:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ._accounts import AccountRows
     from ._backend import Backend
     from ._outbox import OutboxRows
+    from ._subscriptions import SubscriptionRows
 
 __all__ = ["Reader", "Transaction"]
 
@@ -82,6 +83,12 @@ class Transaction:
 
         return OutboxRows(self)
 
+    @cached_property
+    def subscriptions(self) -> SubscriptionRows:
+        from ._subscriptions import SubscriptionRows
+
+        return SubscriptionRows(self)
+
 
 class Reader:
     """The row operations of each concept, for reads outside a transaction."""
@@ -110,3 +117,9 @@ class Reader:
         from ._outbox import OutboxRows
 
         return OutboxRows(self)
+
+    @cached_property
+    def subscriptions(self) -> SubscriptionRows:
+        from ._subscriptions import SubscriptionRows
+
+        return SubscriptionRows(self)

@@ -35,6 +35,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.engine import Connection
@@ -338,6 +339,29 @@ WORKFLOW_DDL: dict[str, tuple[str, ...]] = {
         "FOR EACH STATEMENT EXECUTE FUNCTION request_events_append_only()",
     ),
 }
+
+#: What a person with an account watches, to be mailed when a version touches it:
+#: ``kind`` all, port, range, service or person, ``key`` what (empty for all).
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    UniqueConstraint("account_id", "kind", "key"),
+)
+
+#: The versions whose mails to subscribers were written (with them, in one transaction):
+#: a version is announced once, whoever runs the announcing.
+subscription_notices = Table(
+    "subscription_notices",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("mails", Integer, nullable=False),
+    Column("notified_at", String(32), nullable=False),
+)
 
 #: Full-text side tables, per dialect. FTS5 "contentless": the text is not stored twice.
 SEARCH_DDL: dict[str, tuple[str, ...]] = {

@@ -40,6 +40,7 @@ def create_app(
     from .api import history as history_api
     from .api import log as log_api
     from .api import requests as requests_api
+    from .api import subscriptions as subscriptions_api
     from .pages import accounts as account_pages
     from .pages import changes
     from .pages import diff as diff_pages
@@ -70,6 +71,7 @@ def create_app(
     app.include_router(accounts_api.router, prefix=API_ROOT)
     app.include_router(log_api.router, prefix=API_ROOT)
     app.include_router(history_api.router, prefix=API_ROOT)
+    app.include_router(subscriptions_api.router, prefix=API_ROOT)
     app.include_router(log_api.well_known)
     app.include_router(requests_api.router, prefix=API_ROOT)
     app.include_router(api.fallback, prefix=API_ROOT)  # last: answers what no operation does

@@ -265,13 +265,23 @@ def leaf_of(entry: LogEntry | NewLeaf) -> dict[str, Any]:
 class Keeper:
     """Keeps a server's log caught up: :func:`catch_up` in a daemon thread, at start,
     whenever :meth:`poke` says a version appeared, and every ``every`` seconds (for
-    versions published by other processes)."""
+    versions published by other processes); then mails the subscribers of what the new
+    versions touched (:func:`portreg.services.subscriptions.notify`, links on ``base_url``)."""
 
-    def __init__(self, store: Store, *, every: float = 300.0, on_error: Callable[[Exception], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        every: float = 300.0,
+        base_url: str = "",
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
         self.store = store
+        self.base_url = base_url
         self.every = every
         self.on_error = on_error
         self.appended = 0
+        self.mailed = 0
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -294,6 +304,9 @@ class Keeper:
             self._wake.clear()
             try:
                 self.appended += catch_up(self.store)
+                from ..subscriptions import notify
+
+                self.mailed += notify(self.store, base_url=self.base_url)
             except RegistryError as exc:  # a read-only or busy store: try again later
                 if self.on_error is not None:
                     self.on_error(exc)
