@@ -6,7 +6,8 @@ the model included, is imported when first used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+#: typing.TYPE_CHECKING without importing typing (type checkers take the name as true).
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from .errors import (
@@ -54,7 +55,7 @@ __all__ = [
 _ERRORS = frozenset(("Conflict", "FormatError", "NotFound", "RegistryError", "RuleViolation", "StoreError"))
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     """The public names, imported on first use: ``portreg lookup`` answered from SQLite
     (:mod:`portreg.cli._quick`) never needs the model's classes."""
     if name not in __all__:

@@ -10,7 +10,6 @@ a traceback means a bug.
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 #: Command name -> "module:attribute" of its click command, in help order.
 COMMANDS: dict[str, str] = {
@@ -78,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     """``cli`` (the click group) and ``LazyGroup``, built on first use: click is not
     imported by a lookup that :mod:`._quick` answers."""
     if name in ("cli", "LazyGroup"):

@@ -23,7 +23,12 @@ import os
 import re
 import sqlite3
 import sys
-from typing import Any
+
+#: typing.TYPE_CHECKING without importing typing (type checkers take the name as true).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
 
 TRANSPORTS = ("tcp", "udp", "sctp", "dccp")
 MAX_PORT = 65535
@@ -331,7 +336,7 @@ def _plain(value: Any) -> str | None:
     return "".join(_inline(value))
 
 
-def _inline(parts: list[Any]) -> Any:
+def _inline(parts: list[Any]) -> Iterator[str]:
     for part in parts:
         if type(part) is str:
             yield part

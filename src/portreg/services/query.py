@@ -632,7 +632,8 @@ class Query:
         offset: int = 0,
         version: int | None = None,
     ) -> SearchResult:
-        """Ranked full-text search over names, descriptions, notes and people, with filters.
+        """Ranked search (:mod:`portreg.services.search`): names, ports, people, words of
+        descriptions and notes, typos forgiven, the same on every database; narrowed by filters.
 
         ``text`` None searches by the filters alone, in registry order. Dates are
         ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` and compare as the registry writes them.

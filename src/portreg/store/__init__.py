@@ -44,7 +44,8 @@ nothing; ``registry()`` and ``version()`` raise NotFound saying how to fill it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+#: typing.TYPE_CHECKING without importing typing (type checkers take the name as true).
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from ._store import Store
@@ -81,7 +82,7 @@ __all__ = [
 _HOMES = {"Store": "._store", "Reader": "._transaction", "Transaction": "._transaction"}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     """The public names, imported on first use, so that a module of the package
     (``_migrate``'s schema revision, which ``portreg lookup`` checks) costs only itself."""
     if name not in __all__:

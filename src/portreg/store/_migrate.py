@@ -11,7 +11,8 @@ processes opening a fresh store at once do not both create it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+#: typing.TYPE_CHECKING without importing typing: ``portreg lookup`` reads SCHEMA_REVISION.
+TYPE_CHECKING = False
 
 from ..errors import StoreError
 

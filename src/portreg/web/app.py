@@ -45,6 +45,7 @@ def create_app(
     from .pages import changes
     from .pages import diff as diff_pages
     from ..services.history import DiffCache
+    from .pages import search as search_page
     from .urls import API_ROOT
 
     app = FastAPI(
@@ -66,6 +67,7 @@ def create_app(
     # Each further concept of the pages: one line here.
     app.include_router(account_pages.router)
     app.include_router(diff_pages.router)
+    app.include_router(search_page.router)
     app.include_router(api.router, prefix=API_ROOT)
     # Each further concept of the API: one line here, before the fallback.
     app.include_router(accounts_api.router, prefix=API_ROOT)

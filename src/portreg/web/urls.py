@@ -14,19 +14,11 @@ from ..model import PortRange
 
 __all__ = [
     "API_ROOT",
+    "DOWNLOADS_PREFIX",
+    "DOWNLOADS_STEM",
     "account_url",
     "admin_account_url",
     "admin_accounts_url",
-    "confirm_url",
-    "new_password_url",
-    "reset_sent_url",
-    "reset_url",
-    "signin_url",
-    "signout_url",
-    "signup_sent_url",
-    "signup_url",
-    "DOWNLOADS_PREFIX",
-    "DOWNLOADS_STEM",
     "api_person_url",
     "api_port_url",
     "api_record_url",
@@ -34,16 +26,25 @@ __all__ = [
     "api_url",
     "block_url",
     "changes_url",
+    "confirm_url",
     "diff_url",
     "download_url",
     "feed_url",
     "log_api_url",
     "log_key_url",
     "map_url",
+    "new_password_url",
     "person_url",
     "port_url",
     "registry_url",
+    "reset_sent_url",
+    "reset_url",
+    "search_url",
     "service_url",
+    "signin_url",
+    "signout_url",
+    "signup_sent_url",
+    "signup_url",
     "static_url",
 ]
 
@@ -72,6 +73,12 @@ def registry_url(params: dict[str, Any] | None = None) -> str:
     """The registry page, filtered by ``params`` (``{"search": "http"}``); unset ones left out."""
     shown = {k: v for k, v in (params or {}).items() if v not in (None, "")}
     return "/?" + urlencode(shown) if shown else "/"
+
+
+def search_url(text: str | None = None, page: int | None = None) -> str:
+    """The registry's ranked search (``/search?q=kerberos``): the best matches first."""
+    shown = {k: v for k, v in (("q", text), ("page", None if page == 1 else page)) if v not in (None, "")}
+    return "/search?" + urlencode(shown) if shown else "/search"
 
 
 def service_url(name: str) -> str:

@@ -217,7 +217,7 @@ def records(
     return send_page(request, snap, hits[start : start + page_size], len(hits), page, page_size)
 
 
-@router.get("/search", response_model=schemas.RecordPage, summary="Ranked full-text search")
+@router.get("/search", response_model=schemas.RecordPage, summary="Ranked search: names, ports, people, words, typos forgiven")
 def search(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=MAX_SEARCH, description="Words to find in names, descriptions, notes and people.")],
@@ -233,9 +233,11 @@ def search(
     page_size: PageSizeParam = DEFAULT_PAGE_SIZE,
     version: VersionParam = None,
 ) -> Response:
-    """``portreg search``: words, ranked by relevance (SQLite FTS5 or PostgreSQL full
-    text), over names, descriptions, notes and the people named. Any text is taken as
-    words: quotes, ``*``, ``OR``, ``NEAR(`` are not operators."""
+    """``portreg search``, the same on SQLite and PostgreSQL: a port or range as a port
+    lookup, then the exact name (any case), the names it replaces or that replace it,
+    names starting with the text, names holding its words, then words of descriptions,
+    people and notes; a word matching nothing is corrected to the registry's nearest.
+    Any text is taken as words: quotes, ``*``, ``OR``, ``NEAR(`` are not operators."""
     after, before, mod_after, mod_before = check_dates(registered_after, registered_before, modified_after, modified_before)
     snap = snapshot(request, version)
     result = service(request).query.search(
