@@ -351,3 +351,32 @@ def test_sign_up_and_reset_mail_in_the_same_transaction_and_cannot_flood_a_mailb
     assert subjects.count("portreg: someone tried to sign up with your address") == A.MAX_LINKS_PER_HOUR
     assert subjects.count("portreg: set a new password") == A.MAX_LINKS_PER_HOUR
     assert len(subjects) == 2 * A.MAX_LINKS_PER_HOUR and len(A.list_accounts(store)) == 1
+
+
+def test_two_admins_taking_the_role_from_each_other_at_once_leave_one(store_url: str) -> None:
+    """Each in its own process's connection, started together: exactly one succeeds."""
+    import threading
+
+    with Store.open(store_url) as store:
+        first = _admin(store, "one@example.org")
+        second = _admin(store, "two@example.org")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def demote(account_id: int) -> None:
+        with Store.open(store_url) as own:
+            barrier.wait()
+            try:
+                A.change_roles(own, account_id, remove={"admin"})
+                outcomes.append("done")
+            except Conflict as exc:
+                outcomes.append("last" if "last active admin" in str(exc) else "busy")
+
+    threads = [threading.Thread(target=demote, args=(a.id,)) for a in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with Store.open(store_url) as store:
+        admins = [a for a in A.list_accounts(store, role="admin") if a.active]
+    assert len(admins) == 1 and outcomes.count("done") == 1, outcomes

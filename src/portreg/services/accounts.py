@@ -449,6 +449,9 @@ def set_roles(db: Source, account: int | str, *, roles: Iterable[str], groups: I
 
 
 def _keep_an_admin(rows: AccountRows, leaving: int) -> None:
+    """Conflict unless another active admin remains. Admins are counted under the admin
+    lock, so that two admins taking the role from each other at once cannot both win."""
+    rows.lock_admins()
     if not any(other[3] and other[0] != leaving for other in rows.with_role("admin")):
         raise Conflict("this is the last active admin: make another account admin first")
 

@@ -16,6 +16,9 @@ AccountRow = tuple[int, str, str, bool, str | None, str, str, str | None]
 #: id, account_id, name, prefix, roles, created_at, last_used_at, revoked_at
 TokenRow = tuple[int, int, str, str, str, str, str | None, str | None]
 
+#: PostgreSQL advisory lock key (arbitrary, fixed) for changes that could remove the last admin.
+_ADMIN_LOCK = 0x706F727461646D
+
 _ACCOUNT = "SELECT id, email, name, active, password_hash, session_stamp, created_at, confirmed_at FROM accounts"
 _TOKEN = "SELECT id, account_id, name, prefix, roles, created_at, last_used_at, revoked_at FROM api_tokens"
 
@@ -85,6 +88,13 @@ class AccountRows:
             {"role": role},
         )
         return [_account(row) for row in rows]
+
+    def lock_admins(self) -> None:
+        """Hold, until the transaction ends, the lock of changes that could remove the last
+        admin. SQLite's writer lock already serializes every write; PostgreSQL takes a
+        transaction-scoped advisory lock."""
+        if self._db.dialect == "postgresql":
+            self._db.rows("SELECT pg_advisory_xact_lock(:k)", {"k": _ADMIN_LOCK})
 
     def update(self, account_id: int, **values: Any) -> int:
         """Set columns of one account (names from this module only, never from input)."""
