@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -178,3 +179,74 @@ def test_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str
     local.write_text(ACME)
     code, _, err = run(capsys, "--db", db, "registry", "check", str(local), "--owns", "20999-20000")
     assert code != 0 and "owns" in err and len(err.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- portreg sync --check
+
+
+def published(updated: str, *records: Record) -> bytes:
+    from portreg.formats import to_bytes
+
+    return to_bytes(Registry(title="Service Name and Transport Protocol Port Number Registry", updated=updated, records=records), "xml")
+
+
+BEFORE = published("2024-03-18", rec("postgresql", "5432", "tcp"), rec("dnp", "20000", "tcp"), rec(None, "20004", None, "Unassigned"))
+AFTER = published("2024-04-01", rec("postgresql", "5432", "tcp"), rec("dnp", "20000", "tcp"), rec("newsvc", "20004", "tcp", "New"))
+
+
+@pytest.fixture
+def iana() -> Any:
+    """A loopback HTTP server standing for IANA; set ``.body`` to publish another registry."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Published:
+        body = BEFORE
+        url = ""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(Published.body)))
+            self.end_headers()
+            self.wfile.write(Published.body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    Published.url = f"http://127.0.0.1:{server.server_port}/service-names-port-numbers.xml"
+    try:
+        yield Published
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_sync_reports_the_new_assignments_that_collide(iana: Any, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # where a PostgreSQL store's sync validators go
+    local = tmp_path / "acme.services"
+    local.write_text("acme-db\t5432/tcp\nacme-mon\t20004/tcp\n")  # 5432 collides from the start; 20004 is free
+    code, out, err = run(capsys, "--db", store_url, "sync", "--url", iana.url, "--check", str(local))
+    assert code == 1, err  # the first sync brings everything: postgresql on 5432
+    assert out.splitlines()[1:] == [
+        f"{local}: 1 collision with what the sync brought",
+        "port\tacme-db 5432/tcp: upstream assigns 5432/tcp to postgresql",
+    ]
+    code, out, _ = run(capsys, "--db", store_url, "sync", "--url", iana.url, "--check", str(local), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["changed"] is False and data["collisions"] == []  # nothing new
+    iana.body = AFTER  # IANA assigns 20004/tcp
+    code, out, _ = run(capsys, "--db", store_url, "sync", "--url", iana.url, "--check", str(local), "--owns", "20000-20999", "--json")
+    data = json.loads(out)
+    assert code == 1 and data["changed"] is True and data["version"]["number"] == 2
+    assert [(f["kind"], f["local"] and f["local"]["name"], [u["name"] for u in f["upstream"]]) for f in data["collisions"]] == [
+        ("port", "acme-mon", ["newsvc"]),
+        ("owned", None, ["newsvc"]),  # dnp on 20000 was there before: not reported
+    ]
+    code, _, err = run(capsys, "--db", store_url, "sync", "--url", iana.url, "--owns", "20000-20999")
+    assert code == 2 and "--check" in err

@@ -160,38 +160,74 @@ def export(format_: str, output: str | None, version: int | None, profile: str |
 @click.command(
     epilog=f"""\b
 JSON (--json): {{"url": "...", "changed": true | false, "status": 200 | 304,
-                 "version": version | null}}
+                 "version": version | null,
+                 "collisions": [finding, ...] | null}}
+findings as `portreg registry check --json` writes them (with --check only).
+Exit status: 1 when --check finds a collision the sync brought.
 
 {VERSION_JSON}"""
 )
 @click.option("--url", metavar="URL", help="Where to download the registry XML from (default: IANA).")
+@click.option(
+    "--check",
+    "local_file",
+    metavar="FILE",
+    help="Then report what the sync brought that collides with the local registry in FILE "
+    "(as `portreg registry check FILE --since` the version before).",
+)
+@click.option("--owns", multiple=True, metavar="LOW-HIGH[/TRANSPORT]", help="With --check: a range FILE's registry allocates from.")
 @listing
-def sync(url: str | None) -> Listing:
+def sync(url: str | None, local_file: str | None, owns: tuple[str, ...]) -> Listing:
     """Download the registry from IANA when it changed, and import it as a new version.
 
     The request is conditional (ETag, Last-Modified): when IANA has nothing new, it
     prints "unchanged" and downloads nothing.
+
+    \b
+    portreg sync --check acme.services   # and did IANA just assign a port acme uses?
     """
     from ..services.query import version_json
     from ..services.sync import DEFAULT_URL
     from ..services.sync import sync as download
 
+    local = ranges = None
+    if local_file is not None:
+        from ..services.overlay import parse_owned
+        from .convert import read_registry
+
+        local = read_registry(local_file)  # a bad file fails before anything is downloaded
+        ranges = [parse_owned(text) for text in owns]
+    elif owns:
+        raise click.UsageError("--owns goes with --check FILE")
     with open_service() as service, progress("importing") as advance:
+        before = service.store.current_version()
         result = download(service.store, url or DEFAULT_URL, actor=_actor(), progress=advance)
         if result.changed:
             _log_versions(service.store)
+        checked = None
+        if local is not None and ranges is not None:
+            from ..services.overlay import check
+
+            since = None if before is None else str(before.number)
+            checked = check(service, local, owns=ranges, since=since)
     if result.changed and result.version is not None:
         v = result.version
         line = f"imported version {v.number} (published {v.published or 'undated'}, {v.record_count} records)"
     else:
         line = "unchanged"
+    lines = [line]
+    if checked is not None:
+        found = [f for f in checked.findings if f.collides]
+        lines.append(f"{local_file}: {len(found)} collision{'s' if len(found) != 1 else ''} with what the sync brought")
+        lines.extend(f"{f.kind}\t{f.message}" for f in found)
     data = {
         "url": result.url,
         "changed": result.changed,
         "status": result.status,
         "version": result.version and version_json(result.version),
+        "collisions": None if checked is None else [f.as_json() for f in checked.findings if f.collides],
     }
-    return Listing(data, lines=[line])
+    return Listing(data, lines=lines, found=checked is None or not checked.collides)
 
 
 # --------------------------------------------------------------------------- versions
