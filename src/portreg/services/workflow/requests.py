@@ -375,15 +375,15 @@ def act(
         groups = list(tx.reviews(request_id)) if request else []
         if request is None or not may_see(request, account, groups):
             raise NotFound(f"there is no request {request_id}")
+        transition = states.transition_for(action, request["state"], request["kind"])
+        mine = roles_on(request, account, groups)
+        allowed = transition.roles & mine if transition is not None else frozenset()
+        if transition is not None and not allowed:
+            raise PermissionDenied(f"{action} on request {request_id} is for: {', '.join(sorted(transition.roles))}")
         if etag is not None and etag != request["etag"]:
             raise Stale(f"request {request_id} changed since version {etag} (it is at version {request['etag']}); read it again")
-        transition = states.transition_for(action, request["state"], request["kind"])
         if transition is None or not _applicable(transition, request):
             raise Conflict(f"request {request_id} is {states.LABELS[request['state']]}: {action} is not possible now")
-        mine = roles_on(request, account, groups)
-        allowed = transition.roles & mine
-        if not allowed:
-            raise PermissionDenied(f"{action} on request {request_id} is for: {', '.join(sorted(transition.roles))}")
         role = _acting_role(allowed)
         if action in ("ask", "answer", "reject") and not reason:
             raise InvalidQuery(f"{action} needs a reason (it is shown to the requester)", parameter="reason")
