@@ -100,3 +100,44 @@ def test_the_api_needs_an_account_and_follows_its_owner(tmp_path: Any, current_r
         assert client.delete(f"/api/v1/subscriptions/{made.json()['id']}", headers=auth).status_code == 204
         assert client.delete(f"/api/v1/subscriptions/{made.json()['id']}", headers=auth).status_code == 404
         assert client.get("/api/v1/subscriptions", headers=auth).json()["subscriptions"] == []
+
+
+def test_the_pages_offer_mail_and_the_account_page_follows_and_unfollows(tmp_path: Any, current_registry: Registry) -> None:
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from portreg.web import create_app
+
+    password = "correct horse battery staple"
+    with Store.open(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        store.import_registry(versions(current_registry)[0], source="v1")
+        accounts.create_account(store, email="ann@example.org", name="Ann", password=password)
+        client = TestClient(create_app(store=store, log_key=tmp_path / "key.pem"), raise_server_exceptions=False)
+        port_page = client.get("/port/5").text
+        assert 'href="/account/subscriptions?kind=port&amp;key=5"' in port_page
+        offer = client.get("/account/subscriptions?kind=port&key=5", follow_redirects=False)
+        assert offer.status_code == 303 and offer.headers["location"].startswith("/account/signin")
+
+        def token(page: str) -> str:
+            found = re.search(r'name="csrftoken" value="([^"]+)"', page)
+            assert found
+            return found.group(1)
+
+        signin = client.get("/account/signin").text
+        done = client.post(
+            "/account/signin", data={"csrftoken": token(signin), "email": "ann@example.org", "password": password}, follow_redirects=False
+        )
+        assert done.status_code == 303
+        offer = client.get("/account/subscriptions?kind=port&key=5")
+        assert offer.status_code == 200 and offer.headers["cache-control"] == "no-store"
+        assert "Mail me changes to port 5" in offer.text
+        followed = client.post("/account/subscriptions", data={"csrftoken": token(offer.text), "kind": "port", "key": "5"})
+        assert "You will be mailed changes to port 5" in followed.text and "port 5" in followed.text
+        ann = accounts.find_account(store, "ann@example.org").id
+        [subscription] = subscriptions.subscriptions(store, ann)
+        forged = client.post(f"/account/subscriptions/{subscription.id}/delete", data={"csrftoken": "forged"}, follow_redirects=False)
+        assert forged.status_code in (400, 403)
+        page = client.post(f"/account/subscriptions/{subscription.id}/delete", data={"csrftoken": token(followed.text)})
+        assert "Unsubscribed." in page.text
+        assert subscriptions.subscriptions(store, ann) == []

@@ -46,6 +46,8 @@ __all__ = [
     "signup_sent_url",
     "signup_url",
     "static_url",
+    "subscriptions_url",
+    "unsubscribe_url",
 ]
 
 #: Where the JSON API is mounted.
@@ -221,3 +223,13 @@ def log_key_url() -> str:
 def log_api_url(what: str = "head") -> str:
     """An operation of the log's API: ``head``, ``entries``, ``inclusion``, ``consistency``."""
     return f"{API_ROOT}/log/{what}"
+
+
+def subscriptions_url(kind: str | None = None, key: str | None = None) -> str:
+    """The signed-in account's subscriptions by mail; with ``kind`` and ``key``, offering to follow that."""
+    shown = {k: v for k, v in (("kind", kind), ("key", key)) if v is not None}
+    return "/account/subscriptions" + (f"?{urlencode(shown)}" if shown else "")
+
+
+def unsubscribe_url(subscription_id: int) -> str:
+    return f"/account/subscriptions/{subscription_id}/delete"

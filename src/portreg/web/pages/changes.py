@@ -20,7 +20,7 @@ from datetime import UTC
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from ...errors import InvalidQuery
 from ...model import PortRange
@@ -245,3 +245,79 @@ def _epoch() -> Any:
     from datetime import datetime
 
     return datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------- subscriptions by mail
+#
+# Personal pages under /account (never cached): the public pages only link here, so that
+# they stay the same for everyone and cacheable.
+
+
+@router.get("/account/subscriptions")
+def subscriptions_page(request: Request) -> Response:
+    """The account's subscriptions; with ``?kind=&key=``, a form to follow that too."""
+    from ...services import subscriptions as service
+    from ..auth import csrf_token, current_account
+    from .render import render
+
+    account = current_account(request)
+    if account is None:
+        return RedirectResponse(urls.signin_url(request.url.path + (f"?{request.url.query}" if request.url.query else "")), 303)
+    offer = None
+    kind, key = request.query_params.get("kind"), request.query_params.get("key", "")
+    if kind is not None:
+        try:
+            offer = Watch.parse("port" if kind == "range" else kind, key) if kind != "all" else None
+        except InvalidQuery as exc:
+            return _bad(request, exc)
+    store = request.app.state.registry_service.store
+    response = render(
+        request,
+        "subscriptions.html",
+        title="Changes by mail",
+        csrf=csrf_token(request),
+        viewer=account,
+        account=account,
+        subscriptions=service.subscriptions(store, account.id),
+        offer=offer,
+        offer_all=kind == "all",
+        flash=request.session.pop("flash", None),
+        errors={},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/account/subscriptions")
+async def subscribe_post(request: Request) -> Response:
+    from ...services import subscriptions as service
+    from ..auth import require_account
+
+    account = require_account(request)
+    form = await request.form(max_files=0, max_fields=10)
+    kind, key = str(form.get("kind", "")), str(form.get("key", ""))[:300]
+    store = request.app.state.registry_service.store
+    try:
+        found = service.subscribe(store, account.id, kind, key)
+    except InvalidQuery as exc:
+        request.session["flash"] = f"Not followed: {exc.message}"
+    else:
+        what = "every change" if found.kind == "all" else f"changes to {found.watch.title if found.watch else found.key}"
+        request.session["flash"] = f"You will be mailed {what} at {account.email}."
+    return RedirectResponse(urls.subscriptions_url(), 303)
+
+
+@router.post("/account/subscriptions/{subscription_id}/delete")
+def unsubscribe_post(request: Request, subscription_id: str) -> Response:
+    from ...errors import NotFound
+    from ...services import subscriptions as service
+    from ..auth import require_account
+
+    account = require_account(request)
+    try:
+        service.unsubscribe(request.app.state.registry_service.store, account.id, params.parse_id(subscription_id, "subscription"))
+    except (InvalidQuery, NotFound):
+        request.session["flash"] = "No such subscription."
+    else:
+        request.session["flash"] = "Unsubscribed."
+    return RedirectResponse(urls.subscriptions_url(), 303)
