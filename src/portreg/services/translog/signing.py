@@ -81,7 +81,10 @@ def load_key(path: str | Path | None = None, *, create: bool = True) -> LogKey:
     where = Path(path) if path is not None else default_key_path()
     if not where.exists():
         if not create:
-            raise StoreError(f"{where}: the log's signing key does not exist")
+            raise StoreError(
+                f"{where}: the log's signing key does not exist (`portreg serve` makes it on its first start; "
+                "or name the server's key with --log-key PATH or $PORTREG_LOG_KEY)"
+            )
         fresh = Ed25519PrivateKey.generate()
         pem = fresh.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         try:
