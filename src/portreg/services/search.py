@@ -35,7 +35,7 @@ import re
 import threading
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import product
+from itertools import chain, product
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..model import PortRange
@@ -50,6 +50,7 @@ __all__ = ["SearchIndex", "SearchResult", "parse_port_query", "words"]
 _WORD = re.compile(r"[^\W_]+")
 _POINTS_TO = re.compile(r'(?:alias to|duplicate of the)\s+"([^"]+)"', re.IGNORECASE)
 _REPLACES = re.compile(r'replacement for\s+"([^"]+)"', re.IGNORECASE)
+_PLAIN_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _PORT_QUERY = re.compile(r"\s*(\d{1,5})(?:\s*-\s*(\d{1,5}))?(?:\s*/\s*([A-Za-z]+))?\s*")
 
 #: Field weights of tier 6: a word in the name counts most, then description, people, notes.
@@ -150,8 +151,8 @@ class SearchIndex:
                 by_part.setdefault(part, set()).add(key)
         self._by_part = by_part
         self._sorted_parts = sorted(by_part)
-        self._links = _links(self.hits, keys, by_name)
-        self._postings = _postings(self.hits, people)
+        self._postings, descriptions, notes = _postings(self.hits, people)
+        self._links = _links(keys, by_name, descriptions, notes)
         vocabulary = set().union(*(p.keys() for p in self._postings))
         self._vocabulary = sorted(vocabulary)
         by_length: dict[int, list[str]] = {}
@@ -364,8 +365,17 @@ def _strength(state: str) -> float:
     return {"assigned": 1.0, "reserved": 0.5}.get(state, 0.0)
 
 
-def _links(hits: Sequence[Hit], keys: Sequence[str], by_name: Mapping[str, list[int]]) -> dict[str, set[str]]:
-    """Name key -> the keys of the names it replaces or that replace it (both ways)."""
+def _links(
+    keys: Sequence[str],
+    by_name: Mapping[str, list[int]],
+    descriptions: Mapping[str, list[int]],
+    notes: Mapping[str, list[int]],
+) -> dict[str, set[str]]:
+    """Name key -> the keys of the names it replaces or that replace it (both ways).
+
+    ``descriptions`` and ``notes``: each distinct text -> the positions of the records
+    saying it, so that each text is searched once.
+    """
     links: dict[str, set[str]] = {}
 
     def link(a: str, b: str) -> None:
@@ -374,17 +384,15 @@ def _links(hits: Sequence[Hit], keys: Sequence[str], by_name: Mapping[str, list[
             links.setdefault(a, set()).add(b)
             links.setdefault(b, set()).add(a)
 
-    for hit, key in zip(hits, keys):
-        if not key:
-            continue
-        record = hit.record
-        if record.notes:
-            for match in _POINTS_TO.finditer(str(record.notes)):
-                link(key, match.group(1))
-        if record.description:
-            for match in _REPLACES.finditer(str(record.description)):
-                link(key, match.group(1))
+    for texts, pattern in ((notes, _POINTS_TO), (descriptions, _REPLACES)):
+        for text, positions in texts.items():
+            for match in pattern.finditer(text):
+                for i in positions:
+                    if keys[i]:
+                        link(keys[i], match.group(1))
     for key in by_name:
+        if len(key) <= 15 and _PLAIN_NAME.fullmatch(key):
+            continue  # a well-formed name is its own replacement
         mended = replacement_name(key)
         if mended:
             link(key, mended)
@@ -401,8 +409,11 @@ def _people_named(record: Record) -> Iterator[str]:
             yield ref.data
 
 
-def _postings(hits: Sequence[Hit], people: Mapping[str, Person]) -> tuple[dict[str, list[int]], ...]:
-    """Per field (name, description, people, notes): word -> positions of the records holding it.
+def _postings(
+    hits: Sequence[Hit], people: Mapping[str, Person]
+) -> tuple[tuple[dict[str, list[int]], ...], dict[str, list[int]], dict[str, list[int]]]:
+    """Per field (name, description, people, notes): word -> positions of the records
+    holding it; and each distinct description and note -> the positions saying it.
 
     Records are first grouped by the text of each field (a service's tcp and udp rows
     share theirs, thousands of rows say "Unassigned"), so each distinct text is split
@@ -412,17 +423,21 @@ def _postings(hits: Sequence[Hit], people: Mapping[str, Person]) -> tuple[dict[s
     descriptions: dict[str, list[int]] = {}
     named: dict[tuple[str, ...], list[int]] = {}
     notes: dict[str, list[int]] = {}
+    unauthorized: dict[str, list[int]] = {}
     for i, hit in enumerate(hits):
         record = hit.record
         if record.name:
             names.setdefault(record.name, []).append(i)
         if record.description is not None:
             descriptions.setdefault(str(record.description), []).append(i)
-        ids = tuple(dict.fromkeys(_people_named(record)))
-        if ids:
-            named.setdefault(ids, []).append(i)
-        if record.notes is not None or record.unauthorized is not None:
-            notes.setdefault(f"{record.notes or ''} {record.unauthorized or ''}", []).append(i)
+        if record.assignee or record.references:
+            ids = tuple(dict.fromkeys(_people_named(record)))
+            if ids:
+                named.setdefault(ids, []).append(i)
+        if record.notes is not None:
+            notes.setdefault(str(record.notes), []).append(i)
+        if record.unauthorized is not None:
+            unauthorized.setdefault(str(record.unauthorized), []).append(i)
 
     def person_text(ids: tuple[str, ...]) -> str:
         parts = []
@@ -433,7 +448,12 @@ def _postings(hits: Sequence[Hit], people: Mapping[str, Person]) -> tuple[dict[s
                 parts.extend(v for v in (person.name, person.org) if v)
         return " ".join(parts)
 
-    texts = (names.items(), descriptions.items(), ((person_text(k), v) for k, v in named.items()), notes.items())
+    texts = (
+        names.items(),
+        descriptions.items(),
+        ((person_text(k), v) for k, v in named.items()),
+        chain(notes.items(), unauthorized.items()),
+    )
     fields: tuple[dict[str, list[int]], ...] = ({}, {}, {}, {})
     for field, grouped in zip(fields, texts):
         for text, positions in grouped:
@@ -443,7 +463,7 @@ def _postings(hits: Sequence[Hit], people: Mapping[str, Person]) -> tuple[dict[s
                     field[word] = list(positions)
                 else:
                     found.extend(positions)
-    return fields
+    return fields, descriptions, notes
 
 
 class SearchIndexes:
