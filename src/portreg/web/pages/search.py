@@ -9,6 +9,8 @@ corrected, a port number as a port lookup. Rows are the registry page's own.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -38,7 +40,7 @@ def search_page(request: Request) -> Response:
         except InvalidQuery as error:
             problems.append(error.message)
     snapshot = current(request)
-    context: dict[str, object] = {"snapshot": snapshot, "text": text, "problems": problems, "page": page}
+    context: dict[str, Any] = {"snapshot": snapshot, "text": text, "problems": problems, "page": page}
     if not text:
         return render(request, "search.html", total=0, pages=0, rows="", footnotes=[], first=0, **context)
     result = service(request).query.search(
