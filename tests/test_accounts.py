@@ -319,6 +319,15 @@ def test_cli_first_admin_roles_tokens_and_disable(capsys: Any, monkeypatch: pyte
     assert [a["active"] for a in json.loads(out)["accounts"]] == [False]
     code, _, err = run(capsys, *db, "user", "disable", "nobody@example.org")
     assert code == 1 and "no account for nobody@example.org" in err
+    code, out, _ = run(capsys, *db, "user", "enable", "2", "--json")
+    assert code == 0 and json.loads(out)["active"] is True
+    _stdin(monkeypatch, "a freshly set passphrase\n")
+    code, out, _ = run(capsys, *db, "user", "password", "bob@example.org", "--password-stdin")
+    assert code == 0 and out.strip() == "bob@example.org: password set"
+    with Store.open(store_url) as store:
+        assert A.authenticate_password(store, "bob@example.org", "a freshly set passphrase").id == 2
+        with pytest.raises(SignInRequired):  # enabling again does not bring revoked tokens back
+            A.authenticate_token(store, issued["secret"])
 
 
 # --------------------------------------------------------------------------- sign-up and reset mails

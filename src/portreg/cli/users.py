@@ -107,7 +107,7 @@ def add(
 ) -> Listing:
     """Create an account for EMAIL (its address counts as confirmed).
 
-    The first admin: ``portreg user add you@example.org --name "You" --role admin``.
+    The first admin: portreg user add you@example.org --name "You" --role admin
     """
     from ..services import accounts
 
@@ -221,7 +221,7 @@ def password(account: str, password_stdin: bool) -> None:
 
 @user.group("token")
 def token() -> None:
-    """API tokens: ``Authorization: Bearer TOKEN`` on the JSON API."""
+    """API tokens, sent to the JSON API as "Authorization: Bearer TOKEN"."""
 
 
 @token.command("new", epilog=f'JSON (--json): {{"secret": "prt_…", "token": token}}\n\n{TOKEN_JSON}')
