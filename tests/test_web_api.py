@@ -614,10 +614,10 @@ def test_the_api_answers_the_same_on_postgresql(pg_client: Any, client: Any) -> 
         on_pg, on_sqlite = get(pg_client, path, **params), get(client, path, **params)
         assert _without_ids(on_pg) == _without_ids(on_sqlite), path
     for params in ({"q": "postgresql"}, {"q": "trap", "transport": "udp"}, {"q": "kerberos", "state": "assigned"}):
-        # The same matches; the order is each database's own ranking.
+        # The same matches in the same order: the ranking is the service's, not each database's.
         found = [get(c, "/search", page_size=500, **params) for c in (pg_client, client)]
         assert found[0]["total"] == found[1]["total"] > 0, params
-        keys = [{(r["name"], r["port"], r["transport"]) for r in f["items"]} for f in found]
+        keys = [[(r["name"], r["port"], r["transport"]) for r in f["items"]] for f in found]
         assert keys[0] == keys[1], params
     for text in INJECTIONS:
         assert get(pg_client, "/search", q=text)["total"] >= 0

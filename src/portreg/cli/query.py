@@ -133,7 +133,12 @@ records ranked best first (registry order when searching by filters alone).
 @click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many records first.")
 @listing
 def search(text: str | None, **filters: Any) -> Listing:
-    """Search names, descriptions, notes and people, ranked; narrow with filters.
+    """Search names, ports, people and words of descriptions and notes, best first; narrow with filters.
+
+    The exact name comes first (any case), then the names it replaces or that replace
+    it, names starting with TEXT, names holding its words, then descriptions, people and
+    notes. A port or range (5432, 6000-6063, 53/udp) is a port lookup; a word matching
+    nothing is taken as a typo (kerbros finds kerberos).
 
     Example: portreg search "remote desktop" --proto tcp --range user
     """
