@@ -116,7 +116,7 @@ class _Writer:
                 key = found[1]
             else:
                 key = self._between(
-                    "SELECT max(sort_key) FROM person_revisions WHERE valid_to IS NULL AND person_id < :id",
+                    "SELECT sort_key FROM person_revisions WHERE valid_to IS NULL AND person_id < :id ORDER BY person_id DESC LIMIT 1",
                     "SELECT min(sort_key) FROM person_revisions WHERE valid_to IS NULL AND sort_key > :k",
                     {"id": person.id},
                 )
@@ -152,26 +152,42 @@ class _Writer:
         return int(found[1])
 
     def place(self, record: Record) -> int:
-        """A sort key between the rows the record goes between (see the module docstring)."""
+        """A sort key between the rows the record goes between (see the module docstring).
+
+        The row before a port is among the few current rows with the highest ports at or
+        below it, found by walking the ports' index backwards (the registry is in port
+        order), not by scanning every row below the port.
+        """
         rank = TRANSPORTS.index(record.transport) if record.transport in TRANSPORTS else 4
         if record.port is not None:
-            before = (
-                f"SELECT max(sort_key) FROM record_revisions WHERE valid_to IS NULL AND port_low IS NOT NULL AND "
-                f"(port_low < :p OR (port_low = :p AND {_RANK} <= :t))"
-            )
-            params: dict[str, Any] = {"p": record.port.low, "t": rank}
-        else:
-            before = (
-                "SELECT coalesce((SELECT max(sort_key) FROM record_revisions WHERE valid_to IS NULL AND port_low IS NULL "
-                f"AND (name_key < :n OR (name_key = :n AND {_RANK} <= :t))), "
-                "(SELECT max(sort_key) FROM record_revisions WHERE valid_to IS NULL AND port_low IS NOT NULL))"
-            )
-            params = {"n": (record.name or "").casefold(), "t": rank}
+            port = record.port.low
+            rows = self.conn.execute(
+                self.text(
+                    "SELECT sort_key, valid_to, port_low, transport FROM record_revisions WHERE port_low <= :p "
+                    "ORDER BY port_low DESC LIMIT 256"
+                ),
+                {"p": port},
+            ).all()
+            keys = [
+                row[0] for row in rows
+                if row[1] is None and (row[2] < port or (TRANSPORTS.index(row[3]) if row[3] in TRANSPORTS else 4) <= rank)
+            ]
+            low = max(keys) if keys else None
+            after = "SELECT min(sort_key) FROM record_revisions WHERE valid_to IS NULL AND sort_key > :k"
+            return self._between_keys(low, after)
+        before = (
+            "SELECT coalesce((SELECT max(sort_key) FROM record_revisions WHERE valid_to IS NULL AND port_low IS NULL "
+            f"AND (name_key < :n OR (name_key = :n AND {_RANK} <= :t))), "
+            "(SELECT max(sort_key) FROM record_revisions WHERE valid_to IS NULL))"
+        )
+        params = {"n": (record.name or "").casefold(), "t": rank}
         after = "SELECT min(sort_key) FROM record_revisions WHERE valid_to IS NULL AND sort_key > :k"
         return self._between(before, after, params)
 
     def _between(self, before: str, after: str, params: dict[str, Any]) -> int:
-        low = self._one(before, params)
+        return self._between_keys(self._one(before, params), after)
+
+    def _between_keys(self, low: int | None, after: str) -> int:
         if low is None:
             first = self._one(after.replace("sort_key > :k", "1 = 1"), {"k": 0})
             return (first - GAP) if first is not None else 0
@@ -182,7 +198,10 @@ class _Writer:
             from ..errors import StoreError
 
             raise StoreError("no room left in the registry's order at this place; import the registry again to respace it")
-        return int((low + high) // 2)
+        # A small step above ``low``, not the middle: new ports are mostly added in
+        # ascending runs after one another, and halving the gap each time would exhaust
+        # it after 32 of them; 1/64 of it lasts for about a thousand.
+        return int(low + max(1, (high - low) // 64))
 
     def insert_record(self, record_id: int, record: Record, sort_key: int) -> None:
         from ..rules import record_state

@@ -268,12 +268,15 @@ class WorkflowTransaction:
 
     def records_at(self, port: int, transport: str | None = None) -> list[StoredRecord]:
         """Current records whose port or range holds ``port`` (on ``transport``)."""
-        where = "r.port_low <= :p AND r.port_high >= :p"
         params: dict[str, Any] = {"p": port}
+        only = ""
         if transport is not None:
-            where += " AND r.transport = :t"
+            only = " AND r.transport = :t"
             params["t"] = transport
-        return self._records(where, params)
+        # Single ports through the ports' index, ranges through the partial index of ranges.
+        singles = self._records(f"r.port_low = :p AND r.port_high = r.port_low{only}", params)
+        ranges = self._records(f"r.port_high > r.port_low AND r.port_low <= :p AND r.port_high >= :p{only}", params)
+        return singles + ranges
 
     def records_named(self, name: str) -> list[StoredRecord]:
         return self._records("r.name_key = :n", {"n": name.casefold()})
