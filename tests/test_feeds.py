@@ -151,8 +151,18 @@ def test_every_feed_answers_304_to_its_etag(client: Any, path: str) -> None:
     assert again.status_code == 304 and again.content == b""
 
 
+def test_a_wide_watch_lists_a_bounded_first_version(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from portreg.services import feeds
+
+    monkeypatch.setattr(feeds, "LISTED", 10)  # a store's first version holds 14,000 records, this one 40
+    body = client.get("/port/0-65535/changes.json").json()
+    first = body["items"][-1]
+    assert first["_portreg"]["version"] == 1 and len(first["_portreg"]["changes"]) == 10
+    assert "- … and 30 more" in first["content_text"]
+
+
 @pytest.mark.parametrize(
-    "path", ["/port/70000/changes.atom", "/port/9-1/changes.json", "/port/x/changes.atom", "/changes.rss", "/port/80/changes.rss"]
+    "path", ["/service/%01x/changes.atom", "/person/a%0Ab/changes.json", "/port/70000/changes.atom", "/port/9-1/changes.json", "/port/x/changes.atom", "/changes.rss", "/port/80/changes.rss"]
 )
 def test_bad_watches_are_4xx(client: Any, path: str) -> None:
     assert client.get(path).status_code in (400, 404)

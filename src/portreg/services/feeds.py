@@ -47,6 +47,8 @@ WATCH_KINDS = ("port", "range", "service", "person")
 _FIELD_LABELS = dict(FIELDS)
 #: Per-version changes kept in memory (a version's are a few KB).
 CACHED = 2048
+#: A watch's entry for a store's first version lists at most this many of its records.
+LISTED = 100
 
 
 def label_of(record: Record) -> str:
@@ -85,6 +87,8 @@ class Entry:
     first: bool = False
     #: The whole version's summary (the history service's), when this entry is not narrowed to a watch.
     overall: str | None = None
+    #: Changes left out of ``changes`` (a store's first version, watched over a wide range).
+    more: int = 0
 
     @property
     def previous(self) -> int | None:
@@ -128,8 +132,8 @@ class Watch:
             kind = "range" if span.is_range else "port"
             return cls(kind, str(span), span.low, span.high)
         if kind in ("service", "person"):
-            if not text or len(text) > 200:
-                raise InvalidQuery(f"a {kind} of 1 to 200 characters", parameter=kind)
+            if not text or len(text) > 200 or not text.isprintable():
+                raise InvalidQuery(f"a {kind} is 1 to 200 printable characters", parameter=kind)
             return cls(kind, text)
         raise InvalidQuery(f"one of {', '.join(WATCH_KINDS)}", parameter="kind")
 
@@ -205,17 +209,19 @@ class Feeds:
         for number in numbers:
             full = self.entry(self.store.version(number))
             ids = by_version.get(number, set())
+            more = 0
             if full.first:
-                changes = tuple(self._added(number, ids))
+                changes = tuple(self._added(number, sorted(ids)[:LISTED]))
+                more = max(0, len(ids) - LISTED)
             else:
                 changes = tuple(c for c in full.changes if c.record_id in ids)
             people = tuple(p for p in full.people_changed if p == watch.key) if watch.kind == "person" else ()
-            entries.append(Entry(full.version, changes, people, False, full.first, None))
+            entries.append(Entry(full.version, changes, people, False, full.first, None, more))
         return entries
 
-    def _added(self, number: int, ids: set[int]) -> list[Change]:
+    def _added(self, number: int, ids: list[int]) -> list[Change]:
         out = []
-        for record_id in sorted(ids):
+        for record_id in ids:
             try:
                 stored = self.store.record(record_id, version=number)
             except NotFound:

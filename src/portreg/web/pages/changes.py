@@ -179,8 +179,9 @@ def _watch_page(watch: Watch) -> str:
 def _content(entry: Entry) -> str:
     lines = [entry.summary + "."]
     lines += [f"- {change}" for change in entry.changes[:200]]
-    if len(entry.changes) > 200:
-        lines.append(f"- … and {len(entry.changes) - 200} more")
+    more = max(0, len(entry.changes) - 200) + entry.more
+    if more:
+        lines.append(f"- … and {more:,} more")
     return "\n".join(lines)
 
 
