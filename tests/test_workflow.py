@@ -88,7 +88,11 @@ def test_a_system_port_goes_to_the_iesg_which_ballots_before_approving(wf_store:
     assert any(f.section == "6.1" for f in refused.value.findings)
     request = wf.file(store, ALICE, template(port="system"))
     assert any(f["section"] == "8.1.2" and f["level"] == "warning" for f in request["findings"])
-    drive(store, request["id"], (SAM, "validate"), (SAM, "escalate"))
+    wf.act(store, SAM, request["id"], "validate")
+    with pytest.raises(Conflict):
+        wf.act(store, SAM, request["id"], "route")  # system ports are the IESG's, not the experts'
+    assert [n["action"] for n in wf.get(store, SAM, request["id"])["next"]] == ["escalate", "ask", "reject", "withdraw"]
+    wf.act(store, SAM, request["id"], "escalate")
     with pytest.raises(PermissionDenied):
         wf.vote(store, SAM, request["id"], "yes")
     with pytest.raises(Conflict, match="yes ballot"):
@@ -469,3 +473,20 @@ def test_every_change_mails_both_sides_and_a_question_reaches_the_requester_unsi
     assert STU.email not in {r for m in sent for r in m.recipients}  # sctp's expert is not concerned
     to_staff = [m for m in sent if SAM.email in m.recipients]
     assert [m.subject.rsplit(": ", 1)[1] for m in to_staff] == ["New", "Validating Request"]
+
+
+def test_a_reserved_port_goes_to_the_iesg_and_strangers_changes_are_flagged(wf_store: Any) -> None:
+    store = wf_store
+    assign_new(store, transports=["tcp"])  # 1491 is now Reserved on udp, sctp and dccp for Alice
+    bob = {"name": "Bob Other", "email": "bob@example.org"}
+    request = wf.file(store, BOB, template(service_name="bobsctp", transports=["sctp"], assignee=bob, contact=bob))
+    assert [(f["field"], f["section"], f["level"]) for f in request["findings"]] == [("port", "8.1", "warning")]
+    wf.act(store, SAM, request["id"], "validate")
+    with pytest.raises(Conflict):
+        wf.act(store, SAM, request["id"], "route")
+    assert wf.act(store, SAM, request["id"], "escalate")["state"] == "iesg-escalation"
+    change = {"kind": "modification", "target": "frobnitz", "changes": {"notes": "x"}}
+    assert [f.message for f in wf.dry_run(store, BOB, change)] == [
+        "the requester is not the assignee or contact on record: staff confirm with the assignee"
+    ]
+    assert wf.dry_run(store, ALICE, change) == []

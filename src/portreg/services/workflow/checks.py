@@ -51,6 +51,7 @@ class View(Protocol):
     def service_code_records(self, code: str) -> int: ...
     def holders(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]: ...
     def request(self, request_id: int) -> dict[str, Any] | None: ...
+    def person(self, person_id: str) -> tuple[str | None, tuple[str, ...]] | None: ...
 
 
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
@@ -63,10 +64,13 @@ def has_errors(findings: Sequence[Finding]) -> bool:
     return any(f.level == ERROR for f in findings)
 
 
-def run(data: dict[str, Any], view: View, *, own: int | None = None, staff: bool = False) -> list[Finding]:
-    """Every finding on request ``data``; ``own`` is the request's own number (its holds are its own)."""
+def run(data: dict[str, Any], view: View, *, own: int | None = None, staff: bool = False, requester: str | None = None) -> list[Finding]:
+    """Every finding on request ``data``; ``own`` is the request's own number (its holds are
+    its own); ``requester`` the filer's address, compared with the people on record."""
     found: list[Finding] = []
     kind = data["kind"]
+    if requester is not None and kind in (ADD_TRANSPORT, MODIFICATION, DEASSIGNMENT, REUSE):
+        _on_record(data, view, requester, found)
     if kind in (ASSIGNMENT, TRANSFER, REUSE):
         _new_name(data, view, own, found)
         _template(data, found)
@@ -216,7 +220,7 @@ def _port(data: dict[str, Any], view: View, own: int | None, found: list[Finding
         if named:
             found.append(Finding("port", "8.1.1", f"port {port}/{t} is assigned to {named[0].name!r}"))
         elif reserved and t not in reserved_ok:
-            found.append(Finding("port", "8.1", f"port {port}/{t} is Reserved; only its own assignee may have it, through review"))
+            found.append(Finding("port", "8.1", f"port {port}/{t} is Reserved: assigning it needs IESG Approval, so the request goes to the IESG", WARNING))
         holder = held.get(holds.port_key(port, t))
         if holder is not None and holder != own:
             found.append(Finding("port", "8.1.1", f"an open request holds port {port}/{t}; you may choose another port"))
@@ -268,7 +272,22 @@ def _add_transport(data: dict[str, Any], view: View, own: int | None, found: lis
     if port is not None:
         new = {**data, "transports": [t for t in wanted if t not in have], "justification": data.get("justification") or "-"}
         _port(new, view, own, found, port, reserved_ok=tuple(wanted))
-    found.append(Finding("assignee", "8.1.1", "a transport added by anyone but the assignee needs the assignee's confirmation", WARNING))
+
+
+def needs_iesg(findings: Sequence[Finding]) -> bool:
+    """A system port (§8.1.2) or a Reserved one (§8.1) is the IESG's to approve, not the experts'."""
+    return any(f.field == "port" and f.level == WARNING and f.section in ("8.1", "8.1.2") for f in findings)
+
+
+def _on_record(data: dict[str, Any], view: View, requester: str, found: list[Finding]) -> None:
+    """Changes to an assignment come from its assignee or contact (§8.1.1, §8.6); anyone else's
+    are flagged for staff to confirm with the assignee."""
+    target = data.get("target") or data.get("service_name")
+    ids = {pid for r in _assigned(view, target) for pid in (*r.assignees, *r.contacts)}
+    uris = {u.casefold() for pid in ids for u in (view.person(pid) or (None, ()))[1]}
+    if f"mailto:{requester.replace('@', '&')}".casefold() not in uris and f"mailto:{requester}".casefold() not in uris:
+        section = "8.6" if data["kind"] == MODIFICATION else "8.1.1"
+        found.append(Finding("assignee", section, "the requester is not the assignee or contact on record: staff confirm with the assignee", WARNING))
 
 
 def _modification(data: dict[str, Any], found: list[Finding]) -> None:

@@ -158,7 +158,10 @@ def view(store: Store, account: Account | None, request: dict[str, Any], *, find
 
 
 def _applicable(t: Transition, request: Mapping[str, Any]) -> bool:
-    """Whether a row applies beyond state and kind (routing depends on what is asked)."""
+    """Whether a row applies beyond state and kind (routing depends on what is asked):
+    a system or Reserved port goes to the IESG, not to the experts or straight through."""
+    if t.action in ("route", "accept") and request["data"].get("iesg"):
+        return False
     if t.action == "accept" and request["kind"] == ASSIGNMENT:
         return request["data"].get("port") is None
     return True
@@ -243,7 +246,7 @@ def dry_run(store: Store, account: Account | None, raw: Mapping[str, Any]) -> li
     account = _require(account)
     data = normalize(raw)
     with store.workflow().transaction() as tx:
-        return checks.run(data, tx, staff="staff" in account.roles)
+        return checks.run(data, tx, staff="staff" in account.roles, requester=account.email)
 
 
 def file(store: Store, account: Account | None, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -255,9 +258,11 @@ def file(store: Store, account: Account | None, raw: Mapping[str, Any]) -> dict[
     account = _require(account)
     data = normalize(raw)
     with store.workflow().transaction() as tx:
-        findings = checks.run(data, tx, staff="staff" in account.roles)
+        findings = checks.run(data, tx, staff="staff" in account.roles, requester=account.email)
         if checks.has_errors(findings):
             raise RequestRejected(findings)
+        if checks.needs_iesg(findings):
+            data["iesg"] = True
         now = clock.stamp()
         request_id = tx.next_request_id()
         port = _port_of(data, tx)
