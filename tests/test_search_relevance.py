@@ -115,6 +115,12 @@ FIRST: list[tuple[str, str] | tuple[str, str, str]] = [
     ("27017", "mongodb", "27017"),
     ("8080", "http-alt", "8080"),
     ("53/udp", "domain", "53"),
+    # a name and a port together
+    ("ssh 22", "ssh", "22"),
+    ("x11 6010", "x11", "6000-6063"),
+    ("domain 53", "domain", "53"),
+    ("snmp 162", "snmptrap", "162"),
+    ("http 8080", "http-alt", "8080"),
     # people
     ("Tom Lane", "postgresql", "5432"),
     ("tom lane", "postgresql", "5432"),

@@ -20,7 +20,7 @@ What comes first, tier by tier (within a tier, the better match, then registry o
 6. every word somewhere in the name, description, people or notes (``Tom Lane`` ->
    ``postgresql``), weighed in that order; a word matches a whole word (best), the
    word with a plural "s" removed, or the start of a longer word (three letters or
-   more).
+   more); a number also matches the records holding that port (``ssh 22``).
 
 A word that matches nothing at all is taken as a typo: it is replaced by the
 registry's nearest words (one letter added, dropped, changed or two swapped; two
@@ -277,6 +277,10 @@ class SearchIndex:
         found: dict[int, float] | None = None
         for word in spelling:
             here: dict[int, float] = {}
+            if word.isdigit() and len(word) <= 5 and int(word) <= MAX_PORT:
+                # "ssh 22": a number beside words is also a port the record may hold.
+                for i, _ in self._at(PortRange(int(word), int(word))):
+                    here[i] = NAME
             for token, quality in self._matching(word, self._vocabulary, None):
                 for weight, postings in zip(_FIELDS, self._postings):
                     positions = postings.get(token)
