@@ -490,3 +490,79 @@ def test_a_reserved_port_goes_to_the_iesg_and_strangers_changes_are_flagged(wf_s
         "the requester is not the assignee or contact on record: staff confirm with the assignee"
     ]
     assert wf.dry_run(store, ALICE, change) == []
+
+
+# --------------------------------------------------------------------------- every kind, every path
+
+PATHS = ("through", "rejected", "withdrawn", "asked")
+
+
+def _filed(store: Any, kind: str, n: int) -> tuple[dict[str, Any], Any]:
+    """A request of ``kind`` (on an assignment made for it), and who files it."""
+    base = f"k{n}"
+    if kind != "assignment":
+        assign_new(store, service_name=base, port=3000 + n, transports=["tcp"])
+    bob = {"name": "Bob Other", "email": "bob@example.org"}
+    raw: dict[str, Any] = {
+        "assignment": template(service_name=base, port=3000 + n),
+        "add-transport": {"kind": "add-transport", "service_name": base, "transports": ["udp"]},
+        "modification": {"kind": "modification", "target": base, "changes": {"description": "changed"}},
+        "de-assignment": {"kind": "de-assignment", "target": base},
+        "reuse": template(kind="reuse", target=base, service_name=f"{base}r", port=None, transports=["tcp"]),
+        "revocation": {"kind": "revocation", "target": base, "clearly_unused": True},
+        "transfer": template(kind="transfer", service_name=f"{base}t", port=None, transports=["tcp"], assignee=bob, contact=bob),
+    }[kind]
+    if kind == "transfer":
+        old = wf.file(store, ALICE, {"kind": "de-assignment", "target": base})
+        drive(store, old["id"], (SAM, "validate"), (SAM, "accept"), (SAM, "apply"))
+        raw["transfer_from"] = old["id"]
+    filer = SAM if kind == "revocation" else BOB if kind == "transfer" else ALICE
+    return wf.file(store, filer, raw), filer
+
+
+@pytest.mark.slow
+def test_every_kind_of_request_through_every_path(wf_store: Any) -> None:
+    """Each kind: to the end (Assigned or Modified, a version published), rejected with its
+    reason, withdrawn by its requester, and through a question and its answer."""
+    store = wf_store
+    n = 0
+    for kind in wf.KINDS:
+        for path in PATHS:
+            n += 1
+            request, filer = _filed(store, kind, n)
+            rid = request["id"]
+            review = (IVY, "approve") if kind == "revocation" else (EVE, "approve")
+            first = [(SAM, "validate")]
+            if kind == "revocation":
+                first.append((SAM, "escalate"))
+                wf_vote = True
+            else:
+                first.append((SAM, "accept") if kind in ("modification", "de-assignment") else (SAM, "route"))
+                wf_vote = False
+            drive(store, rid, *first)
+            if wf_vote:
+                wf.vote(store, IVY, rid, "yes", "unused")
+            waiting = wf.get(store, SAM, rid)["state"]
+            if path == "rejected":
+                rejecter = IVY if kind == "revocation" else SAM if waiting == "modifiable" else EVE
+                if waiting == "modifiable":  # nothing left to judge: withdrawn by staff instead
+                    done = wf.act(store, SAM, rid, "withdraw", reason="not needed")
+                    assert done["state"] == "withdrawn"
+                    continue
+                done = wf.act(store, rejecter, rid, "reject", reason=f"no ({kind})")
+                assert (done["state"], done["rejection"]) == ("rejected", f"no ({kind})"), kind
+                continue
+            if path == "withdrawn":
+                done = wf.act(store, filer, rid, "withdraw", reason="changed my mind")
+                assert done["state"] == "withdrawn" and not done["open"]
+                continue
+            if path == "asked" and waiting != "modifiable":
+                asker = IVY if kind == "revocation" else EVE
+                wf.act(store, asker, rid, "ask", reason="why?")
+                assert wf.act(store, filer, rid, "answer", reason="because")["state"] == waiting
+            before = store.current_version().number
+            if waiting == "expert-review" or waiting == "iesg-escalation":
+                drive(store, rid, review)
+            done = wf.act(store, SAM, rid, "apply" if kind in ("modification", "de-assignment", "revocation") else "assign")
+            assert done["state"] in ("assigned", "modified") and done["published_version"] == before + 1, (kind, path)
+    assert wf.verify(store).ok

@@ -407,6 +407,9 @@ def act(
                 conflict = "; ".join(f"{f.field}: {f.message}" for f in findings if f.level == checks.ERROR)
                 _conflict(tx, request, account, role, conflict, findings, now)
                 target = ""
+            else:
+                _event(tx, request, account, "check", request["state"], request["state"], f"at {action}: {_summary(findings)}",
+                       now=now, role=role, extra={"findings": [f.as_json() for f in findings]})
         if target:
             _move(tx, request, account, role, transition, target, reason, now, port=port)
         updated = tx.request(request_id)
