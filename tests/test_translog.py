@@ -164,3 +164,47 @@ def test_a_signed_head_survives_json_and_fails_when_altered(tmp_path: Path) -> N
     assert not dataclasses.replace(head, root=merkle.leaf_hash(b"y")).verify(public)
     other = public_key_from_pem(load_key(tmp_path / "other.pem").public_pem)
     assert not head.verify(other)
+
+
+def test_watch_queries_find_the_versions_that_changed_a_record(filled: Store, current_registry: Registry) -> None:
+    """On both databases: version 3 changed record 3 (its description), versions 2-5 added records."""
+    changed = versions_of(current_registry, 5)[2].records[3]
+    assert changed.port is not None and changed.name
+    on_port = filled.watches.ports(changed.port.low, changed.port.low)
+    assert 3 in {v for v, _ in on_port} and 2 not in {v for v, _ in on_port}
+    assert {v for v, _ in filled.watches.name(changed.name.upper())} == {v for v, _ in on_port}
+    assert filled.watches.ports(65000, 65100) == []
+
+
+def test_verify_db_and_the_log_commands(tmp_path: Path, current_registry: Registry, capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    from _cli import run
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with Store.open(url) as store:
+        for i, registry in enumerate(versions_of(current_registry, 3)):
+            store.import_registry(registry, source=f"file-{i}.xml")
+    key = str(tmp_path / "key.pem")
+    code, out, _ = run(capsys, "--db", url, "log", "catch-up", "--json")
+    assert code == 0 and json.loads(out) == {"appended": 3, "tree_size": 3}
+    code, _, err = run(capsys, "--db", url, "log", "head", "--log-key", key)
+    assert code == 1 and "does not exist" in err  # the key is the server's: made on its first start
+    load_key(key)
+    code, out, _ = run(capsys, "--db", url, "log", "head", "--log-key", key)
+    assert code == 0 and out.splitlines()[:2] == ["portreg", "3"]
+    cache = str(tmp_path / "cache")
+    code, out, _ = run(capsys, "verify", "--db", url, "--log-key", key, "--cache", cache, "--json")
+    assert code == 0 and json.loads(out)["content_checked"] == 3
+    with sqlite3.connect(tmp_path / "store.db") as conn:  # rewrite what version 1 held of record 4
+        conn.execute(
+            "UPDATE record_bodies SET body = replace(body, 'a', 'A') WHERE row_id IN "
+            "(SELECT row_id FROM record_revisions WHERE valid_from = 1 AND valid_to IS NOT NULL)"
+        )
+    code, out, _ = run(capsys, "verify", "--db", url, "--log-key", key, "--cache", cache, "--json")
+    assert code == 0  # by default only versions not checked before are hashed again (and the current one)
+    code, out, _ = run(capsys, "verify", "--db", url, "--log-key", key, "--cache", cache, "--json", "--content", "all")
+    report = json.loads(out)
+    assert code == 3 and any("version 1's XML does not hash" in p for p in report["problems"]), report
+    code, _, err = run(capsys, "verify")
+    assert code == 2 and "one of them" in err
