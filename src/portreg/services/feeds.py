@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from ..errors import InvalidQuery, NotFound
 from . import params
-
 from .history import RECORD_KINDS, describe
 
 if TYPE_CHECKING:
