@@ -3,6 +3,7 @@ through a real SMTP server (aiosmtpd) on loopback."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from typing import Any, Iterator
@@ -25,6 +26,8 @@ FORMS = [
     ("/account/reset", {"email": "ann@example.org"}),
     ("/account/reset/new", {"token": "t", "password": PASSWORD, "password2": PASSWORD}),
     ("/admin/accounts/1", {"role": "admin"}),
+    ("/account/tokens", {"name": "ci"}),
+    ("/account/tokens/1/revoke", {}),
 ]
 
 
@@ -85,7 +88,7 @@ class Browser:
 def errors_of(page: httpx.Response) -> dict[str, str]:
     """The message beside each field: ``id="e-FIELD"``."""
     return {
-        k: v.strip()
+        k: html.unescape(v.strip())
         for k, v in re.findall(r"<p class=\"(?:field-error|problem)\"[^>]* id=\"e-([a-z0-9]+)\">([^<]*)", page.text)
     }
 
@@ -391,7 +394,7 @@ def test_every_account_route_for_every_role(site: dict[str, Any]) -> None:
             )
     checked = set()
     for method, path in sorted(routes):
-        concrete = path.replace("{account_id}", str(target.id))
+        concrete = path.replace("{account_id}", str(target.id)).replace("{token_id}", "1")
         for role in ROLE_NAMES:
             caller = callers[role]
             if path.startswith("/api/"):
@@ -417,3 +420,34 @@ def test_every_account_route_for_every_role(site: dict[str, Any]) -> None:
                     "/account/signin", {"email": f"matrix-{role}@example.org", "password": PASSWORD, "next": "/account"}
                 )
     assert checked == routes and len(routes) >= 17
+
+
+def test_people_make_and_revoke_their_own_api_tokens(site: dict[str, Any]) -> None:
+    from portreg.services import accounts as A
+    from portreg.store import Store
+
+    with Store.open(site["url"]) as store:
+        A.create_account(store, email="kim@example.org", name="Kim", password=PASSWORD, roles={"requester", "staff"})
+    me = Browser(site["base"])
+    me.get("/account/signin")
+    me.submit("/account/signin", {"email": "kim@example.org", "password": PASSWORD, "next": "/account"})
+    page = me.submit("/account/tokens", {"name": "", "role": ["staff"]})
+    assert errors_of(page) == {"name": "a token needs a name (what it is for)"}
+    page = me.submit("/account/tokens", {"name": "ci <script>", "role": ["staff"]})
+    secret = re.search(r'<code class="secret">(prt_[A-Za-z0-9_-]+)</code>', page.text).group(1)  # type: ignore[union-attr]
+    assert "ci &lt;script&gt;" in page.text and "<script>" not in page.text
+    assert secret not in me.get("/account").text  # shown once
+    answer = httpx.get(site["base"] + "/api/v1/account", headers={"Authorization": f"Bearer {secret}"}, timeout=10)
+    assert answer.status_code == 200 and answer.json()["roles"] == ["staff"]
+    page = me.submit("/account/tokens", {"name": "x", "role": ["admin"]})
+    assert errors_of(page) == {"role": "the account does not hold the role 'admin'"}  # a forged box: only held roles are offered
+    token_id = re.search(r'<tr id="token-(\d+)">', page.text).group(1)  # type: ignore[union-attr]
+    other = Browser(site["base"])
+    other.get("/account/signin")
+    other.submit("/account/signin", {"email": "ann@example.org", "password": PASSWORD, "next": "/account"})
+    page = other.submit(f"/account/tokens/{token_id}/revoke", {})
+    assert "has no active token" in page.text  # nobody revokes another's token
+    page = me.submit(f"/account/tokens/{token_id}/revoke", {})
+    assert f"Token {token_id} is revoked." in page.text
+    answer = httpx.get(site["base"] + "/api/v1/account", headers={"Authorization": f"Bearer {secret}"}, timeout=10)
+    assert answer.status_code == 401

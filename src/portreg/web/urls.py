@@ -47,6 +47,8 @@ __all__ = [
     "signup_url",
     "static_url",
     "subscriptions_url",
+    "token_revoke_url",
+    "tokens_url",
     "unsubscribe_url",
 ]
 
@@ -182,6 +184,14 @@ def new_password_url(token: str | None = None) -> str:
     from ..services.signup import RESET_PATH
 
     return RESET_PATH + (f"?{urlencode({'token': token})}" if token is not None else "")
+
+
+def tokens_url() -> str:
+    return "/account/tokens"
+
+
+def token_revoke_url(token_id: int) -> str:
+    return f"/account/tokens/{token_id}/revoke"
 
 
 def admin_accounts_url() -> str:

@@ -305,7 +305,53 @@ def _new_password(request: Request, values: dict[str, str], errors: dict[str, st
 @router.get("/account")
 def account_page(request: Request) -> Response:
     account = require_account(request)
-    return _page(request, "account_home.html", title="Your account", account=account)
+    tokens = accounts_service.list_tokens(_store(request), account.id)
+    secret = request.session.pop("new_token", None)
+    return _page(
+        request,
+        "account_home.html",
+        title="Your account",
+        form="tokens",
+        account=account,
+        tokens=tokens,
+        new_secret=secret if isinstance(secret, str) else None,
+    )
+
+
+@router.post("/account/tokens")
+async def token_new_post(request: Request) -> Response:
+    values, errors = await _fields(request, "name")
+    form = await request.form(max_files=0, max_fields=100)
+    wanted = [v for v in form.getlist("role") if isinstance(v, str)]
+    return await run_in_threadpool(_new_token, request, values, errors, wanted)
+
+
+def _new_token(request: Request, values: dict[str, str], errors: dict[str, str], wanted: list[str]) -> Response:
+    """An API token for the signed-in account; its secret is shown once, on the page the
+    redirect leads to (it travels there in the signed session cookie, and is dropped)."""
+    account = require_account(request)
+    if not errors:
+        try:
+            issued = accounts_service.new_token(_store(request), account.id, name=values["name"], roles=wanted or None)
+        except InvalidQuery as exc:
+            errors[_field_of(exc, "name")] = _message(exc)
+        except PermissionDenied as exc:
+            errors["form"] = _message(exc).capitalize() + "."
+        else:
+            request.session["new_token"] = issued.secret
+            return _redirect(urls.account_url())
+    return _back(request, "tokens", urls.account_url(), errors, values)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def token_revoke_post(request: Request, token_id: int) -> Response:
+    account = require_account(request)
+    try:
+        accounts_service.revoke_token(_store(request), account.id, token_id)
+    except NotFound as exc:
+        return _back(request, "tokens", urls.account_url(), {"form": _message(exc).capitalize() + "."}, {})
+    _flash(request, f"Token {token_id} is revoked.")
+    return _redirect(urls.account_url())
 
 
 @router.get("/admin/accounts")
