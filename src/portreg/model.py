@@ -21,9 +21,9 @@ __all__ = [
     "SYSTEM",
     "TRANSPORTS",
     "USER",
+    "Footnote",
     "LineBreak",
     "Note",
-    "Footnote",
     "Paragraph",
     "Person",
     "PortRange",
@@ -52,8 +52,8 @@ def _quick_init(cls: type) -> type:
     after construction (immutability, ``==``, ``hash``, ``dataclasses.replace``) are the
     dataclass's own; a subclass's instances go through the dataclass's ``__init__``.
     """
-    init = cls.__init__
-    twin = type(f"_{cls.__name__}Fields", (), {"__slots__": cls.__slots__})
+    init = cls.__dict__["__init__"]
+    twin = type(f"_{cls.__name__}Fields", (), {"__slots__": cls.__dict__["__slots__"]})
     names = [f.name for f in fields(cls)]
     defaults = {f"_default_{f.name}": f.default for f in fields(cls) if f.default is not MISSING}
     params = ", ".join(f"{n}=_default_{n}" if f"_default_{n}" in defaults else n for n in names)
@@ -72,7 +72,7 @@ def _quick_init(cls: type) -> type:
     quick = namespace["make"](cls, twin, object.__setattr__, init, **defaults)
     quick.__qualname__, quick.__module__ = init.__qualname__, cls.__module__
     quick.__annotations__ = init.__annotations__
-    cls.__init__ = quick
+    setattr(cls, "__init__", quick)  # noqa: B010 (assigning to a method is what mypy refuses)
     return cls
 
 

@@ -86,7 +86,8 @@ def service_name_problems(name: str) -> list[str]:
     for position, char in enumerate(name, start=1):
         if not _NAME_CHAR.fullmatch(char):
             problems.append(
-                f"character {char!r} at position {position} is not allowed; use only letters A-Z and a-z, digits 0-9 and '-'"
+                f"character {char!r} at position {position} is not allowed; "
+                "use only letters A-Z and a-z, digits 0-9 and '-'"
             )
     if not _LETTER.search(name):
         problems.append("the name has no letter, so it could be mistaken for a port number")

@@ -31,7 +31,7 @@ from . import rules
 from .errors import RuleViolation
 from .model import TRANSPORTS, PortRange, Record, Registry
 
-__all__ = ["ERROR", "LEGACY", "WARNING", "SEVERITIES", "Finding", "check", "describe_record"]
+__all__ = ["ERROR", "LEGACY", "SEVERITIES", "WARNING", "Finding", "check", "describe_record"]
 
 ERROR = "error"
 LEGACY = "legacy"
@@ -86,7 +86,7 @@ def _named(registry: Registry) -> Iterator[tuple[int, Record, str]]:
 def _check_names(registry: Registry) -> Iterator[Finding]:
     """Names that break §5.1: legacy when of the kind §10 kept, errors otherwise."""
     registered = {rules.name_key(name) for _, _, name in _named(registry)}
-    for index, record, name in _named(registry):
+    for index, _record, name in _named(registry):
         problems = rules.service_name_problems(name)
         if not problems:
             continue
@@ -101,7 +101,12 @@ def _check_names(registry: Registry) -> Iterator[Finding]:
         else:
             fate = f"its §10.1 replacement {replacement!r} is not registered"
         yield Finding(
-            LEGACY, "legacy-name", f"legacy service name {name!r} ({problems[0]}); kept under §10, {fate}", index, name, "10.1"
+            LEGACY,
+            "legacy-name",
+            f"legacy service name {name!r} ({problems[0]}); kept under §10, {fate}",
+            index,
+            name,
+            "10.1",
         )
 
 
@@ -125,12 +130,17 @@ def _check_name_identity(registry: Registry) -> Iterator[Finding]:
         first = spelling.setdefault(key, name)
         if first != name:
             yield Finding(
-                ERROR, "case-variant-name", f"service name {name!r} differs from {first!r} only in case", index, name, "5.1"
+                ERROR,
+                "case-variant-name",
+                f"service name {name!r} differs from {first!r} only in case",
+                index,
+                name,
+                "5.1",
             )
         groups[(key, record.transport)].append((index, record))
         if record.port is not None:
             ports[key].setdefault(PortRange(record.port.low, record.port.high), index)
-    for (key, transport), members in groups.items():
+    for (_key, transport), members in groups.items():
         for later, (index, record) in enumerate(members):
             clash = next((i for i, other in members[:later] if _same_place(record, other)), None)
             if clash is None:
@@ -144,16 +154,16 @@ def _check_name_identity(registry: Registry) -> Iterator[Finding]:
                 record.name,
                 "5",
             )
-    for key, where in ports.items():
+    for where in ports.values():
         if len(where) > 1:
             first_index = next(iter(where.values()))
-            name = registry.records[first_index].name
+            spelled = registry.records[first_index].name
             yield Finding(
                 LEGACY,
                 "name-on-several-ports",
-                f"service name {name!r} is on ports {', '.join(map(str, where))}; kept under §10",
+                f"service name {spelled!r} is on ports {', '.join(map(str, where))}; kept under §10",
                 list(where.values())[1],
-                name,
+                spelled,
                 "5",
             )
 
@@ -186,7 +196,9 @@ def _check_transports(registry: Registry) -> Iterator[Finding]:
                 "6",
             )
         elif record.transport is None and rules.record_state(record) == rules.ASSIGNED:
-            yield Finding(LEGACY, "no-transport", f"{describe_record(record)} names no transport", index, record.name, "8.1.1")
+            yield Finding(
+                LEGACY, "no-transport", f"{describe_record(record)} names no transport", index, record.name, "8.1.1"
+            )
 
 
 def _check_ports(registry: Registry) -> Iterator[Finding]:
@@ -198,11 +210,21 @@ def _check_ports(registry: Registry) -> Iterator[Finding]:
         outside = [p for p in (port.low, port.high) if not 0 <= p <= rules.MAX_PORT]
         if outside:
             yield Finding(
-                ERROR, "port-out-of-range", f"{describe_record(record)}: port {outside[0]} is outside 0-65535", index, str(port), "6"
+                ERROR,
+                "port-out-of-range",
+                f"{describe_record(record)}: port {outside[0]} is outside 0-65535",
+                index,
+                str(port),
+                "6",
             )
         elif port.low > port.high:
             yield Finding(
-                ERROR, "reversed-range", f"{describe_record(record)}: range {port} runs downwards", index, str(port), "6"
+                ERROR,
+                "reversed-range",
+                f"{describe_record(record)}: range {port} runs downwards",
+                index,
+                str(port),
+                "6",
             )
         elif port.high in rules.DYNAMIC_PORTS and rules.record_state(record) == rules.ASSIGNED:
             yield Finding(
@@ -293,7 +315,9 @@ def _check_footnotes(registry: Registry) -> Iterator[Finding]:
     if not anchors:
         return
     for index, record in enumerate(registry.records):
-        inline = (ref for text in (record.description, record.notes, record.unauthorized) if text for ref in text.references())
+        inline = (
+            ref for text in (record.description, record.notes, record.unauthorized) if text for ref in text.references()
+        )
         for ref in (*record.assignee, *record.references, *inline):
             if ref.type == "note" and ref.data not in anchors:
                 yield Finding(
@@ -326,16 +350,28 @@ def _check_dates(registry: Registry) -> Iterator[Finding]:
         return value is not None and not _is_date(value)
 
     if bad(registry.updated):
-        yield Finding(ERROR, "bad-date", f"the registry's updated date {registry.updated!r} is not YYYY-MM-DD", None, registry.updated)
+        yield Finding(
+            ERROR,
+            "bad-date",
+            f"the registry's updated date {registry.updated!r} is not YYYY-MM-DD",
+            None,
+            registry.updated,
+        )
     for index, record in enumerate(registry.records):
         for label, value in (("registration", record.registered), ("modification", record.modified)):
             if bad(value):
                 yield Finding(
-                    ERROR, "bad-date", f"{describe_record(record)}: {label} date {value!r} is not YYYY-MM(-DD)", index, value
+                    ERROR,
+                    "bad-date",
+                    f"{describe_record(record)}: {label} date {value!r} is not YYYY-MM(-DD)",
+                    index,
+                    value,
                 )
     for person in registry.people:
         if bad(person.updated):
-            yield Finding(ERROR, "bad-date", f"person {person.id!r}: date {person.updated!r} is not YYYY-MM(-DD)", None, person.id)
+            yield Finding(
+                ERROR, "bad-date", f"person {person.id!r}: date {person.updated!r} is not YYYY-MM(-DD)", None, person.id
+            )
 
 
 # --------------------------------------------------------------------------------------
@@ -378,14 +414,17 @@ def _check_service_codes(registry: Registry) -> Iterator[Finding]:
         try:
             code = rules.parse_service_code(code_text)
         except RuleViolation as exc:
-            yield Finding(ERROR, "bad-service-code", f"{describe_record(record)}: {exc.message}", index, code_text, "8.1.1")
+            yield Finding(
+                ERROR, "bad-service-code", f"{describe_record(record)}: {exc.message}", index, code_text, "8.1.1"
+            )
             continue
         allocation = rules.service_code_allocation(code)
         if allocation in ("reserved", "private use"):
             yield Finding(
                 ERROR,
                 "bad-service-code",
-                f"{describe_record(record)}: service code {code_text} is {allocation} and never assigned (RFC 5595 §2.3-2.5)",
+                f"{describe_record(record)}: service code {code_text} is "
+                f"{allocation} and never assigned (RFC 5595 §2.3-2.5)",
                 index,
                 code_text,
                 "10.3",
@@ -394,7 +433,8 @@ def _check_service_codes(registry: Registry) -> Iterator[Finding]:
             yield Finding(
                 WARNING,
                 "service-code-without-specification",
-                f"{describe_record(record)}: service code {code_text} needs a specification (RFC 5595 §5), but the record cites none",
+                f"{describe_record(record)}: service code {code_text} needs "
+                "a specification (RFC 5595 §5), but the record cites none",
                 index,
                 code_text,
                 "10.3",
@@ -412,7 +452,11 @@ def _check_service_codes(registry: Registry) -> Iterator[Finding]:
 
 
 def _experimental(record: Record) -> bool:
-    return record.port is not None and record.port.low in rules.EXPERIMENTAL_PORTS and record.port.high in rules.EXPERIMENTAL_PORTS
+    return (
+        record.port is not None
+        and record.port.low in rules.EXPERIMENTAL_PORTS
+        and record.port.high in rules.EXPERIMENTAL_PORTS
+    )
 
 
 def _same_service(a: Record, b: Record) -> bool:

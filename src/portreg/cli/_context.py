@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def _url() -> str | None:
     ctx = click.get_current_context()
-    return (ctx.find_root().obj or {}).get("db")  # type: ignore[no-any-return]
+    return (ctx.find_root().obj or {}).get("db")
 
 
 def open_store() -> Store:

@@ -9,7 +9,9 @@ first use, so ``convert`` from CSV to JSON never loads lxml.
 from __future__ import annotations
 
 import gc
+import sys
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +19,9 @@ from ..errors import FormatError, RegistryError
 from ..formats import FORMATS
 from ..model import Registry
 from ._output import Listing, listing
+
+if TYPE_CHECKING:
+    from ..validate import Finding
 
 _FORMAT_CHOICE = click.Choice(list(FORMATS))
 
@@ -31,7 +36,7 @@ def read_registry(name: str, format_: str | None = None) -> Registry:
 
     if name == "-":
         source = "<stdin>"
-        data = click.get_binary_stream("stdin").read()
+        data = sys.stdin.buffer.read()
     else:
         source = name
         try:
@@ -45,7 +50,9 @@ def read_registry(name: str, format_: str | None = None) -> Registry:
 @click.command()
 @click.argument("input_", metavar="INPUT")
 @click.option("--to", "to_format", type=_FORMAT_CHOICE, required=True, help="The format to write.")
-@click.option("--from", "from_format", type=_FORMAT_CHOICE, help="The input's format (default: detected from its content).")
+@click.option(
+    "--from", "from_format", type=_FORMAT_CHOICE, help="The input's format (default: detected from its content)."
+)
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (default: standard output).")
 def convert(input_: str, to_format: str, from_format: str | None, output: str | None) -> None:
     """Convert the registry in INPUT ("-": standard input) to another format.
@@ -67,7 +74,7 @@ def convert(input_: str, to_format: str, from_format: str | None, output: str | 
     try:
         registry = read_registry(input_, from_format)
         if output is None or output == "-":
-            click.get_binary_stream("stdout").write(formats.to_bytes(registry, to_format))
+            sys.stdout.buffer.write(formats.to_bytes(registry, to_format))
             return
         from .._files import atomic_writer
 
@@ -102,9 +109,16 @@ JSON (--json): {"source": "FILE", "records": 14444, "people": 5554, "ok": true,
 Exit status: 0 when only legacy findings remain, 1 otherwise."""
 )
 @click.argument("input_", metavar="INPUT")
-@click.option("--from", "from_format", type=_FORMAT_CHOICE, help="The input's format (default: detected from its content).")
 @click.option(
-    "-v", "--verbose", "--show-legacy", "show_legacy", is_flag=True, help="List the legacy findings too, not only their count."
+    "--from", "from_format", type=_FORMAT_CHOICE, help="The input's format (default: detected from its content)."
+)
+@click.option(
+    "-v",
+    "--verbose",
+    "--show-legacy",
+    "show_legacy",
+    is_flag=True,
+    help="List the legacy findings too, not only their count.",
 )
 @listing
 def check(input_: str, from_format: str | None, show_legacy: bool) -> Listing:
@@ -115,7 +129,8 @@ def check(input_: str, from_format: str | None, show_legacy: bool) -> Listing:
     that RFC 6335 §10 keeps as they were registered) are counted on one line, and
     listed with --show-legacy. Records are numbered from 0, in file order.
     """
-    from ..validate import LEGACY, SEVERITIES, check as check_registry
+    from ..validate import LEGACY, SEVERITIES
+    from ..validate import check as check_registry
 
     registry = read_registry(input_, from_format)
     findings = check_registry(registry)
@@ -135,7 +150,7 @@ def check(input_: str, from_format: str | None, show_legacy: bool) -> Listing:
     return Listing(data, lines=lines, found=ok)
 
 
-def _finding_line(finding) -> str:
+def _finding_line(finding: Finding) -> str:
     where = f"record {finding.record}: " if finding.record is not None else ""
     section = f" (RFC 6335 §{finding.section})" if finding.section else ""
     return f"{finding.severity} [{finding.code}] {where}{finding.message}{section}"

@@ -45,7 +45,11 @@ then people (kind, id, name, what changed), then the head (field, change)."""
 )
 @click.argument("old", required=False, metavar="A")
 @click.argument("new", required=False, metavar="[B]")
-@click.option("--since", metavar="DATE", help="What changed since DATE (YYYY-MM-DD): from the version in force then to the latest.")
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="What changed since DATE (YYYY-MM-DD): from the version in force then to the latest.",
+)
 @listing
 def diff(old: str | None, new: str | None, since: str | None) -> Listing:
     """What changed from version A to version B (default: the latest).
@@ -128,11 +132,14 @@ def import_history(source: str) -> Listing:
         result = run(store, source, actor=actor, progress=advance)
     lines = [f"{source}: {result.found} versions found"]
     if result.skipped:
-        lines.append(f"  {result.skipped} skipped: dated on or before the store's latest version ({result.latest_before})")
+        lines.append(
+            f"  {result.skipped} skipped: dated on or before the store's latest version ({result.latest_before})"
+        )
     if result.imported:
         first, last = result.imported[0], result.imported[-1]
         lines.append(
-            f"  {len(result.imported)} imported: versions {first.number} ({first.published}) to {last.number} ({last.published})"
+            f"  {len(result.imported)} imported: versions {first.number} "
+            f"({first.published}) to {last.number} ({last.published})"
         )
     if result.unchanged:
         lines.append(f"  {result.unchanged} unchanged: the same registry as the version before, nothing published")

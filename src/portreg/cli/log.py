@@ -28,7 +28,11 @@ Exit code 0 when every check passed, 3 when one failed, 1 when the log could not
 )
 @click.argument("url", required=False)
 @click.option("--db", "db", metavar="URL", help="Verify this store directly instead of a server (with --log-key).")
-@click.option("--log-key", metavar="PATH", help="With --db: the log's key file (default: $PORTREG_LOG_KEY or your data directory).")
+@click.option(
+    "--log-key",
+    metavar="PATH",
+    help="With --db: the log's key file (default: $PORTREG_LOG_KEY or your data directory).",
+)
 @click.option(
     "--content",
     type=click.Choice(["new", "all", "none"]),
@@ -36,7 +40,13 @@ Exit code 0 when every check passed, 3 when one failed, 1 when the log could not
     show_default=True,
     help="Whose XML to hash and compare with the log: versions not checked before, every version, or none.",
 )
-@click.option("--cache", "cache", metavar="DIR", type=click.Path(file_okay=False), help="Where the heads seen are kept (default: your cache directory).")
+@click.option(
+    "--cache",
+    "cache",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Where the heads seen are kept (default: your cache directory).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (its shape is described below).")
 def verify(url: str | None, db: str | None, log_key: str | None, content: str, cache: str | None, as_json: bool) -> int:
     """Check that a registry's log is signed, whole, only grew, and holds every version.
@@ -102,7 +112,9 @@ def catch_up() -> Listing:
 
 
 @log.command("head", epilog=HEAD_JSON)
-@click.option("--log-key", metavar="PATH", help="The log's key file (default: $PORTREG_LOG_KEY or your data directory).")
+@click.option(
+    "--log-key", metavar="PATH", help="The log's key file (default: $PORTREG_LOG_KEY or your data directory)."
+)
 @listing
 def head(log_key: str | None) -> Listing:
     """Print the log's current signed tree head."""

@@ -40,7 +40,14 @@ RECORD_COLUMNS = ("name", "port", "transport", "state", "description", "assignee
 
 def _records_table(hits: Iterable[Any], title: str | None = None) -> Table:
     rows = [
-        (h.record.name, _text(h.record.port), h.record.transport, h.state, _text(h.record.description), h.record.assignees)
+        (
+            h.record.name,
+            _text(h.record.port),
+            h.record.transport,
+            h.state,
+            _text(h.record.description),
+            h.record.assignees,
+        )
         for h in hits
     ]
     return Table(RECORD_COLUMNS, rows, title)

@@ -43,7 +43,12 @@ Exit status: 0 when nothing collides (notes of kind "same" do not count), 1 othe
     help="Only collisions with what upstream assigned or changed after VERSION (a number, a date "
     "YYYY-MM-DD, or latest): what the last sync brought.",
 )
-@click.option("--from", "from_format", type=click.Choice(["xml", "csv", "json", "services"]), help="FILE's format (default: detected).")
+@click.option(
+    "--from",
+    "from_format",
+    type=click.Choice(["xml", "csv", "json", "services"]),
+    help="FILE's format (default: detected).",
+)
 @listing
 def check(file: str, owns: tuple[str, ...], since: str | None, from_format: str | None) -> Listing:
     """Check the local registry in FILE against the registry in the store (IANA's).

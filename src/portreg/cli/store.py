@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ def _log_versions(store: Any) -> None:
 
 def _read(name: str) -> bytes:
     if name == "-":
-        return click.get_binary_stream("stdin").read()
+        return sys.stdin.buffer.read()
     try:
         return Path(name).read_bytes()
     except OSError as exc:
@@ -138,9 +139,11 @@ def export(format_: str, output: str | None, version: int | None, profile: str |
         from ..services.history import services_patch
 
         with open_service() as service:
-            patch = services_patch(service.store, since, "latest" if version is None else version, **options).encode("utf-8")
+            patch = services_patch(service.store, since, "latest" if version is None else version, **options).encode(
+                "utf-8"
+            )
         if output is None or output == "-":
-            click.get_binary_stream("stdout").write(patch)
+            sys.stdout.buffer.write(patch)
             return
         with atomic_writer(output) as out:
             out.write(patch)
@@ -148,7 +151,7 @@ def export(format_: str, output: str | None, version: int | None, profile: str |
     with open_service() as service:
         registry = service.registry(version)
     if output is None or output == "-":
-        formats.write(registry, format_, click.get_binary_stream("stdout"), **options)
+        formats.write(registry, format_, sys.stdout.buffer, **options)
         return
     with atomic_writer(output) as out:
         formats.write(registry, format_, out, **options)
@@ -175,7 +178,12 @@ Exit status: 1 when --check finds a collision the sync brought.
     help="Then report what the sync brought that collides with the local registry in FILE "
     "(as `portreg registry check FILE --since` the version before).",
 )
-@click.option("--owns", multiple=True, metavar="LOW-HIGH[/TRANSPORT]", help="With --check: a range FILE's registry allocates from.")
+@click.option(
+    "--owns",
+    multiple=True,
+    metavar="LOW-HIGH[/TRANSPORT]",
+    help="With --check: a range FILE's registry allocates from.",
+)
 @listing
 def sync(url: str | None, local_file: str | None, owns: tuple[str, ...]) -> Listing:
     """Download the registry from IANA when it changed, and import it as a new version.

@@ -45,7 +45,12 @@ Other kinds: kind = "add-transport" | "modification" | "de-assignment" | "reuse"
 clearly_unused = true or community_call = {started, ended, summary}."""
 
 as_option = click.option(
-    "--as", "actor", envvar="PORTREG_AS", required=True, metavar="EMAIL", help="The account acting (default: $PORTREG_AS)."
+    "--as",
+    "actor",
+    envvar="PORTREG_AS",
+    required=True,
+    metavar="EMAIL",
+    help="The account acting (default: $PORTREG_AS).",
 )
 
 
@@ -65,15 +70,27 @@ def _summary(request: dict[str, Any]) -> str:
 
 def _table(requests: list[dict[str, Any]], title: str) -> Table:
     rows = [
-        (r["id"], r["kind"], r["service_name"] or "", r["port"] if r["port"] is not None else "", " ".join(r["transports"]),
-         r["state"], r["turn"], r["state_since"][:10])
+        (
+            r["id"],
+            r["kind"],
+            r["service_name"] or "",
+            r["port"] if r["port"] is not None else "",
+            " ".join(r["transports"]),
+            r["state"],
+            r["turn"],
+            r["state_since"][:10],
+        )
         for r in requests
     ]
     return Table(("id", "kind", "name", "port", "transports", "state", "turn", "since"), rows, title)
 
 
 def _findings(findings: list[dict[str, Any]]) -> Table:
-    return Table(("level", "field", "section", "message"), [(f["level"], f["field"], f["section"], f["message"]) for f in findings], "findings")
+    return Table(
+        ("level", "field", "section", "message"),
+        [(f["level"], f["field"], f["section"], f["message"]) for f in findings],
+        "findings",
+    )
 
 
 def _shown(request: dict[str, Any]) -> Listing:
@@ -123,14 +140,19 @@ def template_options(func: Any) -> Any:
     for option in reversed(
         [
             click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True)),
-            click.option("--kind", help="assignment (default), add-transport, modification, de-assignment, reuse, revocation, transfer."),
+            click.option(
+                "--kind",
+                help="assignment (default), add-transport, modification, de-assignment, reuse, revocation, transfer.",
+            ),
             click.option("--name", "service_name", help="The service name (§5.1)."),
             click.option("--transport", "transports", multiple=True, help="tcp, udp, sctp, dccp (repeatable)."),
             click.option("--port", help='A number, "user" or "system"; none for a name only.'),
             click.option("--assignee", help='"Name <email>".'),
             click.option("--contact", help='"Name <email>".'),
             click.option("--description"),
-            click.option("--reference", help="The specification; say whether it uses unicast, multicast, broadcast or anycast."),
+            click.option(
+                "--reference", help="The specification; say whether it uses unicast, multicast, broadcast or anycast."
+            ),
             click.option("--justification", help="Why a dynamic (and for system ports, a user) port will not do."),
             click.option("--service-code", help="The DCCP service code (with dccp only)."),
             click.option("--target", help="The assigned name the request is about (other kinds)."),
@@ -168,8 +190,16 @@ def new(actor: str, file: str | None, dry_run: bool, **options: Any) -> Listing:
         if dry_run:
             findings = [f.as_json() for f in workflow.dry_run(store, account, raw)]
             ok = not any(f["level"] == "error" for f in findings)
-            return Listing({"ok": ok, "findings": findings}, tables=[_findings(findings)], found=ok,
-                           lines=["every check passed" if not findings else ("only warnings" if ok else "the request would be refused")])
+            return Listing(
+                {"ok": ok, "findings": findings},
+                tables=[_findings(findings)],
+                found=ok,
+                lines=[
+                    "every check passed"
+                    if not findings
+                    else ("only warnings" if ok else "the request would be refused")
+                ],
+            )
         try:
             filed = workflow.file(store, account, raw)
         except workflow.RequestRejected as exc:
@@ -191,8 +221,12 @@ def check(actor: str, file: str | None, **options: Any) -> Listing:
     with open_store() as store:
         findings = [f.as_json() for f in workflow.dry_run(store, _account(store, actor), raw)]
     ok = not any(f["level"] == "error" for f in findings)
-    return Listing({"ok": ok, "findings": findings}, tables=[_findings(findings)], found=ok,
-                   lines=["every check passed" if not findings else ("only warnings" if ok else "the request would be refused")])
+    return Listing(
+        {"ok": ok, "findings": findings},
+        tables=[_findings(findings)],
+        found=ok,
+        lines=["every check passed" if not findings else ("only warnings" if ok else "the request would be refused")],
+    )
 
 
 @request.command("list", epilog=f'JSON (--json): {{"requests": [request, ...]}}\n\n{REQUEST_JSON}')
@@ -206,7 +240,9 @@ def list_(actor: str, mine: bool, state: str | None, open_only: bool) -> Listing
     from ..services import workflow
 
     with open_store() as store:
-        found = workflow.list_requests(store, _account(store, actor), scope="mine" if mine else "visible", state=state, open_only=open_only)
+        found = workflow.list_requests(
+            store, _account(store, actor), scope="mine" if mine else "visible", state=state, open_only=open_only
+        )
     return Listing({"requests": found}, tables=[_table(found, "requests")], message=None if found else "no requests")
 
 
@@ -226,8 +262,14 @@ def show(actor: str, number: int, with_events: bool) -> Listing:
     shown = _shown(found)
     if not with_events:
         return shown
-    table = Table(("at", "actor", "kind", "from", "to", "why"),
-                  [(e["at"], e["actor"], e["kind"], e["from_state"] or "", e["to_state"] or "", e["reason"] or "") for e in trail], "events")
+    table = Table(
+        ("at", "actor", "kind", "from", "to", "why"),
+        [
+            (e["at"], e["actor"], e["kind"], e["from_state"] or "", e["to_state"] or "", e["reason"] or "")
+            for e in trail
+        ],
+        "events",
+    )
     return Listing({**found, "events": trail}, tables=[*shown.tables, table], lines=shown.lines)
 
 
@@ -288,7 +330,9 @@ def queue(actor: str) -> Listing:
 
     with open_store() as store:
         found = workflow.list_requests(store, _account(store, actor), scope="queue")
-    return Listing({"requests": found}, tables=[_table(found, "queue")], message=None if found else "the queue is empty")
+    return Listing(
+        {"requests": found}, tables=[_table(found, "queue")], message=None if found else "the queue is empty"
+    )
 
 
 @review.command("approve", epilog=REQUEST_JSON)
@@ -325,7 +369,9 @@ def ask(actor: str, number: int, question: str) -> Listing:
 @review.command("move", epilog=REQUEST_JSON)
 @as_option
 @click.argument("number", type=int)
-@click.argument("action", type=click.Choice(["validate", "route", "escalate", "accept", "consult", "resume", "assign", "apply"]))
+@click.argument(
+    "action", type=click.Choice(["validate", "route", "escalate", "accept", "consult", "resume", "assign", "apply"])
+)
 @click.option("--port", type=int, help="assign: the number for a request of any user or system port.")
 @click.option("--reason", help="Why (kept in the audit trail).")
 @listing
@@ -372,7 +418,9 @@ def audit() -> None:
     """The workflow's audit trail."""
 
 
-@audit.command("verify", epilog='JSON (--json): {"events": 120, "ok": true, "problems": ["event 7 was changed ...", ...]}')
+@audit.command(
+    "verify", epilog='JSON (--json): {"events": 120, "ok": true, "problems": ["event 7 was changed ...", ...]}'
+)
 @listing
 def verify() -> Listing:
     """Walk the hash chain of every event: exit 1 when one was edited or removed."""
@@ -380,5 +428,9 @@ def verify() -> Listing:
 
     with open_store() as store:
         report = workflow.verify(store)
-    lines = [f"{report.events} events, the chain is intact" if report.ok else f"{report.events} events; {len(report.problems)} problem(s):"]
+    lines = [
+        f"{report.events} events, the chain is intact"
+        if report.ok
+        else f"{report.events} events; {len(report.problems)} problem(s):"
+    ]
     return Listing(report.as_json(), lines=[*lines, *report.problems], found=report.ok)

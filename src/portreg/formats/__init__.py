@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from ..errors import FormatError
 from ..model import Registry
 
-__all__ = ["FORMATS", "detect", "module", "read", "readable", "write", "writable", "to_bytes"]
+__all__ = ["FORMATS", "detect", "module", "read", "readable", "to_bytes", "writable", "write"]
 
 #: Format name (as the command line spells it) -> module implementing it.
 FORMATS: dict[str, str] = {
@@ -91,7 +91,9 @@ def read(data: bytes, *, format: str | None = None, source: str | None = None) -
     try:
         return mod.read(data, source=source)
     except FormatError as exc:
-        raise exc.with_source(source) if source else exc
+        if source:
+            exc.with_source(source)
+        raise
 
 
 def write(registry: Registry, format: str, out: BinaryIO, **options: Any) -> None:

@@ -234,12 +234,13 @@ class _Scanner:
         registered, modified, name, transport, number, description, notes, unauthorized, service_code = match.group(
             *template.fields
         )
-        assignee = references = ()
+        assignee: tuple[Reference, ...] = ()
+        references: tuple[Reference, ...] = ()
         if template.xref_groups:  # (type, data) of each empty xref, the assignee's first
             pairs = template.xrefs(match)
             found = self._pairs
             if len(pairs) == 2:  # the common case: one reference
-                ref = found.get(pairs) or self.reference(*pairs)  # type: ignore[arg-type]
+                ref = found.get(pairs) or self.reference(*pairs)
                 assignee, references = ((ref,), ()) if template.assignees else ((), (ref,))
             else:
                 refs = [found.get(pair) or self.reference(*pair) for pair in zip(pairs[::2], pairs[1::2])]
@@ -278,7 +279,7 @@ class _Scanner:
             uris = tuple(map(_unescape, uris))
         return Person(
             person_id,
-            _value(name),  # type: ignore[arg-type]
+            _value(name),
             _value(org),
             uris,
             _value(updated),
@@ -348,7 +349,7 @@ class _Scanner:
         found = self._texts.get(text)
         if found is None:
             value = _value(text)
-            found = self._texts[text] = Text((value,) if value else ())  # type: ignore[arg-type]
+            found = self._texts[text] = Text((value,) if value else ())
         return found
 
     def plain(self, text: str, end: str) -> tuple[str, str]:
@@ -513,13 +514,13 @@ class _Scanner:
             _value(get("name")),  # type: ignore[arg-type]
             None if port is None else self.port(port),  # type: ignore[arg-type]
             _value(get("protocol")),  # type: ignore[arg-type]
-            description if type(description) is not str else self.plain_text(description),
+            description if type(description) is not str else self.plain_text(description),  # type: ignore[arg-type]
             get("assignee", ()),  # type: ignore[arg-type]
             tuple(references),
             dates[0],
             dates[1],
-            notes if type(notes) is not str else self.plain_text(notes),
-            unauthorized if type(unauthorized) is not str else self.plain_text(unauthorized),
+            notes if type(notes) is not str else self.plain_text(notes),  # type: ignore[arg-type]
+            unauthorized if type(unauthorized) is not str else self.plain_text(unauthorized),  # type: ignore[arg-type]
             _value(get("sc")),  # type: ignore[arg-type]
             self.shared(layout),
             self.shared(spacing),
@@ -527,7 +528,7 @@ class _Scanner:
 
     def assignee(self, text: str, spacing: list[str]) -> tuple[tuple[Reference, ...], str]:
         spacing.append(_blank(text))
-        refs = []
+        refs: list[Reference] = []
         while True:
             tag, text = self.next()
             if tag == "/assignee":

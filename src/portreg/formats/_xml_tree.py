@@ -23,7 +23,6 @@ from typing import Any
 from lxml import etree
 
 from ..errors import FormatError
-from .xml import NAMESPACE
 from ..model import (
     BR,
     Footnote,
@@ -37,6 +36,7 @@ from ..model import (
     Registry,
     Text,
 )
+from .xml import NAMESPACE
 
 __all__ = ["read"]
 
@@ -142,7 +142,7 @@ class _Reader:
                 line=root.sourceline,
             )
         self.root = root
-        ns = "{%s}" % qname.namespace if qname.namespace else ""
+        ns = f"{{{qname.namespace}}}" if qname.namespace else ""
         self.tags = {ns + name: name for name in _ELEMENTS}
         self.XREF, self.BR, self.PARAGRAPH, self.PERSON = (ns + n for n in ("xref", "br", "paragraph", "person"))
         self._references: dict[tuple[str | None, str | None, str | None], Reference] = {}
@@ -170,7 +170,7 @@ class _Reader:
 
     def attributes(self, el: etree._Element, allowed: tuple[str, ...], where: str) -> None:
         """Refuse attributes the model has no place for (they would be lost on writing)."""
-        for key in el.keys():
+        for key in el.keys():  # noqa: SIM118 (an element iterates its children; keys() are its attributes)
             if key not in allowed:
                 raise self.error(f"unexpected attribute {_pretty(key)!r} on <{where}>", el)
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
 from ..errors import FormatError
 from ..model import TRANSPORTS, LineBreak, Paragraph, Person, PortRange, Record, Reference, Registry, Text
@@ -100,7 +100,7 @@ def write(registry: Registry, out: BinaryIO, *, legacy_header: bool | None = Non
     does so for registries updated before :data:`LEGACY_BEFORE`, as IANA did.
     """
     if legacy_header is None:
-        legacy_header = bool(registry.updated) and registry.updated < LEGACY_BEFORE
+        legacy_header = registry.updated is not None and registry.updated < LEGACY_BEFORE
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(LEGACY_HEADER if legacy_header else HEADER)
@@ -249,7 +249,9 @@ def read(data: bytes, *, source: str | None = None) -> Registry:
             line = rows.line_num + 1
     except csv.Error as exc:
         raise FormatError(f"bad CSV: {exc}", source=source, line=rows.line_num) from None
-    return Registry(title=TITLE, records=tuple(records), people=tuple(people.values()), updated=_updated(records, header))
+    return Registry(
+        title=TITLE, records=tuple(records), people=tuple(people.values()), updated=_updated(records, header)
+    )
 
 
 def _updated(records: list[Record], header: list[str]) -> str | None:
@@ -320,7 +322,7 @@ def _record(row: dict[str, str], source: str | None, line: int) -> Record:
     )
 
 
-def _person_ids(row: dict[str, str], column: str, fail) -> tuple[str, ...]:
+def _person_ids(row: dict[str, str], column: str, fail: Callable[[str, str], FormatError]) -> tuple[str, ...]:
     cell = row[column]
     if not cell:
         return ()
@@ -329,7 +331,7 @@ def _person_ids(row: dict[str, str], column: str, fail) -> tuple[str, ...]:
     return tuple(_PERSON_ID.findall(cell))
 
 
-def _citations(cell: str, fail) -> tuple[Reference, ...]:
+def _citations(cell: str, fail: Callable[[str, str], FormatError]) -> tuple[Reference, ...]:
     """The Reference cell, ``[RFC9110][1][free text]``, as references."""
     if not cell:
         return ()

@@ -23,17 +23,20 @@ from __future__ import annotations
 import functools
 import re
 from html import escape as _escape
-from typing import BinaryIO, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Sequence
 from urllib.parse import quote
 
 from markupsafe import Markup
 
+if TYPE_CHECKING:
+    import jinja2
+
 from ..model import LineBreak, Paragraph, Record, Reference, Registry, Text
 
 __all__ = [
+    "COLUMNS",
     "EXTENSION",
     "MEDIA_TYPE",
-    "COLUMNS",
     "anchor",
     "environment",
     "format_links",
@@ -50,7 +53,12 @@ MEDIA_TYPE = "text/html; charset=utf-8"
 EXTENSION = "html"
 
 #: Labels and file extensions of the sibling files the page links to, in IANA's order.
-AVAILABLE_FORMATS: tuple[tuple[str, str], ...] = (("CSV", "csv"), ("XML", "xml"), ("HTML", "html"), ("Plain text", "txt"))
+AVAILABLE_FORMATS: tuple[tuple[str, str], ...] = (
+    ("CSV", "csv"),
+    ("XML", "xml"),
+    ("HTML", "html"),
+    ("Plain text", "txt"),
+)
 
 #: IANA's twelve columns of the records table, in order.
 COLUMNS: tuple[str, ...] = (
@@ -105,7 +113,7 @@ def format_links(registry: Registry) -> list[tuple[str, str]]:
 
 
 @functools.cache
-def environment():  # -> jinja2.Environment (jinja2 is imported here, not at start-up)
+def environment() -> jinja2.Environment:  # jinja2 is imported here, not at start-up
     """The Jinja2 environment of the registry templates, with autoescape and the filters
     ``rich`` (Text), ``people`` (person ids), ``citations`` (references),
     ``record_row`` (a Record), ``anchor`` (a person id) and ``expert_lines``, and the
@@ -127,7 +135,7 @@ def environment():  # -> jinja2.Environment (jinja2 is imported here, not at sta
 
 
 @functools.cache
-def _macros():
+def _macros() -> Any:
     return environment().get_template("registry_macros.html").module
 
 

@@ -145,7 +145,7 @@ def _record_doc(record: Record) -> dict[str, Json]:
 
 
 def _person_doc(person: Person) -> dict[str, Json]:
-    doc = {
+    doc: dict[str, Json] = {
         "id": person.id,
         "name": person.name,
         "org": person.org,
@@ -201,7 +201,9 @@ def read(data: bytes, *, source: str | None = None) -> Registry:
     try:
         return from_document(doc)
     except FormatError as exc:
-        raise exc.with_source(source) if source else exc
+        if source:
+            exc.with_source(source)
+        raise
 
 
 def from_document(doc: Json) -> Registry:

@@ -22,10 +22,11 @@ named records it left out besides those services(5) cannot hold.
 The reader takes any services(5) file, IANA-generated or hand-written: each name,
 alias included, becomes a record on the line's port and transport, with the line's
 comment as its description, except an alias that is only the lower-case form of a
-name before it on the line (the writer's own, and the same name by RFC 6335). The header's ``Source:`` and ``Updated:`` lines, when
-present, give back the registry's title and date. Writing what was read therefore
-gives the same entry lines and header, except the counts of records left out (those
-records are not in the file to be read back); writing it once more gives the same bytes.
+name before it on the line (the writer's own, and the same name by RFC 6335). The
+header's ``Source:`` and ``Updated:`` lines, when present, give back the registry's
+title and date. Writing what was read therefore gives the same entry lines and header,
+except the counts of records left out (those records are not in the file to be read
+back); writing it once more gives the same bytes.
 """
 
 from __future__ import annotations
@@ -234,7 +235,9 @@ def read(data: bytes, *, source: str | None = None) -> Registry:
 
 def _entry(fields: list[str], comment: str, source: str | None, line: int) -> list[Record]:
     if len(fields) < 2:
-        raise FormatError(f"expected 'name port/transport [aliases]', got {' '.join(fields)!r}", source=source, line=line)
+        raise FormatError(
+            f"expected 'name port/transport [aliases]', got {' '.join(fields)!r}", source=source, line=line
+        )
     name, where, *aliases = fields
     number, slash, transport = where.partition("/")
     if not slash or not transport or not number.isdigit() or int(number) > MAX_PORT:

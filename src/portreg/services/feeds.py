@@ -55,7 +55,9 @@ def label_of(record: Record) -> str:
     where = str(record.port) if record.port is not None else ""
     if record.transport:
         where += f"/{record.transport}"
-    name = record.name or ("(unassigned)" if record.description and "unassigned" in str(record.description).lower() else "(no name)")
+    name = record.name or (
+        "(unassigned)" if record.description and "unassigned" in str(record.description).lower() else "(no name)"
+    )
     return f"{name} {where}".strip()
 
 
@@ -105,7 +107,9 @@ class Entry:
             return self.overall
         parts = [f"{n} {kind}" for kind in RECORD_KINDS if (n := self.count(kind))]
         if self.people_changed:
-            parts.append(f"{len(self.people_changed)} {'person' if len(self.people_changed) == 1 else 'people'} changed")
+            parts.append(
+                f"{len(self.people_changed)} {'person' if len(self.people_changed) == 1 else 'people'} changed"
+            )
         return ", ".join(parts) or "no change to records"
 
     @property

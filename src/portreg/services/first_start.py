@@ -51,7 +51,9 @@ def first_start(
     if store.current_version() is not None:
         return None
     if init_from == "none":
-        say("the store is empty and --init-from none leaves it so; fill it with `portreg sync` or `portreg import FILE`")
+        say(
+            "the store is empty and --init-from none leaves it so; fill it with `portreg sync` or `portreg import FILE`"
+        )
         return "This registry is empty: fill it with “portreg sync” or “portreg import FILE”."
     if init_from == "snapshot":
         say("the store is empty; filling it from the snapshot of IANA's registry shipped with portreg")
@@ -79,7 +81,10 @@ def _from_snapshot(store: Store, say: Callable[[str], None], *, why: str) -> str
     dated = f"dated {shipped.updated}" if shipped.updated else "undated"
     say(f"filled the store from the snapshot of IANA's registry shipped with portreg, {dated}: {count:,} records")
     say("run `portreg sync` when online to bring it up to date")
-    text = f"this registry was filled from the snapshot of IANA's registry shipped with portreg, {dated} ({count:,} records)."
+    text = (
+        "this registry was filled from the snapshot of IANA's registry shipped with portreg, "
+        f"{dated} ({count:,} records)."
+    )
     if why:
         return f"{why}{text} Run “portreg sync” when online to bring it up to date."
     return f"First start: {text} Run “portreg sync” to bring it up to date."

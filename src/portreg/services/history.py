@@ -224,7 +224,7 @@ class Diff:
 
     def counts(self) -> dict[str, int]:
         """How many of each kind: records by kind, then ``people_added`` … and ``head``."""
-        result: dict[str, int] = {kind: 0 for kind in RECORD_KINDS}
+        result: dict[str, int] = dict.fromkeys(RECORD_KINDS, 0)
         for change in self.records:
             result[change.kind] += 1
         for kind in ("added", "removed", "changed"):
@@ -499,7 +499,11 @@ def from_delta(delta: Delta) -> Diff:
         elif person.old == person.new:
             reformatted += 1
         else:
-            people.append(PersonChange("changed", person.id, person.old, person.new, _fields(_PERSON_FIELDS, person.old, person.new)))
+            people.append(
+                PersonChange(
+                    "changed", person.id, person.old, person.new, _fields(_PERSON_FIELDS, person.old, person.new)
+                )
+            )
     return Diff(
         old=delta.old,
         new=delta.new,
@@ -572,7 +576,9 @@ def apply(diff: Diff, before: Registry, ids: Sequence[int]) -> tuple[Registry, l
     return registry, [i for i, _ in records]
 
 
-def _apply(items: list[tuple[K, V]], rows: list[tuple[K, V | None, V | None, bool, K | None]], what: str) -> list[tuple[K, V]]:
+def _apply(
+    items: list[tuple[K, V]], rows: list[tuple[K, V | None, V | None, bool, K | None]], what: str
+) -> list[tuple[K, V]]:
     """``items`` (key, value) in the old order, with the delta's ``rows`` applied.
 
     Rows keep their place unless placed: then each goes right after its anchor (the

@@ -116,7 +116,7 @@ def _members(path: Path) -> Iterator[tuple[str, IO[bytes]]]:
         if mode == "zstd":
             import zstandard
 
-            stream = zstandard.ZstdDecompressor().stream_reader(raw, read_size=1 << 20)  # type: ignore[assignment]
+            stream = zstandard.ZstdDecompressor().stream_reader(raw, read_size=1 << 20)
             mode = "r|"
         try:
             with tarfile.open(fileobj=stream, mode=mode) as archive:  # type: ignore[call-overload]

@@ -119,9 +119,13 @@ def parse_owned(text: str) -> OwnedRange:
     except ValueError:
         span = None
     if span is None or span.high > 65535 or span.low > span.high:
-        raise InvalidQuery(f"expected a port range such as 20000-20999 or 20000-20999/tcp, got {text!r}", parameter="owns")
+        raise InvalidQuery(
+            f"expected a port range such as 20000-20999 or 20000-20999/tcp, got {text!r}", parameter="owns"
+        )
     if transport and transport not in TRANSPORTS:
-        raise InvalidQuery(f"unknown transport {transport!r}; expected one of {', '.join(TRANSPORTS)}", parameter="owns")
+        raise InvalidQuery(
+            f"unknown transport {transport!r}; expected one of {', '.join(TRANSPORTS)}", parameter="owns"
+        )
     return OwnedRange(span, transport or None)
 
 
@@ -190,7 +194,9 @@ def _of(record: Record, index: _Upstream, owns: Sequence[OwnedRange]) -> Iterabl
     if key is not None:
         named = index.names.get(key, ())
         if named:
-            yield Finding("name", record, named, f"{where}: upstream assigns the name {named[0].record.name} on {_slots(named)}")
+            yield Finding(
+                "name", record, named, f"{where}: upstream assigns the name {named[0].record.name} on {_slots(named)}"
+            )
 
 
 class _Upstream:
@@ -215,9 +221,13 @@ class _Upstream:
         """
         found: list[Hit] = []
         if ports.high - ports.low < len(self.singles):
-            candidates: Iterable[Hit] = (hit for port in range(ports.low, ports.high + 1) for hit in self.singles.get(port, ()))
+            candidates: Iterable[Hit] = (
+                hit for port in range(ports.low, ports.high + 1) for hit in self.singles.get(port, ())
+            )
         else:
-            candidates = (hit for port in sorted(self.singles) if ports.low <= port <= ports.high for hit in self.singles[port])
+            candidates = (
+                hit for port in sorted(self.singles) if ports.low <= port <= ports.high for hit in self.singles[port]
+            )
         for hit in candidates:
             if hit.state in states and _same_transport(hit.record.transport, transport):
                 found.append(hit)
@@ -246,7 +256,9 @@ def _slot(record: Record) -> str:
 
 
 def _list(hits: Sequence[Hit]) -> str:
-    shown = [f"{_slot(hit.record)} to {hit.record.name}" if hit.record.name else _slot(hit.record) for hit in hits[:_SHOWN]]
+    shown = [
+        f"{_slot(hit.record)} to {hit.record.name}" if hit.record.name else _slot(hit.record) for hit in hits[:_SHOWN]
+    ]
     more = f" and {len(hits) - _SHOWN} more" if len(hits) > _SHOWN else ""
     return ", ".join(shown) + more
 

@@ -127,7 +127,9 @@ def parse_id(text: str, parameter: str = "id") -> int:
 def parse_year(text: str, parameter: str = "year") -> int:
     """A year of four digits."""
     if not isinstance(text, str) or len(text) != 4:
-        raise InvalidQuery(f"{parameter} must be a year of four ASCII digits, got {shown(str(text))}", parameter=parameter)
+        raise InvalidQuery(
+            f"{parameter} must be a year of four ASCII digits, got {shown(str(text))}", parameter=parameter
+        )
     return parse_int(text, parameter=parameter, low=1, high=9999, what="a year of four digits")
 
 

@@ -106,7 +106,9 @@ class Hit(NamedTuple):
     @classmethod
     def make(cls, record_id: int, record: Record) -> Hit:
         """The hit of ``record`` under the store id ``record_id``, with its state and range class."""
-        return cls(record_id, record, record_state(record), None if record.port is None else range_class(record.port.low))
+        return cls(
+            record_id, record, record_state(record), None if record.port is None else range_class(record.port.low)
+        )
 
     def as_json(self) -> dict[str, Any]:
         """The record's stable JSON shape (see ``portreg lookup --help``)."""
@@ -498,17 +500,17 @@ class LookupIndex:
 
 
 def _segments(hits: Sequence[Hit]) -> tuple[list[int], list[tuple[str, dict[str, str], tuple[Hit, ...]]]]:
-    ported = [h for h in hits if h.record.port is not None]
+    ported = [(h, h.record.port) for h in hits if h.record.port is not None]
     bounds = {0} | {r.low for r in RANGES.values()}
-    for hit in ported:
-        bounds.add(hit.record.port.low)
-        if hit.record.port.high < MAX_PORT:
-            bounds.add(hit.record.port.high + 1)
+    for _, port in ported:
+        bounds.add(port.low)
+        if port.high < MAX_PORT:
+            bounds.add(port.high + 1)
     starts = sorted(bounds)
     covering: list[list[Hit]] = [[] for _ in starts]
-    for hit in ported:  # ranges are short and few overlap: filling segments directly is cheap
-        first = bisect_right(starts, hit.record.port.low) - 1
-        last = bisect_right(starts, hit.record.port.high)
+    for hit, port in ported:  # ranges are short and few overlap: filling segments directly is cheap
+        first = bisect_right(starts, port.low) - 1
+        last = bisect_right(starts, port.high)
         for i in range(first, last):
             covering[i].append(hit)
     segments = []

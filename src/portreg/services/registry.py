@@ -68,13 +68,13 @@ class Snapshot:
     def derived(self, key: str, make: Callable[[Snapshot], T]) -> T:
         """``make(self)``, computed once per version and kept under ``key``."""
         try:
-            return self.cache[key]  # type: ignore[no-any-return]
+            return self.cache[key]
         except KeyError:
             pass
         with self._lock:
             if key not in self.cache:
                 self.cache[key] = make(self)
-            return self.cache[key]  # type: ignore[no-any-return]
+            return self.cache[key]
 
 
 class RegistryService:

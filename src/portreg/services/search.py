@@ -299,7 +299,9 @@ class SearchIndex:
         return found or {}
 
     @staticmethod
-    def _matching(word: str, sorted_words: Sequence[str], exists: Mapping[str, object] | None) -> Iterable[tuple[str, float]]:
+    def _matching(
+        word: str, sorted_words: Sequence[str], exists: Mapping[str, object] | None
+    ) -> Iterable[tuple[str, float]]:
         """Words of ``sorted_words`` that ``word`` matches, with how well (see the module doc)."""
         at = bisect_left(sorted_words, word)
         if at < len(sorted_words) and sorted_words[at] == word:

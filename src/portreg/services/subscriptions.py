@@ -133,7 +133,11 @@ def _announce(store: Store, diff: Diff, base_url: str) -> int:
     number = diff.new.number
     with store.transaction() as tx:
         for address, subscription, lines in mails:
-            what = "the registry" if subscription.kind == "all" else (subscription.watch.title if subscription.watch else "")
+            what = (
+                "the registry"
+                if subscription.kind == "all"
+                else (subscription.watch.title if subscription.watch else "")
+            )
             link = f"{base_url}/changes/{number - 1}..{number}"
             date = f" ({diff.new.published})" if diff.new.published else ""
             body = (
@@ -141,7 +145,8 @@ def _announce(store: Store, diff: Diff, base_url: str) -> int:
                 + "\n".join(f"  {line}" for line in lines[:200])
                 + (f"\n  … and {len(lines) - 200} more" if len(lines) > 200 else "")
                 + f"\n\nThe whole change: {link}\n"
-                + f"You follow {what} (subscription {subscription.id}); stop with DELETE {base_url}/api/v1/subscriptions/{subscription.id}.\n"
+                + f"You follow {what} (subscription {subscription.id}); "
+                + f"stop with DELETE {base_url}/api/v1/subscriptions/{subscription.id}.\n"
             )
             mail.enqueue(
                 tx,
@@ -163,7 +168,11 @@ def _touching(subscription: Subscription, diff: Diff) -> list[str]:
     for change in diff.records:
         records = [r for r in (change.old, change.new) if r is not None]
         if watch is None or any(_touches(watch, r) for r in records):
-            fields = f": {', '.join(f.field for f in change.fields)}" if change.fields and change.kind not in ("added", "removed") else ""
+            fields = (
+                f": {', '.join(f.field for f in change.fields)}"
+                if change.fields and change.kind not in ("added", "removed")
+                else ""
+            )
             lines.append(f"{change.kind} {describe(change)}{fields}")
     if watch is None or watch.kind == "person":
         for person in diff.people:
@@ -177,6 +186,13 @@ def _touches(watch: Watch, record: Record) -> bool:
         return record.port is not None and record.port.low <= watch.high and record.port.high >= watch.low
     if watch.kind == "service":
         return record.name is not None and record.name.casefold() == watch.key.casefold()
-    return watch.key in record.assignees or watch.key in record.contacts or any(
-        ref.type == "person" and ref.data == watch.key for text in (record.description, record.notes) if text for ref in text.references()
+    return (
+        watch.key in record.assignees
+        or watch.key in record.contacts
+        or any(
+            ref.type == "person" and ref.data == watch.key
+            for text in (record.description, record.notes)
+            if text
+            for ref in text.references()
+        )
     )

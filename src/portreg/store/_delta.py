@@ -75,7 +75,9 @@ def _pairs(before: dict[Any, Any], after: dict[Any, Any], decode: Any) -> list[t
     return pairs
 
 
-def _anchors(db: Backend, table: str, column: str, number: int, before: dict[Any, Any], after: dict[Any, Any]) -> dict[Any, Any]:
+def _anchors(
+    db: Backend, table: str, column: str, number: int, before: dict[Any, Any], after: dict[Any, Any]
+) -> dict[Any, Any]:
     """For each row that is new or changed place: the key of the row before it in version
     ``number`` (None when it comes first)."""
     placed = {key for key, row in after.items() if key not in before or before[key][1] != row[1]}

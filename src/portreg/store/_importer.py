@@ -16,7 +16,7 @@ when a person it names changed name or organization (its search document changed
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import Conflict
@@ -54,7 +54,13 @@ def import_registry(
     """
     with bulk():
         return _import(
-            backend, registry, source=source, actor=actor, reason=reason, progress=progress, series=series or Series(False)
+            backend,
+            registry,
+            source=source,
+            actor=actor,
+            reason=reason,
+            progress=progress,
+            series=series or Series(False),
         )
 
 
@@ -93,7 +99,9 @@ def _import(
     if started[1] == digest:
         return None
     with backend.transaction() as conn:
-        now = _current(conn.exec_driver_sql("SELECT number, content_hash FROM versions ORDER BY number DESC LIMIT 1").all())
+        now = _current(
+            conn.exec_driver_sql("SELECT number, content_hash FROM versions ORDER BY number DESC LIMIT 1").all()
+        )
         if now != started:
             raise Conflict(
                 f"{backend.url.masked}: version {now[0]} was published by another import while this one ran; "
@@ -102,7 +110,7 @@ def _import(
         version = Version(
             number=started[0] + 1,
             published=registry.updated,
-            created_at=datetime.now(timezone.utc),
+            created_at=datetime.now(UTC),
             source=source,
             actor=actor,
             record_count=len(records),
@@ -299,7 +307,10 @@ class _Writer:
         self._close(schema.record_revisions, closes)
         self._insert(schema.records.insert(), new_ids, count=False)
         row_id = self._next_row_id("record_revisions")
-        revisions, bodies, links, documents = [], [], [], []
+        revisions: list[dict[str, Any]] = []
+        bodies: list[dict[str, Any]] = []
+        links: list[dict[str, Any]] = []
+        documents: list[tuple[Any, ...]] = []
         now = self.records_now
         for offset, (j, key, record_id) in enumerate(inserts):
             row = records[j]
@@ -375,7 +386,9 @@ class _Writer:
                 columns = tuple(chunk[0])
                 self._copy(statement.table.name, columns, [tuple(row[c] for c in columns) for row in chunk])
             elif names is not None:
-                self.conn.exec_driver_sql(compiled.string, [tuple(row[n] if n in row else defaults[n] for n in names) for row in chunk])
+                self.conn.exec_driver_sql(
+                    compiled.string, [tuple(row[n] if n in row else defaults[n] for n in names) for row in chunk]
+                )
             else:
                 self.conn.exec_driver_sql(compiled.string, [{**defaults, **row} for row in chunk])
             if count:

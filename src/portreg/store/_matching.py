@@ -95,7 +95,7 @@ def _rename_slot(key: Key, assignees: Callable[[int], tuple[str, ...]], i: int) 
 
 
 def _move_slot(key: Key, assignees: Callable[[int], tuple[str, ...]], i: int) -> Hashable | None:
-    low, high, transport, name = key
+    _low, _high, transport, name = key
     if name is None:
         return None
     ids = assignees(i)

@@ -14,7 +14,7 @@ from __future__ import annotations
 #: typing.TYPE_CHECKING without importing typing: ``portreg lookup`` reads SCHEMA_REVISION.
 TYPE_CHECKING = False
 
-from ..errors import StoreError
+from ..errors import StoreError  # noqa: E402 (after the TYPE_CHECKING stand-in, on purpose)
 
 if TYPE_CHECKING:
     from ._backend import Backend

@@ -14,7 +14,7 @@ by name), so the rebuilt registry lists them where IANA would.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound
@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 _RANK = "CASE transport WHEN 'tcp' THEN 0 WHEN 'udp' THEN 1 WHEN 'sctp' THEN 2 WHEN 'dccp' THEN 3 ELSE 4 END"
 
 
-def publish(conn: Connection, dialect: str, change: Change, *, source: str, actor: str | None, reason: str | None) -> Version:
+def publish(
+    conn: Connection, dialect: str, change: Change, *, source: str, actor: str | None, reason: str | None
+) -> Version:
     """Write ``change`` as the next version in the caller's transaction; returns the version."""
     from sqlalchemy import text
 
@@ -48,13 +50,21 @@ def publish(conn: Connection, dialect: str, change: Change, *, source: str, acto
     head = loads(current[1])
     head["updated"] = change.updated
     head_text = dumps(head)
-    created = datetime.now(timezone.utc)
+    created = datetime.now(UTC)
     conn.execute(
         text(
             "INSERT INTO versions (number, published, created_at, source, actor, reason, record_count, person_count, "
             "content_hash, head) VALUES (:n, :p, :c, :s, :a, :r, 0, 0, '', :h)"
         ),
-        {"n": number, "p": change.updated, "c": created.isoformat(), "s": source, "a": actor, "r": reason, "h": head_text},
+        {
+            "n": number,
+            "p": change.updated,
+            "c": created.isoformat(),
+            "s": source,
+            "a": actor,
+            "r": reason,
+            "h": head_text,
+        },
     )
     writer = _Writer(conn, dialect, number)
     writer.people(change.people)
@@ -69,7 +79,12 @@ def publish(conn: Connection, dialect: str, change: Change, *, source: str, acto
     person_hashes = _column(conn, f"SELECT content_hash FROM person_revisions WHERE {_CURRENT} ORDER BY sort_key")
     conn.execute(
         text("UPDATE versions SET content_hash = :h, record_count = :rc, person_count = :pc WHERE number = :n"),
-        {"h": hash_of_version(head_text, record_hashes, person_hashes), "rc": len(record_hashes), "pc": len(person_hashes), "n": number},
+        {
+            "h": hash_of_version(head_text, record_hashes, person_hashes),
+            "rc": len(record_hashes),
+            "pc": len(person_hashes),
+            "n": number,
+        },
     )
     return Version(number, change.updated, created, source, actor, len(record_hashes), reason)
 
@@ -116,7 +131,8 @@ class _Writer:
                 key = found[1]
             else:
                 key = self._between(
-                    "SELECT sort_key FROM person_revisions WHERE valid_to IS NULL AND person_id < :id ORDER BY person_id DESC LIMIT 1",
+                    "SELECT sort_key FROM person_revisions WHERE valid_to IS "
+                    "NULL AND person_id < :id ORDER BY person_id DESC LIMIT 1",
                     "SELECT min(sort_key) FROM person_revisions WHERE valid_to IS NULL AND sort_key > :k",
                     {"id": person.id},
                 )
@@ -138,13 +154,16 @@ class _Writer:
 
     def new_record_id(self) -> int:
         record_id = (self._one("SELECT coalesce(max(id), 0) FROM records", {}) or 0) + 1
-        self.conn.execute(self.text("INSERT INTO records (id, first_version) VALUES (:id, :v)"), {"id": record_id, "v": self.number})
+        self.conn.execute(
+            self.text("INSERT INTO records (id, first_version) VALUES (:id, :v)"), {"id": record_id, "v": self.number}
+        )
         return record_id
 
     def close_record(self, record_id: int) -> int:
         """Close the current revision of ``record_id``; returns its sort key."""
         found = self.conn.execute(
-            self.text("SELECT row_id, sort_key FROM record_revisions WHERE record_id = :id AND valid_to IS NULL"), {"id": record_id}
+            self.text("SELECT row_id, sort_key FROM record_revisions WHERE record_id = :id AND valid_to IS NULL"),
+            {"id": record_id},
         ).first()
         if found is None:
             raise NotFound(f"record {record_id} is not in the current version")
@@ -169,8 +188,10 @@ class _Writer:
                 {"p": port},
             ).all()
             keys = [
-                row[0] for row in rows
-                if row[1] is None and (row[2] < port or (TRANSPORTS.index(row[3]) if row[3] in TRANSPORTS else 4) <= rank)
+                row[0]
+                for row in rows
+                if row[1] is None
+                and (row[2] < port or (TRANSPORTS.index(row[3]) if row[3] in TRANSPORTS else 4) <= rank)
             ]
             low = max(keys) if keys else None
             after = "SELECT min(sort_key) FROM record_revisions WHERE valid_to IS NULL AND sort_key > :k"
@@ -197,7 +218,9 @@ class _Writer:
         if high - low < 2:
             from ..errors import StoreError
 
-            raise StoreError("no room left in the registry's order at this place; import the registry again to respace it")
+            raise StoreError(
+                "no room left in the registry's order at this place; import the registry again to respace it"
+            )
         # A small step above ``low``, not the middle: new ports are mostly added in
         # ascending runs after one another, and halving the gap each time would exhaust
         # it after 32 of them; 1/64 of it lasts for about a thousand.
@@ -210,14 +233,26 @@ class _Writer:
         row_id = self._next("record_revisions")
         self.conn.execute(
             self.text(
-                "INSERT INTO record_revisions (row_id, record_id, valid_from, valid_to, sort_key, name, name_key, port_low, "
+                "INSERT INTO record_revisions (row_id, record_id, "
+                "valid_from, valid_to, sort_key, name, name_key, port_low, "
                 "port_high, transport, state, registered, modified, service_code, content_hash) VALUES "
                 "(:r, :id, :v, NULL, :k, :name, :nk, :lo, :hi, :t, :st, :reg, :mod, :sc, :h)"
             ),
             {
-                "r": row_id, "id": record_id, "v": self.number, "k": sort_key, "name": record.name, "nk": row.key[3],
-                "lo": row.key[0], "hi": row.key[1], "t": record.transport, "st": record_state(record),
-                "reg": record.registered, "mod": record.modified, "sc": record.service_code, "h": row.content_hash,
+                "r": row_id,
+                "id": record_id,
+                "v": self.number,
+                "k": sort_key,
+                "name": record.name,
+                "nk": row.key[3],
+                "lo": row.key[0],
+                "hi": row.key[1],
+                "t": record.transport,
+                "st": record_state(record),
+                "reg": record.registered,
+                "mod": record.modified,
+                "sc": record.service_code,
+                "h": row.content_hash,
             },
         )
         self.conn.execute(
@@ -243,7 +278,9 @@ class _Writer:
     # -- shared
 
     def _close(self, table: str, row_id: int) -> None:
-        self.conn.execute(self.text(f"UPDATE {table} SET valid_to = :v WHERE row_id = :r"), {"v": self.number, "r": row_id})
+        self.conn.execute(
+            self.text(f"UPDATE {table} SET valid_to = :v WHERE row_id = :r"), {"v": self.number, "r": row_id}
+        )
 
     def _index(self, kind: str, row_id: int, document: tuple[str, ...]) -> None:
         columns = _search.COLUMNS[kind]
@@ -255,6 +292,8 @@ class _Writer:
         self.conn.exec_driver_sql(create)
         names = ", ".join(columns)
         marks = ", ".join(f":{c}" for c in columns)
-        self.conn.execute(self.text(f"INSERT INTO staged_{kind} ({names}) VALUES ({marks})"), dict(zip(columns, (row_id, *values))))
+        self.conn.execute(
+            self.text(f"INSERT INTO staged_{kind} ({names}) VALUES ({marks})"), dict(zip(columns, (row_id, *values)))
+        )
         self.conn.exec_driver_sql(insert)
         self.conn.exec_driver_sql(f"DELETE FROM staged_{kind}")

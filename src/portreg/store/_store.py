@@ -242,15 +242,21 @@ class Store:
 
     # -- records
 
-    def _records(self, where: str, params: dict[str, Any], version: int | None, transport: str | None = None) -> list[StoredRecord]:
+    def _records(
+        self, where: str, params: dict[str, Any], version: int | None, transport: str | None = None
+    ) -> list[StoredRecord]:
         params = {**params, "v": self._number(version)}
         if transport is not None:
             where += " AND r.transport = :t"
             params["t"] = transport
-        rows = self._db.rows(f"SELECT {_RECORD} FROM {_REVISIONS} WHERE {where} AND {_VALID_R} ORDER BY r.sort_key", params)
+        rows = self._db.rows(
+            f"SELECT {_RECORD} FROM {_REVISIONS} WHERE {where} AND {_VALID_R} ORDER BY r.sort_key", params
+        )
         return _stored(rows)
 
-    def records_at_port(self, port: int, *, transport: str | None = None, version: int | None = None) -> list[StoredRecord]:
+    def records_at_port(
+        self, port: int, *, transport: str | None = None, version: int | None = None
+    ) -> list[StoredRecord]:
         """Records whose port is ``port`` or whose range contains it, in registry order."""
         return self._ports("r.port_low = :p", "r.port_low <= :p AND r.port_high >= :p", {"p": port}, transport, version)
 
@@ -259,7 +265,9 @@ class Store:
     ) -> list[StoredRecord]:
         """Records whose port or range overlaps ``low``..``high``, in registry order."""
         params = {"lo": low, "hi": high}
-        return self._ports("r.port_low BETWEEN :lo AND :hi", "r.port_low <= :hi AND r.port_high >= :lo", params, transport, version)
+        return self._ports(
+            "r.port_low BETWEEN :lo AND :hi", "r.port_low <= :hi AND r.port_high >= :lo", params, transport, version
+        )
 
     def _ports(
         self, single: str, ranges: str, params: dict[str, Any], transport: str | None, version: int | None
@@ -280,7 +288,9 @@ class Store:
         )
         return _stored(rows)
 
-    def records_named(self, name: str, *, transport: str | None = None, version: int | None = None) -> list[StoredRecord]:
+    def records_named(
+        self, name: str, *, transport: str | None = None, version: int | None = None
+    ) -> list[StoredRecord]:
         """Records of service name ``name``, compared without regard to case (RFC 6335 §5.1)."""
         return self._records("r.name_key = :name", {"name": name.casefold()}, version, transport)
 
@@ -288,7 +298,9 @@ class Store:
         """Record ``record_id`` as it was in that version; NotFound when it was not in it."""
         found = self._records("r.record_id = :id", {"id": record_id}, version)
         if not found:
-            raise NotFound(f"record {record_id} is not in {'the current version' if version is None else f'version {version}'}")
+            raise NotFound(
+                f"record {record_id} is not in {'the current version' if version is None else f'version {version}'}"
+            )
         return found[0]
 
     def record_history(self, record_id: int) -> list[tuple[VersionSpan, Record]]:
@@ -324,7 +336,9 @@ class Store:
 
     def records_of_person(self, person_id: str, *, version: int | None = None) -> list[StoredRecord]:
         """Records naming ``person_id`` (as assignee, contact, or inside a text)."""
-        return self._records("r.row_id IN (SELECT row_id FROM record_people WHERE person_id = :pid)", {"pid": person_id}, version)
+        return self._records(
+            "r.row_id IN (SELECT row_id FROM record_people WHERE person_id = :pid)", {"pid": person_id}, version
+        )
 
     def search_people(self, text: str, *, limit: int = 50, version: int | None = None) -> list[Person]:
         """People whose id, name, organization or URIs match every word of ``text``, best first."""
@@ -333,7 +347,8 @@ class Store:
             return []
         source, condition, rank, direction = _search.PERSON_MATCH[self.dialect]
         rows = self._db.rows(
-            f"SELECT {_P} FROM {source} WHERE {condition} AND {_VALID_P} ORDER BY {rank} {direction}, p.sort_key LIMIT :limit",
+            f"SELECT {_P} FROM {source} WHERE {condition} AND {_VALID_P} "
+            f"ORDER BY {rank} {direction}, p.sort_key LIMIT :limit",
             {"q": query, "v": self._number(version), "limit": limit},
         )
         decoder = Decoder()
@@ -464,7 +479,9 @@ class Store:
         person_rows = "SELECT person_id, content_hash FROM person_revisions WHERE "
         people_low = dict(self._db.rows(person_rows + only_low, params))
         people_high = dict(self._db.rows(person_rows + only_high, params))
-        people_changed = sorted(p for p in people_low.keys() | people_high.keys() if people_low.get(p) != people_high.get(p))
+        people_changed = sorted(
+            p for p in people_low.keys() | people_high.keys() if people_low.get(p) != people_high.get(p)
+        )
         heads = dict(self._db.rows("SELECT number, head FROM versions WHERE number IN (:lo, :hi)", params))
         return Diff(old_version, new_version, added, removed, changed, people_changed, heads[low] != heads[high])
 

@@ -29,7 +29,7 @@ class SubscriptionRows:
             f"SELECT {_COLUMNS} FROM subscriptions s WHERE s.account_id = :a AND s.kind = :k AND s.key = :key",
             {"a": account_id, "k": kind, "key": key},
         )
-        return tuple(rows[0]) if rows else None  # type: ignore[return-value]
+        return tuple(rows[0]) if rows else None
 
     def remove(self, account_id: int, subscription_id: int) -> int:
         return self._db.execute(
@@ -37,8 +37,10 @@ class SubscriptionRows:
         )
 
     def of_account(self, account_id: int) -> list[SubscriptionRow]:
-        rows = self._db.rows(f"SELECT {_COLUMNS} FROM subscriptions s WHERE s.account_id = :a ORDER BY s.id", {"a": account_id})
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        rows = self._db.rows(
+            f"SELECT {_COLUMNS} FROM subscriptions s WHERE s.account_id = :a ORDER BY s.id", {"a": account_id}
+        )
+        return [tuple(row) for row in rows]
 
     def of_active_accounts(self) -> list[tuple[SubscriptionRow, str]]:
         """Every subscription of an active account, with the account's address."""
@@ -46,7 +48,7 @@ class SubscriptionRows:
             f"SELECT {_COLUMNS}, a.email FROM subscriptions s JOIN accounts a ON a.id = s.account_id "
             "WHERE a.active ORDER BY s.id"
         )
-        return [(tuple(row[:5]), row[5]) for row in rows]  # type: ignore[misc]
+        return [(tuple(row[:5]), row[5]) for row in rows]
 
     def last_notified(self) -> int | None:
         value = self._db.rows("SELECT max(version) FROM subscription_notices")

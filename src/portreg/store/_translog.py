@@ -89,7 +89,10 @@ class LogTable:
         with self._db.transaction() as conn:
             size = conn.exec_driver_sql("SELECT count(*) FROM log_entries").scalar() or 0
             if size != at:
-                raise Conflict(f"{self._db.url.masked}: the log grew to {size} leaves while {at} were expected; nothing was appended")
+                raise Conflict(
+                    f"{self._db.url.masked}: the log grew to {size} leaves "
+                    f"while {at} were expected; nothing was appended"
+                )
             conn.execute(
                 schema.log_entries.insert(),
                 [
@@ -108,4 +111,6 @@ class LogTable:
 
 def _entry(row: tuple[Any, ...]) -> LogEntry:
     index, kind, version, leaf, leaf_hash, appended_at = row
-    return LogEntry(index, kind, version, leaf.encode("utf-8"), bytes.fromhex(leaf_hash), datetime.fromisoformat(appended_at))
+    return LogEntry(
+        index, kind, version, leaf.encode("utf-8"), bytes.fromhex(leaf_hash), datetime.fromisoformat(appended_at)
+    )

@@ -11,7 +11,18 @@ from datetime import datetime
 
 from ..model import Person, Record, Registry
 
-__all__ = ["Change", "Delta", "Diff", "PersonDelta", "RecordChange", "RecordDelta", "SearchPage", "StoredRecord", "Version", "VersionSpan"]
+__all__ = [
+    "Change",
+    "Delta",
+    "Diff",
+    "PersonDelta",
+    "RecordChange",
+    "RecordDelta",
+    "SearchPage",
+    "StoredRecord",
+    "Version",
+    "VersionSpan",
+]
 
 
 @dataclass(frozen=True)

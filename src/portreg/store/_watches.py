@@ -48,7 +48,9 @@ class WatchQueries:
 
     def person(self, person_id: str) -> list[tuple[int, int]]:
         """Changes of records naming ``person_id`` (assignee, contact, or in a text)."""
-        return self._touching("r.row_id IN (SELECT row_id FROM record_people WHERE person_id = :pid)", {"pid": person_id})
+        return self._touching(
+            "r.row_id IN (SELECT row_id FROM record_people WHERE person_id = :pid)", {"pid": person_id}
+        )
 
     def person_versions(self, person_id: str) -> list[int]:
         """Versions where the person's own entry (name, organization, URIs) changed."""

@@ -33,7 +33,21 @@ REQUEST_COLUMNS = (
     "id", "kind", "state", "etag", "requester_id", "requester_email", "service_name", "name_key", "port", "data",
     "turn", "resume_state", "is_open", "created_at", "state_since", "published_version", "last_event", "last_hash",
 )
-EVENT_COLUMNS = ("seq", "request_id", "at", "actor_id", "actor", "role", "kind", "from_state", "to_state", "reason", "data", "prev_hash", "hash")
+EVENT_COLUMNS = (
+    "seq",
+    "request_id",
+    "at",
+    "actor_id",
+    "actor",
+    "role",
+    "kind",
+    "from_state",
+    "to_state",
+    "reason",
+    "data",
+    "prev_hash",
+    "hash",
+)
 _REQUEST = "SELECT " + ", ".join(REQUEST_COLUMNS) + " FROM requests"
 _EVENT = "SELECT " + ", ".join(EVENT_COLUMNS) + " FROM request_events"
 
@@ -99,12 +113,15 @@ class WorkflowStore:
             params.update({f"s{i}": s for i, s in enumerate(states)})
         if open_only:
             where.append("is_open = 1")
-        rows = self._db.rows(f"{_REQUEST} WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT :limit OFFSET :offset", params)
+        rows = self._db.rows(
+            f"{_REQUEST} WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT :limit OFFSET :offset", params
+        )
         return [_request(r) for r in rows]
 
     def reviews(self, request_id: int) -> list[dict[str, Any]]:
         rows = self._db.rows(
-            "SELECT review_group, decision, expert_id, decided_at FROM request_reviews WHERE request_id = :id ORDER BY review_group",
+            "SELECT review_group, decision, expert_id, decided_at FROM "
+            "request_reviews WHERE request_id = :id ORDER BY review_group",
             {"id": request_id},
         )
         return [dict(zip(("group", "decision", "expert_id", "decided_at"), r)) for r in rows]
@@ -117,20 +134,27 @@ class WorkflowStore:
 
     def heads(self) -> list[tuple[int, int | None, str | None]]:
         """Each request's (id, latest event seq, its hash), for verifying the trail's ends."""
-        return [tuple(r) for r in self._db.rows("SELECT id, last_event, last_hash FROM requests ORDER BY id")]  # type: ignore[misc]
+        return [tuple(r) for r in self._db.rows("SELECT id, last_event, last_hash FROM requests ORDER BY id")]
 
     def holders(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Which open request holds each (kind, key), for those that are held."""
         found = {}
         for kind, key in keys:
-            holder = self._db.scalar("SELECT request_id FROM request_holds WHERE kind = :k AND hold_key = :h", {"k": kind, "h": key})
+            holder = self._db.scalar(
+                "SELECT request_id FROM request_holds WHERE kind = :k AND hold_key = :h", {"k": kind, "h": key}
+            )
             if holder is not None:
                 found[(kind, key)] = holder
         return found
 
     def service_code_records(self, code: str) -> int:
         """How many current records carry DCCP service code ``code``."""
-        return int(self._db.scalar("SELECT count(*) FROM record_revisions WHERE valid_to IS NULL AND service_code = :c", {"c": code}) or 0)
+        return int(
+            self._db.scalar(
+                "SELECT count(*) FROM record_revisions WHERE valid_to IS NULL AND service_code = :c", {"c": code}
+            )
+            or 0
+        )
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[WorkflowTransaction]:
@@ -206,7 +230,9 @@ class WorkflowTransaction:
     def holders(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
         found = {}
         for kind, key in keys:
-            holder = self._scalar("SELECT request_id FROM request_holds WHERE kind = :k AND hold_key = :h", {"k": kind, "h": key})
+            holder = self._scalar(
+                "SELECT request_id FROM request_holds WHERE kind = :k AND hold_key = :h", {"k": kind, "h": key}
+            )
             if holder is not None:
                 found[(kind, key)] = int(holder)
         return found
@@ -227,20 +253,25 @@ class WorkflowTransaction:
         self.conn.execute(self._text("DELETE FROM request_reviews WHERE request_id = :r"), {"r": request_id})
         for group in groups:
             self.conn.execute(
-                self._text("INSERT INTO request_reviews (request_id, review_group, decision) VALUES (:r, :g, 'pending')"),
+                self._text(
+                    "INSERT INTO request_reviews (request_id, review_group, decision) VALUES (:r, :g, 'pending')"
+                ),
                 {"r": request_id, "g": group},
             )
 
     def decide_review(self, request_id: int, group: str, decision: str, expert_id: int | None, at: str) -> None:
         self.conn.execute(
             self._text(
-                "UPDATE request_reviews SET decision = :d, expert_id = :e, decided_at = :at WHERE request_id = :r AND review_group = :g"
+                "UPDATE request_reviews SET decision = :d, expert_id = :e, "
+                "decided_at = :at WHERE request_id = :r AND review_group = :g"
             ),
             {"d": decision, "e": expert_id, "at": at, "r": request_id, "g": group},
         )
 
     def reviews(self, request_id: int) -> dict[str, str]:
-        return dict(self._rows("SELECT review_group, decision FROM request_reviews WHERE request_id = :r", {"r": request_id}))  # type: ignore[arg-type]
+        return dict(
+            self._rows("SELECT review_group, decision FROM request_reviews WHERE request_id = :r", {"r": request_id})
+        )
 
     # -- events
 
@@ -255,7 +286,10 @@ class WorkflowTransaction:
         row["data"] = row["data"] if isinstance(row["data"], str) else dumps(row["data"])
         row["hash"] = event_hash(prev, row)
         self.conn.execute(
-            self._text(f"INSERT INTO request_events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join(':' + c for c in EVENT_COLUMNS)})"),
+            self._text(
+                f"INSERT INTO request_events ({', '.join(EVENT_COLUMNS)}) "
+                f"VALUES ({', '.join(':' + c for c in EVENT_COLUMNS)})"
+            ),
             row,
         )
         self.conn.execute(
@@ -282,7 +316,12 @@ class WorkflowTransaction:
         return self._records("r.name_key = :n", {"n": name.casefold()})
 
     def service_code_records(self, code: str) -> int:
-        return int(self._scalar("SELECT count(*) FROM record_revisions WHERE valid_to IS NULL AND service_code = :c", {"c": code}) or 0)
+        return int(
+            self._scalar(
+                "SELECT count(*) FROM record_revisions WHERE valid_to IS NULL AND service_code = :c", {"c": code}
+            )
+            or 0
+        )
 
     def _records(self, where: str, params: dict[str, Any]) -> list[StoredRecord]:
         from ._values import StoredRecord
@@ -297,7 +336,9 @@ class WorkflowTransaction:
 
     def person(self, person_id: str) -> tuple[str | None, tuple[str, ...]] | None:
         """(name, uris) of a current person, None when the registry has nobody of that id."""
-        rows = self._rows("SELECT name, uris FROM person_revisions WHERE person_id = :id AND valid_to IS NULL", {"id": person_id})
+        rows = self._rows(
+            "SELECT name, uris FROM person_revisions WHERE person_id = :id AND valid_to IS NULL", {"id": person_id}
+        )
         if not rows:
             return None
         return rows[0][0], tuple(loads(rows[0][1])) if rows[0][1] else ()

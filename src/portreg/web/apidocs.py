@@ -31,13 +31,17 @@ def render_docs(openapi: dict[str, Any], *, openapi_url: str, stylesheet: str | 
     body = [
         f"<h1>{title} <small>{escape(str(info.get('version', '')))}</small></h1>",
         _paragraphs(info.get("description", "")),
-        f'<p>Machine-readable: <a href="{escape(openapi_url)}">{escape(openapi_url)}</a> (OpenAPI {escape(str(openapi.get("openapi", "")))}).</p>',
+        f'<p>Machine-readable: <a href="{escape(openapi_url)}">{escape(openapi_url)}</a> '
+        f'(OpenAPI {escape(str(openapi.get("openapi", "")))}).</p>',
         "<h2>Operations</h2>",
-        "<ul class=\"toc\">",
+        '<ul class="toc">',
     ]
     operations = list(_operations(openapi))
     for method, path, op in operations:
-        body.append(f'<li><a href="#{_anchor(method, path)}"><code>{method.upper()} {escape(path)}</code></a> — {escape(op.get("summary", ""))}</li>')
+        body.append(
+            f'<li><a href="#{_anchor(method, path)}"><code>{method.upper()} {escape(path)}</code></a> '
+            f'— {escape(op.get("summary", ""))}</li>'
+        )
     body.append("</ul>")
     for method, path, op in operations:
         body.extend(_operation(method, path, op))
@@ -75,14 +79,18 @@ def _operation(method: str, path: str, op: dict[str, Any]) -> list[str]:
             required = " (required)" if p.get("required") else ""
             out.append(
                 f"<tr><td><code>{escape(p['name'])}</code>{required}</td><td>{escape(p.get('in', ''))}</td>"
-                f"<td>{escape(_type(p.get('schema', {})))}</td><td>{escape(p.get('description') or p.get('schema', {}).get('description', ''))}</td></tr>"
+                f"<td>{escape(_type(p.get('schema', {})))}</td>"
+                f"<td>{escape(p.get('description') or p.get('schema', {}).get('description', ''))}</td></tr>"
             )
         out.append("</tbody></table>")
     responses = op.get("responses", {})
     if responses:
         out.append("<p>Responses:</p><ul>")
         for status, resp in responses.items():
-            out.append(f"<li><code>{escape(str(status))}</code> {escape(resp.get('description', ''))}{_response_schema(resp)}</li>")
+            out.append(
+                f"<li><code>{escape(str(status))}</code> "
+                f"{escape(resp.get('description', ''))}{_response_schema(resp)}</li>"
+            )
         out.append("</ul>")
     out.append("</section>")
     return out
@@ -110,7 +118,10 @@ def _linked(type_text: str) -> str:
 
 
 def _schema(name: str, schema: dict[str, Any]) -> list[str]:
-    out = [f'<section id="schema-{escape(name)}" class="schema"><h3>{escape(name)}</h3>', _paragraphs(schema.get("description", ""))]
+    out = [
+        f'<section id="schema-{escape(name)}" class="schema"><h3>{escape(name)}</h3>',
+        _paragraphs(schema.get("description", "")),
+    ]
     props = schema.get("properties", {})
     if props:
         required = set(schema.get("required", []))

@@ -24,7 +24,11 @@ __all__ = ["RegistryService", "Snapshot", "create_app"]
 
 
 def create_app(
-    store_url: str | None = None, *, store: Store | None = None, notice: str | None = None, log_key: str | Path | None = None
+    store_url: str | None = None,
+    *,
+    store: Store | None = None,
+    notice: str | None = None,
+    log_key: str | Path | None = None,
 ) -> FastAPI:
     """Build the web application on the store at ``store_url`` (or an open ``store``).
 
@@ -35,6 +39,7 @@ def create_app(
     """
     from fastapi import FastAPI
 
+    from ..services.history import DiffCache
     from . import api, auth, downloads, errors, middleware, pages
     from .api import accounts as accounts_api
     from .api import history as history_api
@@ -44,7 +49,6 @@ def create_app(
     from .pages import accounts as account_pages
     from .pages import changes
     from .pages import diff as diff_pages
-    from ..services.history import DiffCache
     from .pages import search as search_page
     from .urls import API_ROOT
 

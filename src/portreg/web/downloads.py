@@ -119,7 +119,9 @@ def download(request: Request, extension: str) -> Response:
     fmt = DOWNLOADS.get(extension)
     if fmt is None:
         known = ", ".join(f".{ext}" for ext in DOWNLOADS)
-        return error_page(request, 404, f"No document in the format .{extension}", f"The registry is published as {known}.")
+        return error_page(
+            request, 404, f"No document in the format .{extension}", f"The registry is published as {known}."
+        )
     profile = request.query_params.get("profile")
     if profile is not None and (fmt != "services" or profile not in WEB_PROFILES):
         if fmt != "services":
@@ -163,4 +165,6 @@ def _policy_for_page(body: bytes) -> str:
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode() + "'" for m in _STYLE.finditer(body)
     )
-    return CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' {hashes}" if hashes else "style-src 'self'")
+    return CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self'", f"style-src 'self' {hashes}" if hashes else "style-src 'self'"
+    )

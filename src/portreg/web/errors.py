@@ -202,7 +202,7 @@ class ApiRoute(APIRoute):
 
 def _reject_unknown_parameters(request: Request, allowed: frozenset[str]) -> None:
     """A misspelt filter would silently widen a search: name it instead."""
-    for name in request.query_params.keys():
+    for name in request.query_params:
         if name not in allowed:
             known = ", ".join(sorted(allowed)) or "none"
             raise ApiError.invalid(name, f"unknown parameter {_shorten(name)}; this operation takes: {known}")

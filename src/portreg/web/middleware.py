@@ -30,6 +30,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
+from datetime import UTC
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, MutableMapping
 
@@ -132,12 +133,12 @@ class HttpMiddleware:
             stamp = self.last_modified()
             if stamp:
                 response.set(b"last-modified", stamp.encode())
-        etag = response.get(b"etag")
-        if etag is None:
+        given = response.get(b"etag")
+        if given is None:
             etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
             response.set(b"etag", etag.encode())
         else:
-            etag = etag.decode()
+            etag = given.decode()
 
         content_type = response.get(b"content-type") or b""
         compressible = content_type.startswith(COMPRESSIBLE) and response.get(b"content-encoding") is None
@@ -293,11 +294,10 @@ def _not_modified(request: _Headers, etag: str, last_modified: bytes | None) -> 
 
 def http_date(moment: Any) -> str:
     """An aware datetime as an HTTP date (``Sun, 06 Nov 1994 08:49:37 GMT``), to the second."""
-    from datetime import timezone
 
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return format_datetime(moment.astimezone(timezone.utc).replace(microsecond=0), usegmt=True)
+        moment = moment.replace(tzinfo=UTC)
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
 
 
 def install(app: FastAPI) -> None:

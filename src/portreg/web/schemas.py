@@ -28,9 +28,9 @@ __all__ = [
     "PersonRecords",
     "PortLookup",
     "RangeLookup",
+    "RecordHistory",
     "RecordOut",
     "RecordPage",
-    "RecordHistory",
     "RecordResponse",
     "RecordState",
     "ReferenceOut",
@@ -80,7 +80,9 @@ class RecordOut(BaseModel):
     port_high: int | None
     transport: Transport | None
     state: State
-    range_class: RangeClass | None = Field(description="The range class of the record's (first) port; null without a port.")
+    range_class: RangeClass | None = Field(
+        description="The range class of the record's (first) port; null without a port."
+    )
     description: str | None = Field(description="Plain text: line breaks as \\n, inline references as [label].")
     assignee: list[str] = Field(description="Person ids of the assignee (IANA's Assignee column).")
     contact: list[str] = Field(description="Person ids of the contact (IANA's Contact column).")

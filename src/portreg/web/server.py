@@ -50,7 +50,7 @@ def protocol_class() -> type[asyncio.Protocol] | None:
     except ImportError:  # pragma: no cover - httptools is a dependency
         return None
 
-    class GuardedProtocol(HttpToolsProtocol):  # type: ignore[misc]
+    class GuardedProtocol(HttpToolsProtocol):
         """See the module docstring."""
 
         header_timeout = HEADER_TIMEOUT

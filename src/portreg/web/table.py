@@ -78,7 +78,9 @@ class TableQuery:
             allowed = tuple(allowed)
             if value in allowed:
                 return value
-            problems.append(f"{key}={value!r} is not one of {', '.join(allowed)}; showing every {key.replace('_', ' ')}")
+            problems.append(
+                f"{key}={value!r} is not one of {', '.join(allowed)}; showing every {key.replace('_', ' ')}"
+            )
             return None
 
         def number(key: str, default: int, low: int) -> int:
@@ -124,7 +126,7 @@ class TableQuery:
 
     def params(self, **changes: object) -> dict[str, str]:
         """The query parameters of this view (with ``changes``), defaults left out."""
-        view = replace(self, **changes) if changes else self
+        view = replace(self, **changes) if changes else self  # type: ignore[arg-type]
         filters = (
             ("search", view.search),
             ("transport", view.transport),
@@ -254,12 +256,13 @@ def select(data: TableData, query: TableQuery) -> TablePage:
     total = len(matched)
     if query.page_size is None:
         return TablePage(query, total, matched, 1, people)
-    pages = max(1, -(-total // query.page_size))
+    size = query.page_size
+    pages = max(1, -(-total // size))
     page = min(query.page, pages)
     if page != query.page:
         query = replace(query, page=page)
-    start = (page - 1) * query.page_size
-    return TablePage(query, total, matched[start : start + query.page_size], pages, people)
+    start = (page - 1) * size
+    return TablePage(query, total, matched[start : start + size], pages, people)
 
 
 def _matching(data: TableData, query: TableQuery) -> list[int]:
@@ -302,7 +305,9 @@ def _text_key(value: str | None) -> tuple[int, str]:
 _SORT_KEYS = {
     "name": lambda hit: _text_key(hit.record.name),
     "port": lambda hit: (0, hit.record.port.low, hit.record.port.high) if hit.record.port else (1, 0, 0),
-    "transport": lambda hit: (0, TRANSPORTS.index(hit.record.transport)) if hit.record.transport in TRANSPORTS else (1, 0),
+    "transport": lambda hit: (
+        (0, TRANSPORTS.index(hit.record.transport)) if hit.record.transport in TRANSPORTS else (1, 0)
+    ),
     "description": lambda hit: _text_key(str(hit.record.description or "").strip()),
     "assignee": lambda hit: _text_key(hit.record.assignees[0] if hit.record.assignees else None),
     "registered": lambda hit: _text_key(hit.record.registered),

@@ -120,7 +120,9 @@ class _Versions:
         from .. import history
 
         if self.registry is not None and number == self.number + 1:
-            self.registry, self.ids = history.apply(history.from_delta(self.store.delta(self.number, number)), self.registry, self.ids)
+            self.registry, self.ids = history.apply(
+                history.from_delta(self.store.delta(self.number, number)), self.registry, self.ids
+            )
         else:
             self.registry = self.store.registry(number)
             self.ids = [s.id for s in self.store.records(version=number)]
@@ -222,7 +224,11 @@ class TransparencyLog:
             return None
         found = None
         if hashes:
-            found = {"size": len(hashes), "root": merkle.root(hashes).hex(), "key_id": self.key.key_id if self.key else None}
+            found = {
+                "size": len(hashes),
+                "root": merkle.root(hashes).hex(),
+                "key_id": self.key.key_id if self.key else None,
+            }
         self._summary = (now, found)
         return found
 
@@ -238,7 +244,9 @@ class TransparencyLog:
         hashes = self.hashes()
         size = len(hashes) if tree_size is None else self._size(tree_size, "tree_size")
         if entry.index >= size:
-            raise InvalidQuery(f"version {version} is leaf {entry.index}, not in a tree of {size} leaves", parameter="tree_size")
+            raise InvalidQuery(
+                f"version {version} is leaf {entry.index}, not in a tree of {size} leaves", parameter="tree_size"
+            )
         return Inclusion(entry, size, merkle.inclusion_proof(entry.index, hashes[:size]))
 
     def consistency(self, first: int, second: int | None = None) -> list[bytes]:

@@ -116,7 +116,8 @@ def consistency_proof(first: int, hashes: Sequence[bytes]) -> list[bytes]:
 
 
 def verify_inclusion(leaf: bytes, index: int, size: int, path: Sequence[bytes], expected_root: bytes) -> bool:
-    """RFC 9162 §2.1.3.2: does ``path`` prove that ``leaf`` (a leaf hash) is leaf ``index`` of the tree with ``expected_root``?"""
+    """RFC 9162 §2.1.3.2: does ``path`` prove that ``leaf`` (a leaf hash) is leaf ``index``
+    of the tree with ``expected_root``?"""
     if not 0 <= index < size or len(leaf) != HASH_SIZE or any(len(p) != HASH_SIZE for p in path):
         return False
     fn, sn, r = index, size - 1, leaf

@@ -86,7 +86,9 @@ def load_key(path: str | Path | None = None, *, create: bool = True) -> LogKey:
                 "or name the server's key with --log-key PATH or $PORTREG_LOG_KEY)"
             )
         fresh = Ed25519PrivateKey.generate()
-        pem = fresh.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        pem = fresh.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         try:
             where.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(where, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -153,7 +155,9 @@ class SignedTreeHead:
 
     @classmethod
     def sign(cls, key: LogKey, size: int, root: bytes, timestamp: int, origin: str = ORIGIN) -> SignedTreeHead:
-        return cls(origin, size, root, timestamp, key.key_id, key.sign(cls.checkpoint_of(origin, size, root, timestamp)))
+        return cls(
+            origin, size, root, timestamp, key.key_id, key.sign(cls.checkpoint_of(origin, size, root, timestamp))
+        )
 
     def verify(self, public_key: Any) -> bool:
         """Whether the signature is ``public_key``'s over this head."""

@@ -115,7 +115,13 @@ class Report:
         }
 
 
-def verify(source: Source, *, cache_dir: Path | None = None, content: str = "new", progress: Callable[[str], None] | None = None) -> Report:
+def verify(
+    source: Source,
+    *,
+    cache_dir: Path | None = None,
+    content: str = "new",
+    progress: Callable[[str], None] | None = None,
+) -> Report:
     """Run every check on ``source`` (see the module docstring); never raises for a failed check."""
     if content not in CONTENT:
         raise ValueError(content)
@@ -132,7 +138,9 @@ def verify(source: Source, *, cache_dir: Path | None = None, content: str = "new
 
     head = report.head = source.signed_head()
     if not head.verify(public):
-        report.problems.append(f"the signed tree head (size {head.size}) does not carry a valid signature of the log's key")
+        report.problems.append(
+            f"the signed tree head (size {head.size}) does not carry a valid signature of the log's key"
+        )
         return report
     say(f"signed head: {head.size} leaves, root {head.root.hex()[:16]}…, signature good")
 
@@ -148,7 +156,8 @@ def verify(source: Source, *, cache_dir: Path | None = None, content: str = "new
             proof = source.consistency(previous.size, head.size)
             if not merkle.verify_consistency(previous.size, head.size, previous.root, head.root, proof):
                 report.problems.append(
-                    f"the log was rewritten: its head of {head.size} leaves does not extend the head of {previous.size} seen before"
+                    f"the log was rewritten: its head of {head.size} leaves "
+                    f"does not extend the head of {previous.size} seen before"
                 )
             else:
                 say(f"consistent with the head of {previous.size} leaves seen before")
@@ -179,16 +188,24 @@ def verify(source: Source, *, cache_dir: Path | None = None, content: str = "new
         logged[named] = (index, value)
         version = published.get(named)
         if version is None:
-            report.problems.append(f"version {named} is in the log (leaf {index}) but the registry no longer publishes it: dropped")
-        elif (version.published, version.source, version.actor) != (value.get("published"), value.get("source"), value.get("actor")):
-            report.problems.append(f"version {named} is published with a date, source or actor other than its leaf's: rewritten")
+            report.problems.append(
+                f"version {named} is in the log (leaf {index}) but the registry no longer publishes it: dropped"
+            )
+        elif (version.published, version.source, version.actor) != (
+            value.get("published"),
+            value.get("source"),
+            value.get("actor"),
+        ):
+            report.problems.append(
+                f"version {named} is published with a date, source or actor other than its leaf's: rewritten"
+            )
     unlogged = sorted(set(published) - set(logged))
     if unlogged:
         report.warnings.append(f"{len(unlogged)} published version(s) not in the log yet: {_numbers(unlogged)}")
 
     if content != "none":
         current = max(published) if published else None
-        for number, (index, value) in sorted(logged.items()):
+        for number, (_index, value) in sorted(logged.items()):
             if number not in published:
                 continue
             if content == "new" and str(number) in seen and number != current:
@@ -198,7 +215,9 @@ def verify(source: Source, *, cache_dir: Path | None = None, content: str = "new
             if digest is None:
                 report.problems.append(f"version {number}'s XML cannot be had from the registry")
             elif digest != value.get("xml_sha256"):
-                report.problems.append(f"version {number}'s XML does not hash to its leaf's xml_sha256: its content was rewritten")
+                report.problems.append(
+                    f"version {number}'s XML does not hash to its leaf's xml_sha256: its content was rewritten"
+                )
         say(f"content of {report.content_checked} version(s) matches the log" if report.ok else "content checked")
 
     if report.ok:
@@ -257,7 +276,9 @@ def _load(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise VerifyError(f"{path}: the verifier's cache cannot be read ({exc}); move it away to start afresh") from None
+        raise VerifyError(
+            f"{path}: the verifier's cache cannot be read ({exc}); move it away to start afresh"
+        ) from None
     return value if isinstance(value, dict) else {}
 
 

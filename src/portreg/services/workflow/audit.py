@@ -40,7 +40,9 @@ def verify(store: Store) -> Report:
         if event["seq"] != expected:
             problems.append(f"event {expected} is missing (the trail jumps to {event['seq']})")
         if event["prev_hash"] != prev:
-            problems.append(f"event {event['seq']} does not follow the event before it (an event was removed or changed)")
+            problems.append(
+                f"event {event['seq']} does not follow the event before it (an event was removed or changed)"
+            )
         if event_hash(event["prev_hash"], event) != event["hash"]:
             problems.append(f"event {event['seq']} was changed after it was written")
         prev = event["hash"]

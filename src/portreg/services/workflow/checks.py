@@ -40,8 +40,10 @@ class Finding(NamedTuple):
         return {"field": self.field, "section": self.section, "message": self.message, "level": self.level}
 
     def __str__(self) -> str:
-        return f"{self.level}: {self.field}: {self.message} (RFC 6335 §{self.section})" if self.section[0].isdigit() else (
-            f"{self.level}: {self.field}: {self.message} ({self.section})"
+        return (
+            f"{self.level}: {self.field}: {self.message} (RFC 6335 §{self.section})"
+            if self.section[0].isdigit()
+            else (f"{self.level}: {self.field}: {self.message} ({self.section})")
         )
 
 
@@ -64,7 +66,9 @@ def has_errors(findings: Sequence[Finding]) -> bool:
     return any(f.level == ERROR for f in findings)
 
 
-def run(data: dict[str, Any], view: View, *, own: int | None = None, staff: bool = False, requester: str | None = None) -> list[Finding]:
+def run(
+    data: dict[str, Any], view: View, *, own: int | None = None, staff: bool = False, requester: str | None = None
+) -> list[Finding]:
     """Every finding on request ``data``; ``own`` is the request's own number (its holds are
     its own); ``requester`` the filer's address, compared with the people on record."""
     found: list[Finding] = []
@@ -108,15 +112,28 @@ def _new_name(data: dict[str, Any], view: View, own: int | None, found: list[Fin
         if rules.is_legacy_name(name):
             better = rules.replacement_name(name)
             hint = f"; {better!r} would be well-formed" if better else ""
-            found.append(Finding("service_name", "5.1", f"{name!r} is a legacy form (§10), never acceptable for a new request{hint}"))
+            found.append(
+                Finding(
+                    "service_name", "5.1", f"{name!r} is a legacy form (§10), never acceptable for a new request{hint}"
+                )
+            )
         for problem in rules.service_name_problems(name):
             found.append(Finding("service_name", "5.1", problem))
         return
     words = [w for w in _STYLE_WORDS if w in name.lower()]
     if words:
-        found.append(Finding("service_name", "5", f"avoid redundant words such as {', '.join(repr(w) for w in words)} in a name", WARNING))
+        found.append(
+            Finding(
+                "service_name",
+                "5",
+                f"avoid redundant words such as {', '.join(repr(w) for w in words)} in a name",
+                WARNING,
+            )
+        )
     if view.records_named(name):
-        found.append(Finding("service_name", "8.1.1", f"{name!r} is already assigned (names compare without regard to case)"))
+        found.append(
+            Finding("service_name", "8.1.1", f"{name!r} is already assigned (names compare without regard to case)")
+        )
     holder = view.holders([holds.name_hold(name)])
     if holder and next(iter(holder.values())) != own:
         found.append(Finding("service_name", "8.1.1", f"an open request holds the name {name!r}; choose another name"))
@@ -142,9 +159,19 @@ def _template(data: dict[str, Any], found: list[Finding]) -> None:
             found.append(Finding("description", "5", f"avoid the words {', '.join(repr(w) for w in words)}", WARNING))
     reference = data.get("reference")
     if not reference:
-        found.append(Finding("reference", "8.1.1", "a reference is required: the specification, or a description of the protocol"))
+        found.append(
+            Finding(
+                "reference", "8.1.1", "a reference is required: the specification, or a description of the protocol"
+            )
+        )
     elif not _CAST.search(reference):
-        found.append(Finding("reference", "8.1.1", "the reference must state whether the protocol uses unicast, multicast, broadcast or anycast"))
+        found.append(
+            Finding(
+                "reference",
+                "8.1.1",
+                "the reference must state whether the protocol uses unicast, multicast, broadcast or anycast",
+            )
+        )
 
 
 def _transports(data: dict[str, Any], found: list[Finding]) -> None:
@@ -169,19 +196,43 @@ def _dccp(data: dict[str, Any], view: View, own: int | None, found: list[Finding
     if rules.is_reserved_service_code(code):
         found.append(Finding("service_code", "RFC 5595 §2.4", f"service code {code} is reserved and never assigned"))
     elif rules.is_private_service_code(code):
-        found.append(Finding("service_code", "RFC 5595 §2.3", f"service code {code} is in the private-use range and never assigned"))
+        found.append(
+            Finding(
+                "service_code", "RFC 5595 §2.3", f"service code {code} is in the private-use range and never assigned"
+            )
+        )
     elif rules.service_code_ascii(code) is None:
-        found.append(Finding("service_code", "RFC 5595 §2.2", f"service code {code} has no ASCII form; assigned codes must have one"))
+        found.append(
+            Finding(
+                "service_code", "RFC 5595 §2.2", f"service code {code} has no ASCII form; assigned codes must have one"
+            )
+        )
     if view.service_code_records(str(code)):
         found.append(Finding("service_code", "8.1.1", f"service code {code} is already assigned"))
     holder = view.holders([holds.code_key(code)])
     if holder and next(iter(holder.values())) != own:
         found.append(Finding("service_code", "8.1.1", f"an open request holds service code {code}"))
     if rules.service_code_needs_specification(code):
-        found.append(Finding("service_code", "RFC 5595 §5", "codes of only capitals, digits, space and -./ need a specification", WARNING))
+        found.append(
+            Finding(
+                "service_code",
+                "RFC 5595 §5",
+                "codes of only capitals, digits, space and -./ need a specification",
+                WARNING,
+            )
+        )
 
 
-def _port(data: dict[str, Any], view: View, own: int | None, found: list[Finding], port: int | str | None, *, reserved_ok: tuple[str, ...] = (), assigned_ok: str | None = None) -> None:
+def _port(
+    data: dict[str, Any],
+    view: View,
+    own: int | None,
+    found: list[Finding],
+    port: int | str | None,
+    *,
+    reserved_ok: tuple[str, ...] = (),
+    assigned_ok: str | None = None,
+) -> None:
     """The range policy (§6, §8.1.2) and that ``port`` is free on every transport asked for."""
     if port is None:
         return
@@ -198,11 +249,26 @@ def _port(data: dict[str, Any], view: View, own: int | None, found: list[Finding
         found.append(Finding("port", "6", f"port {port} is a dynamic port (49152-65535): never assigned"))
         return
     if klass == "system":
-        found.append(Finding("port", "8.1.2", "system ports are assigned only through IETF Review or IESG Approval: the request goes to the IESG", WARNING))
+        found.append(
+            Finding(
+                "port",
+                "8.1.2",
+                "system ports are assigned only through IETF Review or IESG Approval: the request goes to the IESG",
+                WARNING,
+            )
+        )
         if not justification:
-            found.append(Finding("justification", "8.1.2", "a system port needs a justification of why neither a dynamic nor a user port will do"))
+            found.append(
+                Finding(
+                    "justification",
+                    "8.1.2",
+                    "a system port needs a justification of why neither a dynamic nor a user port will do",
+                )
+            )
     elif not justification:
-        found.append(Finding("justification", "8.1.2", "a user port needs a justification of why a dynamic port will not do"))
+        found.append(
+            Finding("justification", "8.1.2", "a user port needs a justification of why a dynamic port will not do")
+        )
     if isinstance(port, str):
         return
     if port in rules.EXPERIMENTAL_PORTS:
@@ -213,17 +279,28 @@ def _port(data: dict[str, Any], view: View, own: int | None, found: list[Finding
     for t in transports:
         records = view.records_at(port, t)
         named = [
-            s.record for s in records
-            if rules.record_state(s.record) == rules.ASSIGNED and (assigned_ok is None or rules.name_key(s.record.name or "") != rules.name_key(assigned_ok))
+            s.record
+            for s in records
+            if rules.record_state(s.record) == rules.ASSIGNED
+            and (assigned_ok is None or rules.name_key(s.record.name or "") != rules.name_key(assigned_ok))
         ]
         reserved = [s.record for s in records if rules.record_state(s.record) == rules.RESERVED]
         if named:
             found.append(Finding("port", "8.1.1", f"port {port}/{t} is assigned to {named[0].name!r}"))
         elif reserved and t not in reserved_ok:
-            found.append(Finding("port", "8.1", f"port {port}/{t} is Reserved: assigning it needs IESG Approval, so the request goes to the IESG", WARNING))
+            found.append(
+                Finding(
+                    "port",
+                    "8.1",
+                    f"port {port}/{t} is Reserved: assigning it needs IESG Approval, so the request goes to the IESG",
+                    WARNING,
+                )
+            )
         holder = held.get(holds.port_key(port, t))
         if holder is not None and holder != own:
-            found.append(Finding("port", "8.1.1", f"an open request holds port {port}/{t}; you may choose another port"))
+            found.append(
+                Finding("port", "8.1.1", f"an open request holds port {port}/{t}; you may choose another port")
+            )
 
 
 # ------------------------------------------------------------------------ other kinds
@@ -270,7 +347,11 @@ def _add_transport(data: dict[str, Any], view: View, own: int | None, found: lis
     if "dccp" in wanted and not data.get("service_code"):
         found.append(Finding("service_code", "8.1.1", "dccp needs a DCCP service code (RFC 5595)"))
     if port is not None:
-        new = {**data, "transports": [t for t in wanted if t not in have], "justification": data.get("justification") or "-"}
+        new = {
+            **data,
+            "transports": [t for t in wanted if t not in have],
+            "justification": data.get("justification") or "-",
+        }
         _port(new, view, own, found, port, reserved_ok=tuple(wanted))
 
 
@@ -287,19 +368,40 @@ def _on_record(data: dict[str, Any], view: View, requester: str, found: list[Fin
     uris = {u.casefold() for pid in ids for u in (view.person(pid) or (None, ()))[1]}
     if f"mailto:{requester.replace('@', '&')}".casefold() not in uris and f"mailto:{requester}".casefold() not in uris:
         section = "8.6" if data["kind"] == MODIFICATION else "8.1.1"
-        found.append(Finding("assignee", section, "the requester is not the assignee or contact on record: staff confirm with the assignee", WARNING))
+        found.append(
+            Finding(
+                "assignee",
+                section,
+                "the requester is not the assignee or contact on record: staff confirm with the assignee",
+                WARNING,
+            )
+        )
 
 
 def _modification(data: dict[str, Any], found: list[Finding]) -> None:
     changes = data.get("changes") or {}
     if "assignee" in changes:
-        found.append(Finding("changes.assignee", "8.6", "the assignee can never be changed; a new party applies and the old one de-assigns (§8.5)"))
+        found.append(
+            Finding(
+                "changes.assignee",
+                "8.6",
+                "the assignee can never be changed; a new party applies and the old one de-assigns (§8.5)",
+            )
+        )
     if not {k: v for k, v in changes.items() if k != "assignee"}:
-        found.append(Finding("changes", "8.6", "a modification names what changes: description, contact, notes or unauthorized_uses"))
+        found.append(
+            Finding(
+                "changes", "8.6", "a modification names what changes: description, contact, notes or unauthorized_uses"
+            )
+        )
 
 
 def _reuse(data: dict[str, Any], view: View, found: list[Finding]) -> None:
-    found.append(Finding("target", "8.3", "the experts must decide quickly whether the port has users beyond the assignee", WARNING))
+    found.append(
+        Finding(
+            "target", "8.3", "the experts must decide quickly whether the port has users beyond the assignee", WARNING
+        )
+    )
 
 
 def _revocation(data: dict[str, Any], view: View, found: list[Finding], staff: bool) -> None:
@@ -307,12 +409,20 @@ def _revocation(data: dict[str, Any], view: View, found: list[Finding], staff: b
         found.append(Finding("kind", "8.4", "only the registry's staff start a revocation"))
     records = _assigned(view, data.get("target"))
     if records and _registered_port(records) is None:
-        found.append(Finding("target", "8.4", f"{data['target']!r} has no port to revoke; revoking names is not recommended"))
+        found.append(
+            Finding("target", "8.4", f"{data['target']!r} has no port to revoke; revoking names is not recommended")
+        )
     if data.get("clearly_unused"):
         return
     call = data.get("community_call")
     if not call or not call.get("started") or not call.get("ended"):
-        found.append(Finding("community_call", "8.4", "unless the port is clearly unused, record the four-week community call (started, ended, summary)"))
+        found.append(
+            Finding(
+                "community_call",
+                "8.4",
+                "unless the port is clearly unused, record the four-week community call (started, ended, summary)",
+            )
+        )
         return
     try:
         days = (date.fromisoformat(call["ended"]) - date.fromisoformat(call["started"])).days

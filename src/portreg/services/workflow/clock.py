@@ -9,7 +9,7 @@ request that waits on one party longer than that queue's limit gets a reminder
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Sequence
 
 from .states import PARTIES, TURN
@@ -24,7 +24,7 @@ LIMITS: dict[str, timedelta] = {
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def stamp(moment: datetime | None = None) -> str:
@@ -46,7 +46,7 @@ def times(request: dict[str, Any], events: Sequence[dict[str, Any]], at: datetim
     for event in events:
         if event["to_state"] and event["kind"] in ("transition", "conflict"):
             spans.append((parse(event["at"]), event["to_state"]))
-    net = {party: 0 for party in PARTIES}
+    net = dict.fromkeys(PARTIES, 0)
     closed_at = None
     for (start, state), following in zip(spans, [*spans[1:], None]):
         stop = following[0] if following else end

@@ -60,7 +60,9 @@ def subject(request: Mapping[str, Any], what: str) -> str:
     return f"[portreg request #{request['id']}] {request.get('service_name') or request['kind']}: {what}"
 
 
-def state_changed(tx: Any, request: Mapping[str, Any], source: str | None, target: str, reason: str | None, *, question: bool = False) -> None:
+def state_changed(
+    tx: Any, request: Mapping[str, Any], source: str | None, target: str, reason: str | None, *, question: bool = False
+) -> None:
     label = states.LABELS.get(target, target)
     lines = [f"Request #{request['id']} ({request['kind']}) is now {label}."]
     if reason:
@@ -77,4 +79,6 @@ def reminder(tx: Any, request: Mapping[str, Any], days: int) -> None:
 
 def _send(tx: Any, to: list[str], subject_line: str, body: str, request: Mapping[str, Any]) -> None:
     if to:
-        mail.enqueue(tx.shared, to=to, subject=subject_line, body=body, headers={"X-Portreg-Request": str(request["id"])})
+        mail.enqueue(
+            tx.shared, to=to, subject=subject_line, body=body, headers={"X-Portreg-Request": str(request["id"])}
+        )

@@ -130,7 +130,14 @@ def change_for(request: dict[str, Any], registry: Registry, today: str) -> Chang
 
 
 def _assign(
-    data: dict[str, Any], port: int | None, people: _People, change: Change, today: str, *, reserve: bool, registry: Registry
+    data: dict[str, Any],
+    port: int | None,
+    people: _People,
+    change: Change,
+    today: str,
+    *,
+    reserve: bool,
+    registry: Registry,
 ) -> None:
     assignee = people.ref(data["assignee"])
     contact = people.ref(data["contact"])
@@ -140,7 +147,9 @@ def _assign(
         # A row that says this very port is Unassigned gives way to the assignment.
         for t in TRANSPORTS:
             change.remove.extend(
-                s.id for s in registry.records_at(port, t) if s.record.port == span and record_state(s.record) == UNASSIGNED
+                s.id
+                for s in registry.records_at(port, t)
+                if s.record.port == span and record_state(s.record) == UNASSIGNED
             )
     for t in data["transports"]:
         change.add.append(
@@ -161,7 +170,10 @@ def _assign(
         for t in TRANSPORTS:
             if t in data["transports"]:
                 continue
-            if any(record_state(s.record) in (ASSIGNED, RESERVED) and s.record.port == span for s in registry.records_at(port, t)):
+            if any(
+                record_state(s.record) in (ASSIGNED, RESERVED) and s.record.port == span
+                for s in registry.records_at(port, t)
+            ):
                 continue
             change.add.append(
                 Record(

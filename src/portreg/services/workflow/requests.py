@@ -96,7 +96,9 @@ def roles_on(request: Mapping[str, Any], account: Account | None, groups: Sequen
 def may_see(request: Mapping[str, Any], account: Account | None, groups: Sequence[str]) -> bool:
     if account is None or not account.active:
         return False
-    return bool(SEE_ALL & set(account.roles)) or bool(roles_on(request, account, groups) & {states.REQUESTER, states.EXPERT})
+    return bool(SEE_ALL & set(account.roles)) or bool(
+        roles_on(request, account, groups) & {states.REQUESTER, states.EXPERT}
+    )
 
 
 def _require(account: Account | None) -> Account:
@@ -121,7 +123,9 @@ def _visible(store: Store, account: Account | None, request_id: int) -> dict[str
 # --------------------------------------------------------------------------- views
 
 
-def view(store: Store, account: Account | None, request: dict[str, Any], *, findings: Sequence[Finding] = ()) -> dict[str, Any]:
+def view(
+    store: Store, account: Account | None, request: dict[str, Any], *, findings: Sequence[Finding] = ()
+) -> dict[str, Any]:
     """A request as its reader may see it, with the moves open to that reader."""
     wf = store.workflow()
     reviews = wf.reviews(request["id"])
@@ -216,7 +220,13 @@ def list_requests(
             queue_states = [s for s in states.OPEN if TURN[s] in turns and (state is None or s == state)]
             rows = wf.requests(states=queue_states, open_only=True, limit=limit, offset=offset)
         elif "expert" in account.roles:
-            rows = wf.requests(groups=sorted(account.groups), states=wanted or [EXPERT_REVIEW, states.INTERNAL_REVIEW], open_only=True, limit=limit, offset=offset)
+            rows = wf.requests(
+                groups=sorted(account.groups),
+                states=wanted or [EXPERT_REVIEW, states.INTERNAL_REVIEW],
+                open_only=True,
+                limit=limit,
+                offset=offset,
+            )
         else:
             raise PermissionDenied("only experts, staff and the IESG have a queue")
     elif SEE_ALL & set(account.roles):
@@ -266,7 +276,11 @@ def file(store: Store, account: Account | None, raw: Mapping[str, Any]) -> dict[
         now = clock.stamp()
         request_id = tx.next_request_id()
         port = _port_of(data, tx)
-        code = parse_service_code(data["service_code"]) if data.get("service_code") and "dccp" in data["transports"] else None
+        code = (
+            parse_service_code(data["service_code"])
+            if data.get("service_code") and "dccp" in data["transports"]
+            else None
+        )
         row = {
             "id": request_id,
             "kind": data["kind"],
@@ -288,7 +302,18 @@ def file(store: Store, account: Account | None, raw: Mapping[str, Any]) -> dict[
         tx.hold(request_id, holds.keys_of(data, port, code))
         role = states.STAFF if data["kind"] == REVOCATION else states.REQUESTER
         _event(tx, row, account, "transition", None, NEW, "filed", now=now, role=role)
-        _event(tx, row, account, "check", NEW, NEW, _summary(findings), now=now, role=role, extra={"findings": [f.as_json() for f in findings]})
+        _event(
+            tx,
+            row,
+            account,
+            "check",
+            NEW,
+            NEW,
+            _summary(findings),
+            now=now,
+            role=role,
+            extra={"findings": [f.as_json() for f in findings]},
+        )
         notify.state_changed(tx, row, None, NEW, "filed")
         request = tx.request(request_id)
     assert request is not None
@@ -312,7 +337,9 @@ def _port_of(data: Mapping[str, Any], tx: WorkflowTransaction) -> int | None:
 def _summary(findings: Sequence[Finding]) -> str:
     if not findings:
         return "every check passed"
-    return f"{sum(f.level == checks.WARNING for f in findings)} warning(s): " + "; ".join(f"{f.field}: {f.message}" for f in findings)
+    return f"{sum(f.level == checks.WARNING for f in findings)} warning(s): " + "; ".join(
+        f"{f.field}: {f.message}" for f in findings
+    )
 
 
 def _event(
@@ -386,7 +413,9 @@ def act(
         if transition is not None and not allowed:
             raise PermissionDenied(f"{action} on request {request_id} is for: {', '.join(sorted(transition.roles))}")
         if etag is not None and etag != request["etag"]:
-            raise Stale(f"request {request_id} changed since version {etag} (it is at version {request['etag']}); read it again")
+            raise Stale(
+                f"request {request_id} changed since version {etag} (it is at version {request['etag']}); read it again"
+            )
         if transition is None or not _applicable(transition, request):
             raise Conflict(f"request {request_id} is {states.LABELS[request['state']]}: {action} is not possible now")
         role = _acting_role(allowed)
@@ -408,8 +437,18 @@ def act(
                 _conflict(tx, request, account, role, conflict, findings, now)
                 target = ""
             else:
-                _event(tx, request, account, "check", request["state"], request["state"], f"at {action}: {_summary(findings)}",
-                       now=now, role=role, extra={"findings": [f.as_json() for f in findings]})
+                _event(
+                    tx,
+                    request,
+                    account,
+                    "check",
+                    request["state"],
+                    request["state"],
+                    f"at {action}: {_summary(findings)}",
+                    now=now,
+                    role=role,
+                    extra={"findings": [f.as_json() for f in findings]},
+                )
         if target:
             _move(tx, request, account, role, transition, target, reason, now, port=port)
         updated = tx.request(request_id)
@@ -448,25 +487,53 @@ def _recheck(tx: WorkflowTransaction, request: Mapping[str, Any], *, publishing:
     if kind == TRANSFER and data.get("transfer_from") and publishing:
         old = tx.request(int(data["transfer_from"]))
         if old is None or old["state"] != MODIFIED:
-            found.append(Finding("transfer_from", "8.5", f"the old party's de-assignment (request {data['transfer_from']}) is not applied yet"))
+            found.append(
+                Finding(
+                    "transfer_from",
+                    "8.5",
+                    f"the old party's de-assignment (request {data['transfer_from']}) is not applied yet",
+                )
+            )
     return found
 
 
 def _conflict(
-    tx: WorkflowTransaction, request: Mapping[str, Any], account: Account, role: str, note: str, findings: list[Finding], now: str
+    tx: WorkflowTransaction,
+    request: Mapping[str, Any],
+    account: Account,
+    role: str,
+    note: str,
+    findings: list[Finding],
+    now: str,
 ) -> None:
     """Approval lost a race (or the registry changed under the request): back to review, with a note."""
     source = request["state"]
     tx.update_request(request["id"], state=EXPERT_REVIEW, turn=TURN[EXPERT_REVIEW], state_since=now)
     tx.start_reviews(request["id"], groups_for(request["data"]))  # the experts look again
     moved = {**request, "state": EXPERT_REVIEW}
-    _event(tx, moved, account, "conflict", source, EXPERT_REVIEW, f"the checks failed at approval: {note}", now=now, role=role,
-           extra={"findings": [f.as_json() for f in findings]})
+    _event(
+        tx,
+        moved,
+        account,
+        "conflict",
+        source,
+        EXPERT_REVIEW,
+        f"the checks failed at approval: {note}",
+        now=now,
+        role=role,
+        extra={"findings": [f.as_json() for f in findings]},
+    )
     notify.state_changed(tx, moved, source, EXPERT_REVIEW, f"back to Expert Review: {note}")
 
 
 def _expert_approval(
-    tx: WorkflowTransaction, request: Mapping[str, Any], account: Account, group: str | None, target: str, now: str, reason: str | None
+    tx: WorkflowTransaction,
+    request: Mapping[str, Any],
+    account: Account,
+    group: str | None,
+    target: str,
+    now: str,
+    reason: str | None,
 ) -> tuple[str, list[Finding]]:
     """Record the approving expert's groups; move on only when every group has approved."""
     pending = {g for g, d in tx.reviews(request["id"]).items() if d == "pending"}
@@ -479,8 +546,18 @@ def _expert_approval(
         raise Conflict(f"your groups have already decided on request {request['id']}")
     for g in sorted(mine):
         tx.decide_review(request["id"], g, "approved", account.id, now)
-        _event(tx, request, account, "review", request["state"], request["state"], reason or f"approved for {g}", now=now,
-               role=states.EXPERT, extra={"group": g})
+        _event(
+            tx,
+            request,
+            account,
+            "review",
+            request["state"],
+            request["state"],
+            reason or f"approved for {g}",
+            now=now,
+            role=states.EXPERT,
+            extra={"group": g},
+        )
     if pending - mine:
         return "", []
     return target, []
@@ -538,9 +615,22 @@ def _move(
         tx.release(request["id"])
     tx.update_request(request["id"], **fields)
     moved = {**request, **fields}
-    _event(tx, moved, account, "transition", source, target, reason or transition.action, now=now, role=role, extra=extra)
+    _event(
+        tx, moved, account, "transition", source, target, reason or transition.action, now=now, role=role, extra=extra
+    )
     if extra:
-        _event(tx, moved, account, "publication", target, target, f"published as version {extra['version']}", now=now, role=role, extra=extra)
+        _event(
+            tx,
+            moved,
+            account,
+            "publication",
+            target,
+            target,
+            f"published as version {extra['version']}",
+            now=now,
+            role=role,
+            extra=extra,
+        )
     notify.state_changed(tx, moved, source, target, reason, question=transition.action == "ask")
 
 
@@ -554,7 +644,9 @@ def _publish(tx: WorkflowTransaction, request: Mapping[str, Any], account: Accou
 # --------------------------------------------------------------------------- comments and votes
 
 
-def comment(store: Store, account: Account | None, request_id: int, text: str, *, etag: int | None = None) -> dict[str, Any]:
+def comment(
+    store: Store, account: Account | None, request_id: int, text: str, *, etag: int | None = None
+) -> dict[str, Any]:
     """Add a comment; whoever may see the request may comment on it."""
     account = _require(account)
     if not text or not text.strip():
@@ -566,8 +658,20 @@ def comment(store: Store, account: Account | None, request_id: int, text: str, *
             raise NotFound(f"there is no request {request_id}")
         if etag is not None and etag != request["etag"]:
             raise Stale(f"request {request_id} changed since version {etag}; read it again")
-        role = _acting_role(roles_on(request, account, groups) or frozenset({"staff" if "staff" in account.roles else "iesg"}))
-        _event(tx, request, account, "comment", request["state"], request["state"], text.strip(), now=clock.stamp(), role=role)
+        role = _acting_role(
+            roles_on(request, account, groups) or frozenset({"staff" if "staff" in account.roles else "iesg"})
+        )
+        _event(
+            tx,
+            request,
+            account,
+            "comment",
+            request["state"],
+            request["state"],
+            text.strip(),
+            now=clock.stamp(),
+            role=role,
+        )
         tx.update_request(request_id)
         updated = tx.request(request_id)
     assert updated is not None
@@ -575,7 +679,13 @@ def comment(store: Store, account: Account | None, request_id: int, text: str, *
 
 
 def vote(
-    store: Store, account: Account | None, request_id: int, position: str, text: str | None = None, *, etag: int | None = None
+    store: Store,
+    account: Account | None,
+    request_id: int,
+    position: str,
+    text: str | None = None,
+    *,
+    etag: int | None = None,
 ) -> dict[str, Any]:
     """An IESG member's ballot position (yes, no-objection, discuss, abstain, recuse) with its text."""
     account = _require(account)
@@ -594,8 +704,18 @@ def vote(
             raise Conflict(f"request {request_id} is not before the IESG")
         if position == "discuss" and not text:
             raise InvalidQuery("a discuss position needs its text", parameter="text")
-        _event(tx, request, account, "vote", request["state"], request["state"], text, now=clock.stamp(), role=states.IESG,
-               extra={"position": position})
+        _event(
+            tx,
+            request,
+            account,
+            "vote",
+            request["state"],
+            request["state"],
+            text,
+            now=clock.stamp(),
+            role=states.IESG,
+            extra={"position": position},
+        )
         tx.update_request(request_id)
         updated = tx.request(request_id)
     assert updated is not None
@@ -607,7 +727,11 @@ def ballot(store: Store, account: Account | None, request_id: int) -> dict[str, 
     found: dict[str, dict[str, Any]] = {}
     for event in events(store, account, request_id):
         if event["kind"] == "vote":
-            found[event["actor"]] = {"position": event["data"].get("position"), "text": event["reason"], "at": event["at"]}
+            found[event["actor"]] = {
+                "position": event["data"].get("position"),
+                "text": event["reason"],
+                "at": event["at"],
+            }
     return found
 
 
@@ -622,7 +746,11 @@ def remind(store: Store, *, at: datetime | None = None, limits: dict[str, timede
         for request in store.workflow().requests(open_only=True, limit=100000):
             if not clock.overdue(request, moment, limits):
                 continue
-            recent = [e for e in store_events(tx, request["id"]) if e["kind"] == "reminder" and e["at"] >= request["state_since"]]
+            recent = [
+                e
+                for e in store_events(tx, request["id"])
+                if e["kind"] == "reminder" and e["at"] >= request["state_since"]
+            ]
             if recent:
                 continue
             waited = moment - clock.parse(request["state_since"])

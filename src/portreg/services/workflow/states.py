@@ -98,13 +98,23 @@ def _t(action: str, source: str, target: str, roles: str, kinds: frozenset[str] 
 #: to has approved (until then the request stays in Expert Review).
 TRANSITIONS: tuple[Transition, ...] = (
     _t("validate", NEW, VALIDATING, "staff", note="staff start validating the request"),
-    _t("route", VALIDATING, EXPERT_REVIEW, "staff", ASSIGNING | {DEASSIGNMENT}, "to the review group of each transport"),
+    _t(
+        "route", VALIDATING, EXPERT_REVIEW, "staff", ASSIGNING | {DEASSIGNMENT}, "to the review group of each transport"
+    ),
     _t("escalate", VALIDATING, IESG_ESCALATION, "staff", note="system ports, revocations, Reserved to Assigned"),
     _t("escalate", EXPERT_REVIEW, IESG_ESCALATION, "expert staff"),
-    _t("accept", VALIDATING, ASSIGNABLE, "staff", frozenset({ASSIGNMENT}), "name only: first come, first served (§7.2)"),
+    _t(
+        "accept", VALIDATING, ASSIGNABLE, "staff", frozenset({ASSIGNMENT}), "name only: first come, first served (§7.2)"
+    ),
     _t("accept", VALIDATING, MODIFIABLE, "staff", frozenset({MODIFICATION, DEASSIGNMENT})),
     _t("ask", VALIDATING, WITH_REQUESTER, "staff"),
-    _t("ask", EXPERT_REVIEW, WITH_REQUESTER, "expert staff", note="the expert's question reaches the requester unsigned"),
+    _t(
+        "ask",
+        EXPERT_REVIEW,
+        WITH_REQUESTER,
+        "expert staff",
+        note="the expert's question reaches the requester unsigned",
+    ),
     _t("ask", INTERNAL_REVIEW, WITH_REQUESTER, "expert staff"),
     _t("ask", IESG_ESCALATION, WITH_REQUESTER, "iesg staff"),
     _t("answer", WITH_REQUESTER, "*", "requester", note="back to whoever asked"),

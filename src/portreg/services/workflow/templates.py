@@ -33,14 +33,26 @@ FIELDS: dict[str, str] = {
 #: Fields of the other kinds.
 KIND_FIELDS: dict[str, str] = {
     "kind": f"one of {', '.join(KINDS)} (default assignment)",
-    "target": "the assigned service name the request is about (add-transport, modification, de-assignment, reuse, revocation)",
+    "target": (
+        "the assigned service name the request is about "
+        "(add-transport, modification, de-assignment, reuse, revocation)"
+    ),
     "changes": "modification: {description, contact, notes, unauthorized_uses}; never the assignee (§8.6)",
     "transfer_from": "transfer: the number of the old party's de-assignment request (§8.5)",
     "clearly_unused": "revocation: true when the port is plainly unused (§8.4)",
     "community_call": "revocation otherwise: {started, ended, summary} of the four-week call (§8.4)",
 }
 
-_TEXT = ("service_name", "description", "reference", "service_code", "unauthorized_uses", "notes", "justification", "target")
+_TEXT = (
+    "service_name",
+    "description",
+    "reference",
+    "service_code",
+    "unauthorized_uses",
+    "notes",
+    "justification",
+    "target",
+)
 _PARTY = ("name", "email")
 _CHANGES = ("description", "contact", "notes", "unauthorized_uses", "assignee")
 MAX_TEXT = 4000
@@ -53,7 +65,9 @@ def normalize(raw: Mapping[str, Any]) -> dict[str, Any]:
     known = set(FIELDS) | set(KIND_FIELDS)
     for key in raw:
         if key not in known:
-            raise InvalidQuery(f"unknown field {key!r}; the template has: {', '.join(sorted(known))}", parameter=str(key))
+            raise InvalidQuery(
+                f"unknown field {key!r}; the template has: {', '.join(sorted(known))}", parameter=str(key)
+            )
     kind = raw.get("kind") or "assignment"
     if kind not in KINDS:
         raise InvalidQuery(f"kind must be one of {', '.join(KINDS)}", parameter="kind")
@@ -73,8 +87,12 @@ def normalize(raw: Mapping[str, Any]) -> dict[str, Any]:
         data["changes"] = {}
         for key, value in changes.items():
             if key not in _CHANGES:
-                raise InvalidQuery(f"a modification changes only {', '.join(_CHANGES[:-1])}", parameter=f"changes.{key}")
-            data["changes"][key] = _party(value, f"changes.{key}") if key in ("contact", "assignee") else _text(value, f"changes.{key}")
+                raise InvalidQuery(
+                    f"a modification changes only {', '.join(_CHANGES[:-1])}", parameter=f"changes.{key}"
+                )
+            data["changes"][key] = (
+                _party(value, f"changes.{key}") if key in ("contact", "assignee") else _text(value, f"changes.{key}")
+            )
     else:
         data["changes"] = None
     transfer = raw.get("transfer_from")
@@ -109,7 +127,7 @@ def _transports(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        value = [v for v in value.replace(",", " ").split()]
+        value = list(value.replace(",", " ").split())
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise InvalidQuery("transports is a list of tcp, udp, sctp, dccp", parameter="transports")
     found = [v.strip().lower() for v in value]

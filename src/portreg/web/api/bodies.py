@@ -57,7 +57,7 @@ JSON_MEDIA_TYPE = "application/json"
 
 def service(request: Request) -> RegistryService:
     """The app's registry service: every read of the API goes through it."""
-    return request.app.state.registry_service  # type: ignore[no-any-return]
+    return request.app.state.registry_service
 
 
 def snapshot(request: Request, version: int | None) -> Snapshot:
@@ -69,7 +69,9 @@ def snapshot(request: Request, version: int | None) -> Snapshot:
     except NotFound:
         if version is None:
             raise
-        raise ApiError(404, "not_found", f"no registry version {version}; see {urls.api_url('/versions')}", parameter="version") from None
+        raise ApiError(
+            404, "not_found", f"no registry version {version}; see {urls.api_url('/versions')}", parameter="version"
+        ) from None
 
 
 def empty_store(exc: NotFound) -> ApiError:
@@ -161,7 +163,10 @@ def raw(snap: Snapshot, body: bytes) -> Response:
 
 def _version_headers(snap: Snapshot) -> dict[str, str]:
     def make(s: Snapshot) -> dict[str, str]:
-        return {"X-Registry-Version": str(s.version.number), "X-Registry-Updated": str(registry_ref(s)["updated"] or "")}
+        return {
+            "X-Registry-Version": str(s.version.number),
+            "X-Registry-Updated": str(registry_ref(s)["updated"] or ""),
+        }
 
     return snap.derived("api:headers", make)
 

@@ -60,7 +60,9 @@ def _int(text: str | None, name: str, *, low: int = 0, required: bool = False) -
 def _json(body: dict[str, Any], *, cache: str = "no-cache") -> Response:
     import json
 
-    return Response(json.dumps(body, ensure_ascii=False).encode(), media_type="application/json", headers={"Cache-Control": cache})
+    return Response(
+        json.dumps(body, ensure_ascii=False).encode(), media_type="application/json", headers={"Cache-Control": cache}
+    )
 
 
 #: Parameters are taken as text and parsed strictly by ``services.params`` (ASCII
@@ -95,7 +97,13 @@ def entries(
         "start": low,
         "tree_size": log.size(),
         "entries": [
-            {"leaf_index": e.index, "kind": e.kind, "version": e.version, "leaf": e.leaf.decode("utf-8"), "leaf_hash": e.leaf_hash.hex()}
+            {
+                "leaf_index": e.index,
+                "kind": e.kind,
+                "version": e.version,
+                "leaf": e.leaf.decode("utf-8"),
+                "leaf_hash": e.leaf_hash.hex(),
+            }
             for e in found
         ],
     }
@@ -153,5 +161,9 @@ def public_key(request: Request) -> Response:
     """The log's Ed25519 public key (PEM): what verifiers check tree heads with."""
     log = getattr(request.app.state, "translog", None)
     if log is None or log.key is None:
-        return Response("this server keeps no signed transparency log\n", status_code=404, media_type="text/plain; charset=utf-8")
-    return Response(log.key.public_pem, media_type="application/x-pem-file", headers={"Cache-Control": "public, max-age=86400"})
+        return Response(
+            "this server keeps no signed transparency log\n", status_code=404, media_type="text/plain; charset=utf-8"
+        )
+    return Response(
+        log.key.public_pem, media_type="application/x-pem-file", headers={"Cache-Control": "public, max-age=86400"}
+    )

@@ -34,7 +34,9 @@ async def index(request: Request) -> Response:
         for path, item in openapi_document(request.app)["paths"].items()
         if "get" in item
     }
-    return send(snap, {"docs": urls.api_url("/docs"), "openapi": urls.api_url("/openapi.json"), "operations": operations})
+    return send(
+        snap, {"docs": urls.api_url("/docs"), "openapi": urls.api_url("/openapi.json"), "operations": operations}
+    )
 
 
 @router.get("/openapi.json", include_in_schema=False)
@@ -53,7 +55,9 @@ def docs(request: Request) -> HTMLResponse:
         # The site's own stylesheet when the pages are mounted (CSP allows our own styles).
         page_env = getattr(state, "page_env", None)
         stylesheet = page_env.globals.get("stylesheet") if page_env is not None else None
-        page = render_docs(openapi_document(request.app), openapi_url=urls.api_url("/openapi.json"), stylesheet=stylesheet)
+        page = render_docs(
+            openapi_document(request.app), openapi_url=urls.api_url("/openapi.json"), stylesheet=stylesheet
+        )
         state.api_docs_html = page
     return HTMLResponse(page)
 
@@ -80,7 +84,9 @@ def not_an_operation(request: Request, path: str) -> Response:
             f"{request.method} is not allowed: the API only answers GET, HEAD and OPTIONS",
             headers={"Allow": "GET, HEAD, OPTIONS"},
         )
-    raise ApiError(404, "not_found", f"no API operation at {request.url.path}; they are listed at {urls.api_url('/docs')}")
+    raise ApiError(
+        404, "not_found", f"no API operation at {request.url.path}; they are listed at {urls.api_url('/docs')}"
+    )
 
 
 def openapi_document(app: FastAPI) -> dict[str, Any]:

@@ -50,8 +50,14 @@ MAX_SEARCH = 200
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": schemas.ErrorResponse, "description": "A bad parameter; the body names it."},
-    404: {"model": schemas.ErrorResponse, "description": "No such port, name, record, person or version; the body suggests near names."},
-    503: {"model": schemas.ErrorResponse, "description": "The store is empty or cannot be read; the body says how to fill it."},
+    404: {
+        "model": schemas.ErrorResponse,
+        "description": "No such port, name, record, person or version; the body suggests near names.",
+    },
+    503: {
+        "model": schemas.ErrorResponse,
+        "description": "The store is empty or cannot be read; the body says how to fill it.",
+    },
 }
 
 DatePattern = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
@@ -98,7 +104,10 @@ PARAMETER_HINTS: dict[str, str] = {
     "person_id": "a person id of at most 200 characters",
     "assignee": "a person id of at most 200 characters",
     "proto": "a comma-separated list of: " + ", ".join(TRANSPORTS),
-    **{f: "a date: YYYY, YYYY-MM or YYYY-MM-DD" for f in ("registered_after", "registered_before", "modified_after", "modified_before")},
+    **dict.fromkeys(
+        ("registered_after", "registered_before", "modified_after", "modified_before"),
+        "a date: YYYY, YYYY-MM or YYYY-MM-DD",
+    ),
 }
 
 
@@ -126,7 +135,9 @@ def _check_date(field: str, value: str) -> str:
     try:
         date(int(year), int(month or 1), int(day or 1))
     except ValueError:
-        raise ApiError.invalid(field, f"{field} must be {PARAMETER_HINTS[field]} on the calendar, got {value!r}") from None
+        raise ApiError.invalid(
+            field, f"{field} must be {PARAMETER_HINTS[field]} on the calendar, got {value!r}"
+        ) from None
     return value
 
 

@@ -103,7 +103,9 @@ async def port_range(
 
 
 @router.get("/ports/{port}", response_model=schemas.PortLookup, summary="Everything about one port")
-async def port_lookup(request: Request, port: PortParam, transport: TransportParam = None, version: VersionParam = None) -> Response:
+async def port_lookup(
+    request: Request, port: PortParam, transport: TransportParam = None, version: VersionParam = None
+) -> Response:
     """The records on this port or on a range that contains it (``6010`` finds ``x11``
     on 6000-6063), the range class, and each transport's state: assigned, reserved,
     or unassigned where no record says otherwise."""
@@ -126,7 +128,12 @@ port_lookup.fast_path = _port_fast_path  # type: ignore[attr-defined]
 def _port_response(snap: Snapshot, port: int, transport: str | None) -> Response:
     def build() -> dict[str, Any]:
         answer = snap.index.port(port, transport=transport)
-        return {"port": port, "range_class": answer.range_class, "states": answer.states, **hits_and_people(snap, answer.hits)}
+        return {
+            "port": port,
+            "range_class": answer.range_class,
+            "states": answer.states,
+            **hits_and_people(snap, answer.hits),
+        }
 
     return cached(snap, ("port", port, transport), build)
 
@@ -134,7 +141,9 @@ def _port_response(snap: Snapshot, port: int, transport: str | None) -> Response
 @router.get("/services/{name}", response_model=schemas.ServiceLookup, summary="A service name and its records")
 async def service_lookup(
     request: Request,
-    name: Annotated[str, Path(min_length=1, max_length=200, description="A service name, any case (www, HTTP, sql*net).")],
+    name: Annotated[
+        str, Path(min_length=1, max_length=200, description="A service name, any case (www, HTTP, sql*net).")
+    ],
     transport: TransportParam = None,
     version: VersionParam = None,
 ) -> Response:
@@ -171,18 +180,29 @@ def records(
     request: Request,
     q: Annotated[
         str | None,
-        Query(max_length=MAX_SEARCH, description="Text a record's port or range, name or description holds; a port also finds the ranges containing it."),
+        Query(
+            max_length=MAX_SEARCH,
+            description=(
+                "Text a record's port or range, name or description "
+                "holds; a port also finds the ranges containing it."
+            ),
+        ),
     ] = None,
     transport: TransportParam = None,
     range_class: RangeClassParam = None,
     state: StateParam = None,
-    assignee: Annotated[str | None, Query(max_length=200, description="A person id (any case), or text of ids and names: records naming them.")] = None,
+    assignee: Annotated[
+        str | None,
+        Query(max_length=200, description="A person id (any case), or text of ids and names: records naming them."),
+    ] = None,
     year: Annotated[str | None, Query(pattern=r"^[0-9]{4}$", description="Year of registration.")] = None,
     registered_after: DateParam = None,
     registered_before: DateParam = None,
     modified_after: DateParam = None,
     modified_before: DateParam = None,
-    sort: Annotated[Sort | None, Query(description="Column to sort by; a leading - reverses. Default: the registry's order.")] = None,
+    sort: Annotated[
+        Sort | None, Query(description="Column to sort by; a leading - reverses. Default: the registry's order.")
+    ] = None,
     page: PageParam = 1,
     page_size: PageSizeParam = DEFAULT_PAGE_SIZE,
     version: VersionParam = None,
@@ -217,10 +237,17 @@ def records(
     return send_page(request, snap, hits[start : start + page_size], len(hits), page, page_size)
 
 
-@router.get("/search", response_model=schemas.RecordPage, summary="Ranked search: names, ports, people, words, typos forgiven")
+@router.get(
+    "/search", response_model=schemas.RecordPage, summary="Ranked search: names, ports, people, words, typos forgiven"
+)
 def search(
     request: Request,
-    q: Annotated[str, Query(min_length=1, max_length=MAX_SEARCH, description="Words to find in names, descriptions, notes and people.")],
+    q: Annotated[
+        str,
+        Query(
+            min_length=1, max_length=MAX_SEARCH, description="Words to find in names, descriptions, notes and people."
+        ),
+    ],
     transport: TransportParam = None,
     range_class: RangeClassParam = None,
     state: StateParam = None,
@@ -238,7 +265,9 @@ def search(
     names starting with the text, names holding its words, then words of descriptions,
     people and notes; a word matching nothing is corrected to the registry's nearest.
     Any text is taken as words: quotes, ``*``, ``OR``, ``NEAR(`` are not operators."""
-    after, before, mod_after, mod_before = check_dates(registered_after, registered_before, modified_after, modified_before)
+    after, before, mod_after, mod_before = check_dates(
+        registered_after, registered_before, modified_after, modified_before
+    )
     snap = snapshot(request, version)
     result = service(request).query.search(
         q,
@@ -260,7 +289,9 @@ def search(
 @router.get("/records/{record_id}", response_model=schemas.RecordResponse, summary="One record by its id")
 def record_by_id(
     request: Request,
-    record_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The record's stable id (the id field of any record).")],
+    record_id: Annotated[
+        int, Path(ge=1, le=MAX_ID, description="The record's stable id (the id field of any record).")
+    ],
     version: VersionParam = None,
 ) -> Response:
     """A record's id stays the same across versions while the record lives."""
@@ -291,7 +322,9 @@ def record_history(
     try:
         history = service(request).record_history(record_id)
     except NotFound:
-        raise ApiError(404, "not_found", f"the store has no record {record_id}", parameter="record_id", registry=registry_ref(snap)) from None
+        raise ApiError(
+            404, "not_found", f"the store has no record {record_id}", parameter="record_id", registry=registry_ref(snap)
+        ) from None
     states = [
         {"first": span.first, "last": span.last, "record": hit_json(Hit.make(record_id, record))}
         for span, record in history
@@ -302,7 +335,10 @@ def record_history(
 @router.get("/people", response_model=schemas.PeoplePage, summary="Find people")
 def people(
     request: Request,
-    q: Annotated[str, Query(min_length=1, max_length=200, description="An id, or words of a name, an organization or an address.")],
+    q: Annotated[
+        str,
+        Query(min_length=1, max_length=200, description="An id, or words of a name, an organization or an address."),
+    ],
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"At most this many, 1-{MAX_PAGE_SIZE}.")] = 20,
     version: VersionParam = None,
 ) -> Response:
@@ -317,7 +353,9 @@ def people(
 @router.get("/people/{person_id}", response_model=schemas.PersonRecords, summary="A person and their records")
 def person(
     request: Request,
-    person_id: Annotated[str, Path(min_length=1, max_length=200, description="The person's id, as records cite it (Jon_Postel).")],
+    person_id: Annotated[
+        str, Path(min_length=1, max_length=200, description="The person's id, as records cite it (Jon_Postel).")
+    ],
     version: VersionParam = None,
 ) -> Response:
     snap = snapshot(request, version)
@@ -354,8 +392,13 @@ def stats(request: Request, version: VersionParam = None) -> Response:
 @router.get("/free", response_model=schemas.FreePorts, summary="Suggest free ports")
 def free(
     request: Request,
-    proto: Annotated[str, Query(max_length=100, description="Transports that must all be free, comma-separated.")] = "tcp,udp",
-    range_class: Annotated[Literal["system", "user"], Query(alias="range", description="Range class to pick from (dynamic ports are never assigned).")] = "user",
+    proto: Annotated[
+        str, Query(max_length=100, description="Transports that must all be free, comma-separated.")
+    ] = "tcp,udp",
+    range_class: Annotated[
+        Literal["system", "user"],
+        Query(alias="range", description="Range class to pick from (dynamic ports are never assigned)."),
+    ] = "user",
     count: Annotated[int, Query(ge=1, le=MAX_FREE_COUNT, description=f"How many ports, 1-{MAX_FREE_COUNT}.")] = 10,
     version: VersionParam = None,
 ) -> Response:

@@ -46,7 +46,10 @@ _AUTH: Responses = {
 _ONE: Responses = {**_AUTH, 404: {"description": "No such request, or one the caller may not see (the same answer)."}}
 _WRITE: Responses = {
     **_ONE,
-    409: {"description": "The request is not in a state that allows this, or the checks failed at approval (it went back to review)."},
+    409: {
+        "description": "The request is not in a state that allows this, "
+        "or the checks failed at approval (it went back to review)."
+    },
     412: {"description": "If-Match does not match: the request changed since the caller read it."},
     428: {"description": "If-Match is missing."},
 }
@@ -62,7 +65,10 @@ class Template(BaseModel):
     """The request template of RFC 6335 §8.1.1, and the other kinds' fields."""
 
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["assignment", "add-transport", "modification", "de-assignment", "reuse", "revocation", "transfer"] | None = None
+    kind: (
+        Literal["assignment", "add-transport", "modification", "de-assignment", "reuse", "revocation", "transfer"]
+        | None
+    ) = None
     service_name: str | None = None
     transports: list[str] | None = None
     assignee: Party | str | None = None
@@ -125,7 +131,9 @@ def _raw(template: Template) -> dict[str, Any]:
 
 def _etag(if_match: str | None) -> int:
     if if_match is None:
-        raise ApiError(428, "precondition_required", "send If-Match with the request's ETag (its etag field)", parameter="If-Match")
+        raise ApiError(
+            428, "precondition_required", "send If-Match with the request's ETag (its etag field)", parameter="If-Match"
+        )
     # The compression middleware marks the ETag of a compressed body ("3-gzip").
     text = if_match.strip().removeprefix("W/").strip('"').removesuffix("-gzip")
     if not (text.isascii() and text.isdigit() and len(text) <= 9):
@@ -138,7 +146,9 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except workflow.RequestRejected as exc:
-        raise ApiError(422, "checks_failed", str(exc), registry=None, headers=None, parameter=exc.findings[0].field) from _Findings(exc)
+        raise ApiError(
+            422, "checks_failed", str(exc), registry=None, headers=None, parameter=exc.findings[0].field
+        ) from _Findings(exc)
     except Stale as exc:
         raise ApiError(412, "precondition_failed", str(exc), parameter="If-Match") from None
     except SignInRequired as exc:
@@ -155,7 +165,9 @@ class _Findings(Exception):
 
 
 def _answer(found: dict[str, Any], status: int = 200, **headers: str) -> JSONResponse:
-    return JSONResponse(found, status_code=status, headers={"ETag": f'"{found["etag"]}"', "Cache-Control": "no-store", **headers})
+    return JSONResponse(
+        found, status_code=status, headers={"ETag": f'"{found["etag"]}"', "Cache-Control": "no-store", **headers}
+    )
 
 
 def _rejected(exc: ApiError) -> JSONResponse:
@@ -177,7 +189,14 @@ def transitions() -> dict[str, Any]:
     return {
         "states": [{"state": s, "label": workflow.LABELS[s], "turn": workflow.states.TURN[s]} for s in workflow.STATES],
         "transitions": [
-            {"action": t.action, "from": t.source, "to": t.target, "roles": sorted(t.roles), "kinds": sorted(t.kinds), "note": t.note}
+            {
+                "action": t.action,
+                "from": t.source,
+                "to": t.target,
+                "roles": sorted(t.roles),
+                "kinds": sorted(t.kinds),
+                "note": t.note,
+            }
             for t in workflow.TRANSITIONS
         ],
         "kinds": list(workflow.KINDS),
@@ -195,7 +214,12 @@ def check(request: Request, template: Template = Body(...)) -> dict[str, Any]:
 @router.post(
     "/requests",
     status_code=201,
-    responses={**_AUTH, 422: {"description": "The checks refused the request: `error.findings` lists each, with field and RFC section."}},
+    responses={
+        **_AUTH,
+        422: {
+            "description": "The checks refused the request: `error.findings` lists each, with field and RFC section."
+        },
+    },
 )
 def file(request: Request, template: Template = Body(...)) -> JSONResponse:
     """File a request. It starts New, holding its port (per transport), name and service code."""
@@ -211,7 +235,9 @@ def file(request: Request, template: Template = Body(...)) -> JSONResponse:
 @router.get("/requests", responses=_AUTH)
 def list_requests(
     request: Request,
-    scope: Literal["visible", "mine", "queue"] = Query("visible", description="mine: filed by me; queue: waiting on my groups or role"),
+    scope: Literal["visible", "mine", "queue"] = Query(
+        "visible", description="mine: filed by me; queue: waiting on my groups or role"
+    ),
     state: str | None = Query(None, description="one state, e.g. expert-review"),
     open: bool = Query(False, description="only open requests"),
     page: int = Query(1, ge=1, le=100000),
@@ -247,24 +273,52 @@ def move(
     """Take a move of the transition table (see ``GET /requests/transitions``)."""
     etag = _etag(if_match)
     return _answer(
-        _call(workflow.act, _store(request), _account(request), request_id, body.action, reason=body.reason, etag=etag, port=body.port, group=body.group)
+        _call(
+            workflow.act,
+            _store(request),
+            _account(request),
+            request_id,
+            body.action,
+            reason=body.reason,
+            etag=etag,
+            port=body.port,
+            group=body.group,
+        )
     )
 
 
 @router.post("/requests/{request_id}/comments", responses=_WRITE)
 def comment(
-    request: Request, body: Comment, request_id: int = Path(..., ge=1, le=MAX_ID), if_match: str | None = Header(None, alias="If-Match")
+    request: Request,
+    body: Comment,
+    request_id: int = Path(..., ge=1, le=MAX_ID),
+    if_match: str | None = Header(None, alias="If-Match"),
 ) -> JSONResponse:
     """Comment on a request (anyone who may see it)."""
-    return _answer(_call(workflow.comment, _store(request), _account(request), request_id, body.text, etag=_etag(if_match)))
+    return _answer(
+        _call(workflow.comment, _store(request), _account(request), request_id, body.text, etag=_etag(if_match))
+    )
 
 
 @router.post("/requests/{request_id}/votes", responses=_WRITE)
 def vote(
-    request: Request, body: Vote, request_id: int = Path(..., ge=1, le=MAX_ID), if_match: str | None = Header(None, alias="If-Match")
+    request: Request,
+    body: Vote,
+    request_id: int = Path(..., ge=1, le=MAX_ID),
+    if_match: str | None = Header(None, alias="If-Match"),
 ) -> JSONResponse:
     """An IESG ballot position with its text, on a request escalated to the IESG."""
-    return _answer(_call(workflow.vote, _store(request), _account(request), request_id, body.position, body.text, etag=_etag(if_match)))
+    return _answer(
+        _call(
+            workflow.vote,
+            _store(request),
+            _account(request),
+            request_id,
+            body.position,
+            body.text,
+            etag=_etag(if_match),
+        )
+    )
 
 
 @router.get("/audit", responses=_AUTH)

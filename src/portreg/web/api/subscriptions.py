@@ -31,7 +31,11 @@ router = APIRouter(route_class=ApiRoute, tags=["subscriptions"])
 
 class NewSubscription(BaseModel):
     kind: Literal["all", "port", "range", "service", "person"]
-    key: str = Field("", max_length=200, description="A port (5432), a range (6000-6063), a service name, a person id; empty for all.")
+    key: str = Field(
+        "",
+        max_length=200,
+        description="A port (5432), a range (6000-6063), a service name, a person id; empty for all.",
+    )
 
 
 class SubscriptionResponse(BaseModel):
@@ -62,7 +66,9 @@ def add_subscription(request: Request, body: NewSubscription) -> SubscriptionRes
     try:
         found = service.subscribe(_store(request), account.id, body.kind, body.key)
     except InvalidQuery as exc:
-        raise ApiError.invalid("key" if exc.parameter in ("port", "service", "person", "ports") else exc.parameter or "key", exc.message) from None
+        raise ApiError.invalid(
+            "key" if exc.parameter in ("port", "service", "person", "ports") else exc.parameter or "key", exc.message
+        ) from None
     return SubscriptionResponse(**found.as_json())  # type: ignore[arg-type]
 
 

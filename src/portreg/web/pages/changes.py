@@ -47,7 +47,7 @@ def install(app: FastAPI) -> None:
 
 
 def _feeds(request: Request) -> Feeds:
-    return request.app.state.feeds  # type: ignore[no-any-return]
+    return request.app.state.feeds
 
 
 def _bad(request: Request, exc: InvalidQuery) -> Response:
@@ -233,7 +233,8 @@ def json_feed(entries: list[Entry], meta: dict[str, str]) -> dict[str, Any]:
                     "version": entry.version.number,
                     "published": entry.version.published,
                     "changes": [
-                        {"kind": c.kind, "record_id": c.record_id, "record": c.label, "fields": list(c.fields)} for c in entry.changes
+                        {"kind": c.kind, "record_id": c.record_id, "record": c.label, "fields": list(c.fields)}
+                        for c in entry.changes
                     ],
                 },
             }
@@ -263,7 +264,9 @@ def subscriptions_page(request: Request) -> Response:
 
     account = current_account(request)
     if account is None:
-        return RedirectResponse(urls.signin_url(request.url.path + (f"?{request.url.query}" if request.url.query else "")), 303)
+        return RedirectResponse(
+            urls.signin_url(request.url.path + (f"?{request.url.query}" if request.url.query else "")), 303
+        )
     offer = None
     kind, key = request.query_params.get("kind"), request.query_params.get("key", "")
     if kind is not None:
@@ -303,7 +306,9 @@ async def subscribe_post(request: Request) -> Response:
     except InvalidQuery as exc:
         request.session["flash"] = f"Not followed: {exc.message}"
     else:
-        what = "every change" if found.kind == "all" else f"changes to {found.watch.title if found.watch else found.key}"
+        what = (
+            "every change" if found.kind == "all" else f"changes to {found.watch.title if found.watch else found.key}"
+        )
         request.session["flash"] = f"You will be mailed {what} at {account.email}."
     return RedirectResponse(urls.subscriptions_url(), 303)
 
@@ -316,7 +321,9 @@ def unsubscribe_post(request: Request, subscription_id: str) -> Response:
 
     account = require_account(request)
     try:
-        service.unsubscribe(request.app.state.registry_service.store, account.id, params.parse_id(subscription_id, "subscription"))
+        service.unsubscribe(
+            request.app.state.registry_service.store, account.id, params.parse_id(subscription_id, "subscription")
+        )
     except (InvalidQuery, NotFound):
         request.session["flash"] = "No such subscription."
     else:

@@ -44,7 +44,9 @@ def diff_page(request: Request, span: str) -> Response:
         raise
     except NotFound as exc:
         hints = [(f"Version {s}", urls.diff_url(int(s), int(s) + 1)) for s in exc.suggestions if s.isdigit()]
-        return error_page(request, 404, "No such version", str(exc), suggestions=[*hints, ("All changes", urls.changes_url())])
+        return error_page(
+            request, 404, "No such version", str(exc), suggestions=[*hints, ("All changes", urls.changes_url())]
+        )
     if (old, new) != (str(a.number), str(b.number)):
         return RedirectResponse(urls.diff_url(a.number, b.number), status_code=302)
     found = request.app.state.diffs.get(service.store, a.number, b.number)

@@ -83,7 +83,12 @@ def _path_not_found(request: Request) -> Response:
             suggestions.append((urls.person_url(segment), f"the person {segment}"))
     suggestions += [(urls.registry_url(), "the registry"), (urls.map_url(), "the port map")]
     return error_page(
-        request, 404, "Page not found", f"There is no page at {request.url.path}.", suggestions=suggestions, snapshot=snapshot
+        request,
+        404,
+        "Page not found",
+        f"There is no page at {request.url.path}.",
+        suggestions=suggestions,
+        snapshot=snapshot,
     )
 
 

@@ -43,7 +43,9 @@ def blocks_of(snapshot: Snapshot) -> list[svg.BlockSummary]:
         chunk = states[low : low + BLOCK]
         assigned, reserved = chunk.count(svg.ASSIGNED), chunk.count(svg.RESERVED)
         blocks.append(
-            svg.BlockSummary(low, low + BLOCK - 1, rules.range_class(low), assigned, reserved, BLOCK - assigned - reserved)
+            svg.BlockSummary(
+                low, low + BLOCK - 1, rules.range_class(low), assigned, reserved, BLOCK - assigned - reserved
+            )
         )
     return blocks
 
@@ -71,7 +73,7 @@ def map_page(request: Request) -> Response:
             )
         return _block_page(request, snapshot, int(block_text))
     blocks = snapshot.derived("pages:blocks", blocks_of)
-    totals = {cls: Counter() for cls in RANGES}
+    totals: dict[str, Counter[str]] = {cls: Counter() for cls in RANGES}
     for block in blocks:
         totals[block.range_class].update(assigned=block.assigned, reserved=block.reserved, unassigned=block.unassigned)
     years = snapshot.derived("pages:years", _years)

@@ -111,7 +111,8 @@ def port_page(request: Request, spec: str) -> Response:
             request,
             404,
             f"No port {spec}",
-            f"Ports run from 0 to {rules.MAX_PORT}" + (", and a range runs upwards." if ports.low > ports.high else "."),
+            f"Ports run from 0 to {rules.MAX_PORT}"
+            + (", and a range runs upwards." if ports.low > ports.high else "."),
             snapshot=snapshot,
         )
     if ports.is_range:
@@ -129,16 +130,16 @@ def port_page(request: Request, spec: str) -> Response:
             **_changes_of(request, "port", f"{ports.low}-{ports.high}"),
         )
     port = ports.low
-    answer = snapshot.index.port(port)
+    one = snapshot.index.port(port)
     return render(
         request,
         "port.html",
         snapshot=snapshot,
         port=port,
-        answer=answer,
+        answer=one,
         block=port // BLOCK,
-        procedures=rules.assignment_procedures(answer.range_class),
-        **_cards(request, snapshot, answer.hits),
+        procedures=rules.assignment_procedures(one.range_class),
+        **_cards(request, snapshot, one.hits),
         **_changes_of(request, "port", str(port)),
     )
 
@@ -166,7 +167,7 @@ def person_page(request: Request, person_id: str) -> Response:
     key = person.id.casefold()
     positions = [i for i, keys in enumerate(data.person_keys) if key in keys]
     hits = [snapshot.hits[i] for i in positions]
-    roles = Counter()
+    roles: Counter[str] = Counter()
     for hit in hits:
         if person.id in hit.record.assignees:
             roles["assignee"] += 1

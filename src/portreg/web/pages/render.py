@@ -64,7 +64,7 @@ def environment() -> jinja2.Environment:
 
     iana = html_format.environment()
     env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.PackageLoader("portreg.web", "templates"), iana.loader]),
+        loader=jinja2.ChoiceLoader([jinja2.PackageLoader("portreg.web", "templates"), *filter(None, [iana.loader])]),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -100,7 +100,7 @@ class Static(StaticFiles):
 
 def service(request: Request) -> RegistryService:
     """The app's registry service: every page reads through it."""
-    return request.app.state.registry_service  # type: ignore[no-any-return]
+    return request.app.state.registry_service
 
 
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:

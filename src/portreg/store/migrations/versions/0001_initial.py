@@ -129,5 +129,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("person_search", "record_search", "record_people", "person_revisions", "record_bodies", "record_revisions", "records", "versions"):
+    for table in (
+        "person_search",
+        "record_search",
+        "record_people",
+        "person_revisions",
+        "record_bodies",
+        "record_revisions",
+        "records",
+        "versions",
+    ):
         op.drop_table(table)
