@@ -139,8 +139,10 @@ def _schema(name: str, schema: dict[str, Any]) -> list[str]:
     return out
 
 
-def _type(schema: dict[str, Any]) -> str:
+def _type(schema: dict[str, Any] | bool) -> str:
     """A short reading of a JSON schema: ``integer 0…65535``, ``Record[]``, ``string | null``."""
+    if isinstance(schema, bool):  # ``additionalProperties: true``: any value
+        return "any" if schema else "nothing"
     if "$ref" in schema:
         return schema["$ref"].rsplit("/", 1)[-1]
     for key in ("anyOf", "oneOf"):
