@@ -208,3 +208,25 @@ def test_verify_db_and_the_log_commands(tmp_path: Path, current_registry: Regist
     assert code == 3 and any("version 1's XML does not hash" in p for p in report["problems"]), report
     code, _, err = run(capsys, "verify")
     assert code == 2 and "one of them" in err
+
+
+def test_an_import_logs_its_version_but_leaves_a_whole_history_to_catch_up(
+    tmp_path: Path, current_registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from _cli import run
+
+    from portreg.formats import to_bytes
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    files = []
+    for i, registry in enumerate(versions_of(current_registry, 8)):
+        files.append(tmp_path / f"v{i}.xml")
+        files[-1].write_bytes(to_bytes(registry, "xml"))
+    code, _, err = run(capsys, "--db", url, "import", str(files[0]))
+    assert code == 0 and "transparency log" not in err
+    with Store.open(url) as store:
+        assert store.log.size() == 1
+    code, _, err = run(capsys, "--db", url, "import", *map(str, files[1:]))
+    assert code == 0 and "7 versions are not in the transparency log yet" in err
+    with Store.open(url) as store:
+        assert store.log.size() == 1

@@ -68,15 +68,27 @@ def import_(files: tuple[str, ...], format_: str | None) -> Listing:
     return Listing({"imported": done}, lines=lines)
 
 
+#: Versions an import or sync appends to the log itself, after importing (about 0.3 s each).
+CATCH_UP_HERE = 5
+
+
 def _log_versions(store: Any) -> None:
     """Append the new versions to the transparency log, now that the imports are done,
     and mail the subscribers of what they touched (links on ``$PORTREG_BASE_URL``)."""
     import os
 
     from ..services.subscriptions import notify
-    from ..services.translog import catch_up
+    from ..services.translog import catch_up, pending
 
-    catch_up(store)
+    waiting = pending(store)
+    if waiting > CATCH_UP_HERE:  # a whole history imported: not this command's minutes to spend
+        click.echo(
+            f"portreg: {waiting} versions are not in the transparency log yet: `portreg log catch-up` "
+            "appends them (or `portreg serve`, in the background)",
+            err=True,
+        )
+    else:
+        catch_up(store)
     notify(store, base_url=os.environ.get("PORTREG_BASE_URL", ""))
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "TransparencyLog",
     "canonical_json",
     "catch_up",
+    "pending",
     "version_leaf",
     "xml_sha256",
 ]
@@ -128,6 +129,11 @@ class _Versions:
             self.ids = [s.id for s in self.store.records(version=number)]
         self.number = number
         return self.registry
+
+
+def pending(store: Store) -> int:
+    """How many published versions have no leaf yet."""
+    return len(store.log.unlogged_versions())
 
 
 def catch_up(store: Store, *, progress: Callable[[int, int], None] | None = None) -> int:
