@@ -59,6 +59,9 @@ def test_a_port_request_is_reviewed_approved_and_published_as_exactly_one_change
     # In the registry's order: between the ports around it.
     ports = [r.port.low for r in registry.records if r.port is not None]
     assert ports == sorted(ports)
+    # Searchable like imported records, by name, description and person.
+    assert {s.record.name for s in store.search("frobnitz remote").items} == {"frobnitz"}
+    assert {s.record.name for s in store.search("Alice Example").items} == {"frobnitz", None}
     # The stored version hash is the one an import computes: importing the same registry is a no-op.
     assert store.import_registry(registry, source="again") is None
     assert wf.verify(store).ok

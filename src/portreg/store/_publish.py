@@ -14,6 +14,7 @@ by name), so the rebuilt registry lists them where IANA would.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -111,12 +112,18 @@ class _Writer:
         self.number = number
         self.encoder = Encoder()
         self.text = text
+        self.row_ids: dict[str, int] = {}
 
     def _one(self, sql: str, params: dict[str, Any]) -> Any:
         return self.conn.execute(self.text(sql), params).scalar()
 
     def _next(self, table: str) -> int:
-        return (self._one(f"SELECT coalesce(max(row_id), 0) FROM {table}", {}) or 0) + 1
+        """The next row id of ``table`` (read once; this transaction holds the write lock)."""
+        last = self.row_ids.get(table)
+        if last is None:
+            last = self._one(f"SELECT coalesce(max(row_id), 0) FROM {table}", {}) or 0
+        self.row_ids[table] = last + 1
+        return int(last) + 1
 
     # -- people
 
@@ -288,12 +295,8 @@ class _Writer:
         if self.dialect == "sqlite":
             self.conn.exec_driver_sql(_search.insert_sql("sqlite", kind)[0], (row_id, *values))
             return
-        create, insert = _search.insert_sql(self.dialect, kind)
-        self.conn.exec_driver_sql(create)
-        names = ", ".join(columns)
-        marks = ", ".join(f":{c}" for c in columns)
+        # PostgreSQL: the importer's weighted vector, over parameters instead of a staged table's columns.
+        vector = re.sub(r"to_tsvector\('(\w+)', (\w+)\)", r"to_tsvector('\1', CAST(:\2 AS text))", _search._VECTOR[kind])
         self.conn.execute(
-            self.text(f"INSERT INTO staged_{kind} ({names}) VALUES ({marks})"), dict(zip(columns, (row_id, *values)))
+            self.text(f"INSERT INTO {kind}_search (row_id, document) VALUES (:row_id, {vector})"), dict(zip(columns, (row_id, *values)))
         )
-        self.conn.exec_driver_sql(insert)
-        self.conn.exec_driver_sql(f"DELETE FROM staged_{kind}")

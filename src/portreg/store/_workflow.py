@@ -183,6 +183,9 @@ class WorkflowTransaction:
         self.conn = conn
         self.dialect = dialect
         self._text = text
+        self._at: dict[int, list[StoredRecord]] = {}
+        self._named: dict[str, list[StoredRecord]] = {}
+        self._last: tuple[int, str] | None = None
 
     def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.conn.execute(self._text(sql), params or {})]
@@ -280,8 +283,10 @@ class WorkflowTransaction:
 
         Also records it as its request's latest event.
         """
-        last = self._rows("SELECT seq, hash FROM request_events ORDER BY seq DESC LIMIT 1")
-        seq, prev = (last[0][0] + 1, last[0][1]) if last else (1, GENESIS)
+        if self._last is None:
+            last = self._rows("SELECT seq, hash FROM request_events ORDER BY seq DESC LIMIT 1")
+            self._last = (last[0][0], last[0][1]) if last else (0, GENESIS)
+        seq, prev = self._last[0] + 1, self._last[1]
         row = {**event, "seq": seq, "prev_hash": prev}
         row["data"] = row["data"] if isinstance(row["data"], str) else dumps(row["data"])
         row["hash"] = event_hash(prev, row)
@@ -296,24 +301,31 @@ class WorkflowTransaction:
             self._text("UPDATE requests SET last_event = :s, last_hash = :h WHERE id = :r"),
             {"s": seq, "h": row["hash"], "r": row["request_id"]},
         )
+        self._last = (seq, row["hash"])
         return row
 
     # -- the registry, as it stands under the lock
 
     def records_at(self, port: int, transport: str | None = None) -> list[StoredRecord]:
-        """Current records whose port or range holds ``port`` (on ``transport``)."""
-        params: dict[str, Any] = {"p": port}
-        only = ""
-        if transport is not None:
-            only = " AND r.transport = :t"
-            params["t"] = transport
-        # Single ports through the ports' index, ranges through the partial index of ranges.
-        singles = self._records(f"r.port_low = :p AND r.port_high = r.port_low{only}", params)
-        ranges = self._records(f"r.port_high > r.port_low AND r.port_low <= :p AND r.port_high >= :p{only}", params)
-        return singles + ranges
+        """Current records whose port or range holds ``port`` (on ``transport``).
+
+        Read once per port and transaction (checks and publication ask about the same
+        port on each transport; on PostgreSQL each query is a round trip).
+        """
+        found = self._at.get(port)
+        if found is None:
+            # Single ports through the ports' index, ranges through the partial index of ranges.
+            singles = self._records("r.port_low = :p AND r.port_high = r.port_low", {"p": port})
+            ranges = self._records("r.port_high > r.port_low AND r.port_low <= :p AND r.port_high >= :p", {"p": port})
+            found = self._at[port] = singles + ranges
+        return found if transport is None else [s for s in found if s.record.transport == transport]
 
     def records_named(self, name: str) -> list[StoredRecord]:
-        return self._records("r.name_key = :n", {"n": name.casefold()})
+        key = name.casefold()
+        found = self._named.get(key)
+        if found is None:
+            found = self._named[key] = self._records("r.name_key = :n", {"n": key})
+        return found
 
     def service_code_records(self, code: str) -> int:
         return int(
@@ -349,4 +361,6 @@ class WorkflowTransaction:
     def publish(self, change: Change, *, source: str, actor: str | None, reason: str | None) -> Version:
         from ._publish import publish
 
+        self._at.clear()
+        self._named.clear()
         return publish(self.conn, self.dialect, change, source=source, actor=actor, reason=reason)
