@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from _cli import run
 from _workflow import ALICE, EVE, IVY, SAM
 

@@ -6,6 +6,7 @@ from typing import Any, Iterator
 
 import httpx
 import pytest
+
 from _web import serving, sqlite_url
 from _workflow import ACCOUNTS, template
 
@@ -24,9 +25,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, small: Any) -> Iterator[dict[
         for key, account in sorted(ACCOUNTS.items(), key=lambda item: item[1].id):
             made = accounts.create_account(store, email=account.email, name=account.name, roles=account.roles, groups=account.groups)
             tokens[key] = accounts.new_token(store, made.id, name="test").secret
-    with serving(url) as (base, _):
-        with httpx.Client(base_url=base + API, timeout=30) as client:
-            yield {"client": client, "tokens": tokens, "url": url}
+    with serving(url) as (base, _), httpx.Client(base_url=base + API, timeout=30) as client:
+        yield {"client": client, "tokens": tokens, "url": url}
 
 
 def call(site: dict[str, Any], method: str, path: str, who: str | None = None, **kwargs: Any) -> httpx.Response:

@@ -11,8 +11,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from _workflow import ALICE, BOB, DOT, EVE, IVY, SAM, STU, drive, template
 
+from _workflow import ALICE, BOB, DOT, EVE, IVY, SAM, STU, drive, template
 from portreg.errors import Conflict, InvalidQuery, NotFound, PermissionDenied, Stale
 from portreg.services import workflow as wf
 from portreg.services.workflow import clock
@@ -403,9 +403,8 @@ def test_the_database_refuses_to_change_or_remove_an_event(wf_store: Any) -> Non
         with pytest.raises(Exception, match="append-only"):
             _raw(store, sql)
     assert len(store.workflow().events()) == 2
-    with pytest.raises((StoreError, Conflict)):
-        with store.workflow().transaction() as tx:
-            tx.conn.exec_driver_sql("DELETE FROM request_events")
+    with pytest.raises((StoreError, Conflict)), store.workflow().transaction() as tx:
+        tx.conn.exec_driver_sql("DELETE FROM request_events")
 
 
 def _drop_guards(store: Any) -> None:

@@ -18,9 +18,9 @@ from typing import Any, Iterator
 
 import httpx
 import pytest
+
 from _cli import run
 from _workflow import ACCOUNTS, ALICE, BOB, EVE, IVY, SAM, STU, drive, template
-
 from portreg.errors import NotFound, PermissionDenied, SignInRequired
 from portreg.services import workflow as wf
 from portreg.services.workflow import states
@@ -162,7 +162,6 @@ def test_the_iesg_alone_votes_and_only_on_an_escalated_request(matrix_store: Any
 @pytest.fixture(scope="module")
 def api(matrix_store: Any) -> Iterator[dict[str, Any]]:
     from _web import serving
-
     from portreg.services import accounts
 
     tokens = {caller: accounts.new_token(matrix_store, account.id, name="matrix").secret for caller, account in CALLERS.items() if account}
@@ -190,7 +189,7 @@ def test_every_route_for_every_caller(matrix_store: Any, api: dict[str, Any]) ->
     seeing = {"anonymous": 401, "requester": 200, "other-requester": 404, "expert": 200, "other-expert": 404, "staff": 200, "iesg": 200}
     cases: dict[tuple[str, str], tuple[dict[str, Any], dict[str, int]]] = {
         ("GET", "/requests"): ({}, {c: 401 if c == "anonymous" else 200 for c in CALLERS}),
-        ("GET", "/requests/transitions"): ({}, {c: 200 for c in CALLERS}),
+        ("GET", "/requests/transitions"): ({}, dict.fromkeys(CALLERS, 200)),
         ("POST", "/requests/check"): ({"json": template(service_name="probe", port="user")}, {c: 401 if c == "anonymous" else 200 for c in CALLERS}),
         ("POST", "/requests"): ({"json": {"service_name": "-"}}, {c: 401 if c == "anonymous" else 422 for c in CALLERS}),
         ("GET", "/requests/{request_id}"): ({}, seeing),

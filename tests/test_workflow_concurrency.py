@@ -13,8 +13,8 @@ import time
 from typing import Any
 
 import pytest
-from _workflow import EVE, SAM, drive, template
 
+from _workflow import EVE, SAM, drive, template
 from portreg.errors import Conflict
 from portreg.services import workflow as wf
 from portreg.store import Store

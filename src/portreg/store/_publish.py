@@ -91,6 +91,8 @@ def publish(
 
 
 _CURRENT = "valid_to IS NULL"
+#: A column of the search vector's expression, to be replaced by a parameter.
+_PARAMETER = re.compile(r"to_tsvector\('(\w+)', (\w+)\)")
 
 
 def _column(conn: Connection, sql: str) -> list[int]:
@@ -296,7 +298,8 @@ class _Writer:
             self.conn.exec_driver_sql(_search.insert_sql("sqlite", kind)[0], (row_id, *values))
             return
         # PostgreSQL: the importer's weighted vector, over parameters instead of a staged table's columns.
-        vector = re.sub(r"to_tsvector\('(\w+)', (\w+)\)", r"to_tsvector('\1', CAST(:\2 AS text))", _search._VECTOR[kind])
+        vector = _PARAMETER.sub(r"to_tsvector('\1', CAST(:\2 AS text))", _search._VECTOR[kind])
         self.conn.execute(
-            self.text(f"INSERT INTO {kind}_search (row_id, document) VALUES (:row_id, {vector})"), dict(zip(columns, (row_id, *values)))
+            self.text(f"INSERT INTO {kind}_search (row_id, document) VALUES (:row_id, {vector})"),
+            dict(zip(columns, (row_id, *values), strict=True)),
         )
