@@ -129,3 +129,36 @@ def test_a_publication_killed_half_way_leaves_no_version_or_the_whole_one(wf_sto
     assert store.import_registry(store.registry(), source="check") is None
     assert outcomes[0] == "none" and outcomes[-1] == "whole", outcomes
     print(f"\nkill -9 during publication on {store.dialect}: {outcomes}")
+
+
+def _filer(url: str, n: int, start: Any, results: Any) -> None:
+    from _workflow import ALICE
+
+    with Store.open(url) as store:
+        start.wait()
+        try:
+            filed = wf.file(store, ALICE, template(service_name=f"same{n}", port=2693))
+            results.put((n, "filed", filed["id"]))
+        except wf.RequestRejected as exc:
+            results.put((n, "refused", str(exc)))
+        except Exception as exc:  # reported, and failed on below
+            results.put((n, "error", f"{type(exc).__name__}: {exc}"))
+
+
+def test_of_many_requests_filed_at_once_for_one_port_one_holds_it(wf_store: Any) -> None:
+    store = wf_store
+    url = store._db.url.url if store.dialect == "postgresql" else f"sqlite:///{store._db.url.path}"
+    context = multiprocessing.get_context("fork")
+    start, results = context.Event(), context.Queue()
+    processes = [context.Process(target=_filer, args=(url, n, start, results)) for n in range(20)]
+    for p in processes:
+        p.start()
+    time.sleep(0.5)
+    start.set()
+    outcomes = [results.get(timeout=120) for _ in processes]
+    for p in processes:
+        p.join(timeout=30)
+    assert [o for o in outcomes if o[1] == "error"] == []
+    assert len([o for o in outcomes if o[1] == "filed"]) == 1, outcomes
+    assert all("an open request holds port 2693/tcp" in o[2] for o in outcomes if o[1] == "refused")
+    assert len(store.workflow().requests()) == 1
