@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from _cli import run
 from portreg.model import PortRange, Record, Registry, Text
@@ -250,3 +252,78 @@ def test_sync_reports_the_new_assignments_that_collide(iana: Any, store_url: str
     ]
     code, _, err = run(capsys, "--db", store_url, "sync", "--url", iana.url, "--owns", "20000-20999")
     assert code == 2 and "--check" in err
+
+
+# --------------------------------------------------------------------------- the API: GET /api/v1/collisions
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from fastapi.testclient import TestClient
+
+    from _web import real_store_file, sqlite_url
+    from portreg.store import Store
+    from portreg.web import create_app
+
+    path = real_store_file(tmp_path_factory.mktemp("collisions"))
+    with Store.open(sqlite_url(path)) as store, TestClient(create_app(store=store)) as client:
+        yield client
+
+
+def test_the_api_answers_as_the_command_does(api: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    answer = api.get("/api/v1/collisions", params={"name": "acme-db", "port": "5432", "transport": "tcp", "owns": "20000-20999"})
+    assert answer.status_code == 200
+    data = answer.json()
+    assert data["collides"] is True and data["upstream"]["published"] == "2024-03-18"
+    local = tmp_path / "one.services"
+    local.write_text("acme-db\t5432/tcp\n")
+    db = api.app.state.registry_service.store.url
+    _, out, _ = run(capsys, "--db", db, "registry", "check", str(local), "--owns", "20000-20999", "--json")
+    assert [f["message"] for f in data["findings"]] == [f["message"] for f in json.loads(out)["findings"]]
+    assert [f["kind"] for f in data["findings"]] == ["port", "outside", "owned"]
+
+
+def test_the_api_on_free_and_own_ports(api: Any) -> None:
+    free = api.get("/api/v1/collisions", params={"name": "acme-sync", "port": "20100", "transport": "tcp"}).json()
+    assert free["collides"] is False and free["findings"] == []
+    same = api.get("/api/v1/collisions", params={"name": "HTTP", "port": "80", "transport": "tcp"}).json()
+    assert same["collides"] is False and [f["kind"] for f in same["findings"]] == ["same"]
+    name = api.get("/api/v1/collisions", params={"name": "SSH"}).json()
+    assert name["collides"] is True and [f["kind"] for f in name["findings"]] == ["name"]
+    everywhere = api.get("/api/v1/collisions", params={"port": "5432"}).json()  # no transport: every transport
+    assert {u["transport"] for f in everywhere["findings"] for u in f["upstream"]} == {"tcp", "udp"}
+
+
+@pytest.mark.parametrize(
+    "query, parameter",
+    [
+        ({}, "name"),
+        ({"port": "70000"}, "port"),
+        ({"port": "²"}, "port"),
+        ({"port": "9-1"}, "port"),
+        ({"name": "x", "transport": "quic"}, "transport"),
+        ({"name": "x" * 64}, "name"),
+        ({"name": "x", "owns": "20999-20000"}, "owns"),
+        ({"name": "x", "owns": "1-2/quic"}, "owns"),
+    ],
+)
+def test_the_api_names_a_bad_parameter(api: Any, query: dict[str, str], parameter: str) -> None:
+    answer = api.get("/api/v1/collisions", params=query)
+    assert answer.status_code == 400 and answer.json()["error"]["parameter"] == parameter
+
+
+_text = st.one_of(st.none(), st.text(max_size=30), st.from_regex(r"\A[0-9]{1,6}(-[0-9]{1,6})?\Z"))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(name=_text, port=_text, transport=st.one_of(st.none(), st.sampled_from(["tcp", "udp", "sctp", "dccp", "", "TCP"])), owns=st.lists(_text.filter(lambda t: t is not None), max_size=3))
+def test_no_query_reaches_a_server_error(api: Any, name: str | None, port: str | None, transport: str | None, owns: list[str]) -> None:
+    query: dict[str, Any] = {key: value for key, value in (("name", name), ("port", port), ("transport", transport)) if value is not None}
+    if owns:
+        query["owns"] = owns
+    answer = api.get("/api/v1/collisions", params=query)
+    assert answer.status_code in (200, 400), (query, answer.text[:200])
+    if answer.status_code == 400:
+        assert answer.json()["error"]["parameter"] in {"name", "port", "transport", "owns"}
+    else:
+        assert isinstance(answer.json()["collides"], bool)

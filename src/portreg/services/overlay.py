@@ -113,19 +113,17 @@ class CheckResult(NamedTuple):
 
 def parse_owned(text: str) -> OwnedRange:
     """``20000-20999`` or ``20000-20999/tcp``: a range a local registry allocates from."""
+    from .params import parse_range
+
     ports, _, transport = text.partition("/")
     try:
-        span = PortRange.parse(ports)
-    except ValueError:
-        span = None
-    if span is None or span.high > 65535 or span.low > span.high:
+        span = parse_range(ports, "owns")
+    except InvalidQuery:
         raise InvalidQuery(
-            f"expected a port range such as 20000-20999 or 20000-20999/tcp, got {text!r}", parameter="owns"
-        )
+            f"expected a port range such as 20000-20999 or 20000-20999/tcp, got {text[:40]!r}", parameter="owns"
+        ) from None
     if transport and transport not in TRANSPORTS:
-        raise InvalidQuery(
-            f"unknown transport {transport!r}; expected one of {', '.join(TRANSPORTS)}", parameter="owns"
-        )
+        raise InvalidQuery(f"unknown transport {transport[:20]!r}; expected one of {', '.join(TRANSPORTS)}", parameter="owns")
     return OwnedRange(span, transport or None)
 
 
@@ -157,12 +155,17 @@ def check(
 
 
 def collisions(upstream: Sequence[Hit], local: Registry, *, owns: Sequence[OwnedRange] = ()) -> list[Finding]:
-    """Every finding of ``local`` against the ``upstream`` records, local records in order."""
+    """Every finding of ``local`` against the ``upstream`` records, local records in order.
+
+    A local record is a use of its port unless it says it is not: a row without a name
+    but with a description (``Reserved``, ``Unassigned``) is a marker and is skipped; a
+    bare port without a name (``is 5432/tcp free?``) is checked.
+    """
     index = _Upstream(upstream)
     findings: list[Finding] = []
     for record in local.records:
-        if record_state(record) == ASSIGNED:  # a local Reserved or Unassigned row uses nothing
-            findings.extend(_of(record, index, owns))
+        if record_state(record) == ASSIGNED or record.description is None:
+            findings.extend(_of(record, index, owns))  # a local Reserved or Unassigned row uses nothing
     for owned in owns:
         inside = index.on(owned.ports, owned.transport, states=(ASSIGNED,))
         if inside:

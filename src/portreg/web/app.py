@@ -42,6 +42,7 @@ def create_app(
     from ..services.history import DiffCache
     from . import api, auth, downloads, errors, middleware, pages
     from .api import accounts as accounts_api
+    from .api import collisions as collisions_api
     from .api import history as history_api
     from .api import log as log_api
     from .api import requests as requests_api
@@ -76,6 +77,7 @@ def create_app(
     # Each further concept of the API: one line here, before the fallback.
     app.include_router(accounts_api.router, prefix=API_ROOT)
     app.include_router(log_api.router, prefix=API_ROOT)
+    app.include_router(collisions_api.router, prefix=API_ROOT)
     app.include_router(history_api.router, prefix=API_ROOT)
     app.include_router(subscriptions_api.router, prefix=API_ROOT)
     app.include_router(log_api.well_known)
