@@ -123,7 +123,9 @@ def parse_owned(text: str) -> OwnedRange:
             f"expected a port range such as 20000-20999 or 20000-20999/tcp, got {text[:40]!r}", parameter="owns"
         ) from None
     if transport and transport not in TRANSPORTS:
-        raise InvalidQuery(f"unknown transport {transport[:20]!r}; expected one of {', '.join(TRANSPORTS)}", parameter="owns")
+        raise InvalidQuery(
+            f"unknown transport {transport[:20]!r}; expected one of {', '.join(TRANSPORTS)}", parameter="owns"
+        )
     return OwnedRange(span, transport or None)
 
 

@@ -40,7 +40,9 @@ def collisions(
     name: Annotated[str | None, Query(description="The local service's name (compared ignoring case).")] = None,
     port: Annotated[str | None, Query(description="Its port (5432) or range (20000-20009).")] = None,
     transport: Annotated[str | None, Query(description="tcp, udp, sctp or dccp; absent: every transport.")] = None,
-    owns: Annotated[list[str] | None, Query(description="A range the local registry allocates from, LOW-HIGH[/transport]; repeatable.")] = None,
+    owns: Annotated[
+        list[str] | None, Query(description="A range the local registry allocates from, LOW-HIGH[/transport]; repeatable.")
+    ] = None,
 ) -> dict[str, Any]:
     """The findings of one local service against the current registry version."""
     if name is None and port is None:
