@@ -41,7 +41,7 @@ def collisions(
     port: Annotated[str | None, Query(description="Its port (5432) or range (20000-20009).")] = None,
     transport: Annotated[str | None, Query(description="tcp, udp, sctp or dccp; absent: every transport.")] = None,
     owns: Annotated[
-        list[str] | None, Query(description="A range the local registry allocates from, LOW-HIGH[/transport]; repeatable.")
+        list[str] | None, Query(description="A range the local registry allocates from, LOW-HIGH[/transport].")
     ] = None,
 ) -> dict[str, Any]:
     """The findings of one local service against the current registry version."""
