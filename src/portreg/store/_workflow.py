@@ -231,14 +231,15 @@ class WorkflowTransaction:
     # -- holds
 
     def holders(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        found = {}
-        for kind, key in keys:
-            holder = self._scalar(
-                "SELECT request_id FROM request_holds WHERE kind = :k AND hold_key = :h", {"k": kind, "h": key}
-            )
-            if holder is not None:
-                found[(kind, key)] = int(holder)
-        return found
+        """Which open request holds each of ``keys`` (one query for all of them)."""
+        if not keys:
+            return {}
+        where = " OR ".join(f"(kind = :k{i} AND hold_key = :h{i})" for i in range(len(keys)))
+        params: dict[str, Any] = {}
+        for i, (kind, key) in enumerate(keys):
+            params[f"k{i}"], params[f"h{i}"] = kind, key
+        rows = self._rows(f"SELECT kind, hold_key, request_id FROM request_holds WHERE {where}", params)
+        return {(kind, key): int(rid) for kind, key, rid in rows}
 
     def hold(self, request_id: int, keys: Sequence[tuple[str, str]]) -> None:
         for kind, key in keys:
@@ -270,6 +271,19 @@ class WorkflowTransaction:
             ),
             {"d": decision, "e": expert_id, "at": at, "r": request_id, "g": group},
         )
+
+    def review_rows(self, request_id: int) -> list[dict[str, Any]]:
+        """The request's reviews as :meth:`WorkflowStore.reviews` gives them, inside this transaction."""
+        rows = self._rows(
+            "SELECT review_group, decision, expert_id, decided_at FROM request_reviews "
+            "WHERE request_id = :id ORDER BY review_group",
+            {"id": request_id},
+        )
+        return [dict(zip(("group", "decision", "expert_id", "decided_at"), r, strict=True)) for r in rows]
+
+    def events(self, request_id: int) -> list[dict[str, Any]]:
+        """The request's events in order, inside this transaction."""
+        return [_event(r) for r in self._rows(f"{_EVENT} WHERE request_id = :id ORDER BY seq", {"id": request_id})]
 
     def reviews(self, request_id: int) -> dict[str, str]:
         return dict(

@@ -124,14 +124,20 @@ def _visible(store: Store, account: Account | None, request_id: int) -> dict[str
 
 
 def view(
-    store: Store, account: Account | None, request: dict[str, Any], *, findings: Sequence[Finding] = ()
+    store: Store | WorkflowTransaction,
+    account: Account | None,
+    request: dict[str, Any],
+    *,
+    findings: Sequence[Finding] = (),
 ) -> dict[str, Any]:
-    """A request as its reader may see it, with the moves open to that reader."""
-    wf = store.workflow()
-    reviews = wf.reviews(request["id"])
+    """A request as its reader may see it, with the moves open to that reader (read in
+    the writing transaction when given one: fewer round trips on PostgreSQL)."""
+    if isinstance(store, WorkflowTransaction):
+        reviews, events = store.review_rows(request["id"]), store.events(request["id"])
+    else:
+        reviews, events = store.workflow().reviews(request["id"]), store.workflow().events(request["id"])
     groups = [r["group"] for r in reviews]
     mine = roles_on(request, account, groups)
-    events = wf.events(request["id"])
     data = request["data"]
     rejection = next((e["reason"] for e in reversed(events) if e["to_state"] == states.REJECTED), None)
     return {
@@ -316,8 +322,8 @@ def file(store: Store, account: Account | None, raw: Mapping[str, Any]) -> dict[
         )
         notify.state_changed(tx, row, None, NEW, "filed")
         request = tx.request(request_id)
-    assert request is not None
-    return view(store, account, request, findings=findings)
+        assert request is not None
+        return view(tx, account, request, findings=findings)
 
 
 def _port_of(data: Mapping[str, Any], tx: WorkflowTransaction) -> int | None:
@@ -452,10 +458,11 @@ def act(
         if target:
             _move(tx, request, account, role, transition, target, reason, now, port=port)
         updated = tx.request(request_id)
-    assert updated is not None
+        assert updated is not None
+        shown = view(tx, account, updated, findings=findings)
     if conflict is not None:
         raise Conflict(f"request {request_id} went back to Expert Review: {conflict}")
-    return view(store, account, updated, findings=findings)
+    return shown
 
 
 def _acting_role(allowed: frozenset[str]) -> str:
@@ -566,7 +573,7 @@ def _expert_approval(
 def _iesg_may_approve(tx: WorkflowTransaction, request_id: int) -> None:
     """The IESG approves with at least one yes and no discuss standing (latest position per member)."""
     positions: dict[Any, str] = {}
-    for event in store_events(tx, request_id):
+    for event in tx.events(request_id):
         if event["kind"] == "vote":
             from ...store._codec import loads
 
@@ -575,12 +582,6 @@ def _iesg_may_approve(tx: WorkflowTransaction, request_id: int) -> None:
         raise Conflict(f"request {request_id} has a discuss position standing: it must be cleared first")
     if "yes" not in positions.values():
         raise Conflict(f"request {request_id} needs at least one yes ballot before the IESG approves it")
-
-
-def store_events(tx: WorkflowTransaction, request_id: int) -> list[dict[str, Any]]:
-    from ...store._workflow import _EVENT, _event
-
-    return [_event(r) for r in tx._rows(f"{_EVENT} WHERE request_id = :id ORDER BY seq", {"id": request_id})]
 
 
 def _move(
@@ -674,8 +675,8 @@ def comment(
         )
         tx.update_request(request_id)
         updated = tx.request(request_id)
-    assert updated is not None
-    return view(store, account, updated)
+        assert updated is not None
+        return view(tx, account, updated)
 
 
 def vote(
@@ -718,8 +719,8 @@ def vote(
         )
         tx.update_request(request_id)
         updated = tx.request(request_id)
-    assert updated is not None
-    return view(store, account, updated)
+        assert updated is not None
+        return view(tx, account, updated)
 
 
 def ballot(store: Store, account: Account | None, request_id: int) -> dict[str, dict[str, Any]]:
@@ -748,7 +749,7 @@ def remind(store: Store, *, at: datetime | None = None, limits: dict[str, timede
                 continue
             recent = [
                 e
-                for e in store_events(tx, request["id"])
+                for e in tx.events(request["id"])
                 if e["kind"] == "reminder" and e["at"] >= request["state_since"]
             ]
             if recent:
