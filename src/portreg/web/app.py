@@ -50,6 +50,7 @@ def create_app(
     from .pages import accounts as account_pages
     from .pages import changes
     from .pages import diff as diff_pages
+    from .pages import requests as request_pages
     from .pages import search as search_page
     from .urls import API_ROOT
 
@@ -68,11 +69,13 @@ def create_app(
     app.include_router(downloads.router)
     changes.install(app)  # before the pages' /service/{name:path}, which would take /service/N/changes.atom
     pages.install(app)  # HTML error pages first: the API's handlers wrap them for /api/
+    app.state.page_env.globals["runs_registry"] = runs_registry()
     app.include_router(pages.router)
     # Each further concept of the pages: one line here.
     app.include_router(account_pages.router)
     app.include_router(diff_pages.router)
     app.include_router(search_page.router)
+    app.include_router(request_pages.router)
     app.include_router(api.router, prefix=API_ROOT)
     # Each further concept of the API: one line here, before the fallback.
     app.include_router(accounts_api.router, prefix=API_ROOT)
@@ -87,6 +90,14 @@ def create_app(
     auth.install(app)
     middleware.install(app)
     return app
+
+
+def runs_registry() -> bool:
+    """Whether this instance operates its registry (``$PORTREG_RUNS_REGISTRY`` set to 1):
+    then its pages send people to its own request form instead of IANA's."""
+    import os
+
+    return os.environ.get("PORTREG_RUNS_REGISTRY", "").strip().lower() in ("1", "yes", "true", "on")
 
 
 def _translog(store: Store, key_path: str | Path | None) -> Any:

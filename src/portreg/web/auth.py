@@ -164,7 +164,7 @@ def secret_key(app: FastAPI) -> str:
 #: Paths whose forms are checked even when the browser sent no cookie at all: signing in
 #: and signing up there must not be done for someone by another site (login CSRF).
 #: Elsewhere a request without cookies is anonymous and asgi-csrf lets it through.
-PROTECTED_PREFIXES: list[str] = ["/account", "/admin"]
+PROTECTED_PREFIXES: list[str] = ["/account", "/admin", "/requests"]
 
 
 class _AlwaysProtected:

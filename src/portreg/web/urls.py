@@ -24,9 +24,11 @@ __all__ = [
     "api_record_url",
     "api_service_url",
     "api_url",
+    "ballots_url",
     "block_url",
     "changes_url",
     "confirm_url",
+    "dashboard_url",
     "diff_url",
     "download_url",
     "feed_url",
@@ -36,7 +38,13 @@ __all__ = [
     "new_password_url",
     "person_url",
     "port_url",
+    "queue_url",
     "registry_url",
+    "request_action_url",
+    "request_new_url",
+    "request_stats_url",
+    "request_url",
+    "requests_url",
     "reset_sent_url",
     "reset_url",
     "search_url",
@@ -243,3 +251,42 @@ def subscriptions_url(kind: str | None = None, key: str | None = None) -> str:
 
 def unsubscribe_url(subscription_id: int) -> str:
     return f"/account/subscriptions/{subscription_id}/delete"
+
+
+# --------------------------------------------------------------------------- the assignment process's pages
+
+
+def requests_url() -> str:
+    """The signed-in person's own requests."""
+    return "/requests"
+
+
+def request_new_url() -> str:
+    """The form to request an assignment (§8.1.1)."""
+    return "/requests/new"
+
+
+def request_url(request_id: int) -> str:
+    return f"/requests/{request_id}"
+
+
+def request_action_url(request_id: int, what: str) -> str:
+    """Where a request page's forms post: ``act``, ``comment`` or ``vote``."""
+    return f"/requests/{request_id}/{what}"
+
+
+def queue_url(group: str | None = None) -> str:
+    """An expert review group's queue (no group: the list of groups)."""
+    return "/requests/queue" + (f"/{_segment(group)}" if group else "")
+
+
+def dashboard_url() -> str:
+    return "/requests/dashboard"
+
+
+def ballots_url() -> str:
+    return "/requests/iesg"
+
+
+def request_stats_url() -> str:
+    return "/requests/statistics"

@@ -1,0 +1,190 @@
+"""The assignment process's pages over real HTTP: a real ``portreg serve`` on loopback,
+driven as a browser without JavaScript would (forms, CSRF tokens, redirects)."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from typing import Any, Iterator
+
+import httpx
+import pytest
+
+from _web import real_store_file, serving, sqlite_url
+from test_web_accounts import Browser
+
+
+def errors_of(page: httpx.Response) -> dict[str, str]:
+    """The message beside each field (``id="e-FIELD"``), markup stripped."""
+    found = re.findall(r'<p class="(?:field-error|problem|finding [a-z]+)"[^>]* id="e-([a-z0-9_]+)">(.*?)</p>', page.text)
+    return {k: html.unescape(re.sub(r"<[^>]+>", "", v)).strip() for k, v in found}
+
+os.environ.setdefault("PORTREG_ARGON2_PROFILE", "CHEAPEST")
+PASSWORD = "correct horse battery staple"
+ROLES = {
+    "requester": ({"requester"}, set()),
+    "other": ({"requester"}, set()),
+    "expert": ({"expert"}, {"tcp-udp"}),
+    "sctp": ({"expert"}, {"sctp"}),
+    "staff": ({"staff"}, set()),
+    "iesg": ({"iesg"}, set()),
+    "admin": ({"admin"}, set()),
+}
+FORM = {
+    "service_name": "pagetest",
+    "transports": ["tcp"],
+    "assignee_name": "Rita Requester",
+    "assignee_email": "rita@example.com",
+    "contact_name": "Rita Requester",
+    "contact_email": "rita@example.com",
+    "description": "Page test protocol",
+    "reference": "https://example.com/pagetest (unicast only)",
+    "port": "2194",
+    "justification": "devices are found without discovery, so a dynamic port cannot be known",
+    "do": "file",
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    from portreg.services import accounts as A
+    from portreg.store import Store
+
+    url = sqlite_url(real_store_file(tmp_path_factory.mktemp("request-pages")))
+    with Store.open(url) as store:
+        for role, (roles, groups) in ROLES.items():
+            A.create_account(
+                store, email=f"{role}@example.com", name=role.title(), password=PASSWORD, roles=roles, groups=groups
+            )
+    os.environ["PORTREG_RUNS_REGISTRY"] = "1"
+    try:
+        with serving(url, "--init-from", "none") as (base, _):
+            yield {"base": base, "url": url}
+    finally:
+        os.environ.pop("PORTREG_RUNS_REGISTRY", None)
+
+
+def signed_in(site: dict[str, Any], role: str | None) -> Browser:
+    me = Browser(site["base"])
+    me.get("/account/signin")
+    if role is not None:
+        page = me.submit("/account/signin", {"email": f"{role}@example.com", "password": PASSWORD, "next": "/requests"})
+        assert page.status_code == 200, page.text[:300]
+    return me
+
+
+def _count(site: dict[str, Any]) -> int:
+    from portreg.store import Store
+
+    with Store.open(site["url"]) as store:
+        return len(store.workflow().requests(limit=100000))
+
+
+def _file(me: Browser, **fields: Any) -> int:
+    me.get("/requests/new")
+    response = me.post("/requests/new", {**FORM, **fields})
+    assert response.status_code == 303, response.text[:500]
+    found = re.fullmatch(r"/requests/(\d+)", response.headers["location"])
+    assert found, response.headers["location"]
+    return int(found.group(1))
+
+
+def _act(me: Browser, request_id: int, action: str, reason: str = "", **extra: str) -> httpx.Response:
+    page = me.get(f"/requests/{request_id}")
+    etag = re.search(r'name="etag" value="(\d+)"', page.text)
+    assert etag, page.text[:2000]
+    return me.submit(
+        f"/requests/{request_id}/act", {"action": action, "etag": etag.group(1), "reason": reason, **extra}
+    )
+
+
+def test_the_form_checks_files_and_shows_each_problem_beside_its_field(site: dict[str, Any]) -> None:
+    me = signed_in(site, "requester")
+    page = me.get("/requests/new")
+    assert page.status_code == 200 and "Request an assignment" in page.text and "§5.1" in page.text
+    before = _count(site)
+    page = me.submit("/requests/new", {**FORM, "service_name": "bad--name", "contact_email": "nope", "do": "check"})
+    found = errors_of(page)
+    assert "service_name" in found and "contact_email" in found, found
+    assert "RFC 6335 §5.1" in page.text and "Nothing was filed" in page.text
+    assert 'value="bad--name"' in page.text and "Page test protocol" in page.text  # the values stay
+    page = me.submit("/requests/new", {**FORM, "service_name": "bad--name"})  # filing refuses it the same way
+    assert "service_name" in errors_of(page) and _count(site) == before
+    page = me.submit("/requests/new", {**FORM, "do": "check"})
+    assert "found no error" in page.text and _count(site) == before
+    request_id = _file(me)
+    page = me.get(f"/requests/{request_id}")
+    assert page.status_code == 200 and "is filed" in page.text and "New" in page.text
+    assert "rita@example.com" in page.text and "Withdraw" in page.text
+    mine = me.get("/requests")
+    assert f"/requests/{request_id}" in mine.text and "staff" in mine.text
+
+    # Another requester asking for the same port hears at once that an open request holds it.
+    other = signed_in(site, "other")
+    page = other.submit("/requests/new", {**FORM, "service_name": "pagetest2", "do": "check"})
+    assert "an open request holds port 2194/tcp" in errors_of(page)["port"], errors_of(page)
+
+
+def test_a_request_page_shows_its_public_part_to_anyone_and_the_rest_to_its_people(site: dict[str, Any]) -> None:
+    request_id = _file(signed_in(site, "requester"), service_name="pubpriv", port="2195")
+    for role in (None, "other", "sctp"):
+        page = signed_in(site, role).get(f"/requests/{request_id}")
+        assert page.status_code == 200 and "pubpriv" in page.text and "New" in page.text, role
+        assert "rita@example.com" not in page.text and "Add a comment" not in page.text, role
+    for role in ("staff", "admin", "iesg"):
+        page = signed_in(site, role).get(f"/requests/{request_id}")
+        assert "rita@example.com" in page.text, role
+    assert signed_in(site, None).get("/requests/999999").status_code == 404
+
+
+def test_the_process_through_the_pages(site: dict[str, Any]) -> None:
+    rita = signed_in(site, "requester")
+    request_id = _file(rita, service_name="flowtest", port="2196")
+    staff = signed_in(site, "staff")
+    expert = signed_in(site, "expert")
+    assert f"#{request_id}" in staff.get("/requests/dashboard").text
+    _act(staff, request_id, "validate")
+    page = _act(staff, request_id, "route")
+    assert "Expert Review" in page.text
+    queue = expert.get("/requests/queue/tcp-udp")
+    assert queue.status_code == 200 and f"#{request_id} flowtest" in queue.text
+    page = _act(expert, request_id, "reject")
+    assert errors_of(page)["reason"].startswith("reject needs a reason")
+    page = _act(expert, request_id, "ask", "Which devices use it?")
+    assert "With Requester" in page.text
+    page = rita.get(f"/requests/{request_id}")
+    assert "Which devices use it?" in page.text and "an expert" in page.text  # the expert's words, unsigned
+    page = _act(rita, request_id, "answer", "Frobnitz lamps.")
+    assert "Expert Review" in page.text
+    page = _act(expert, request_id, "approve", group="tcp-udp")
+    assert "Assignable" in page.text
+    page = _act(staff, request_id, "assign")
+    assert "Assigned" in page.text
+    assert "flowtest" in httpx.get(site["base"] + "/port/2196", timeout=10).text
+    stats = httpx.get(site["base"] + "/requests/statistics", timeout=10)
+    assert stats.status_code == 200 and "assignment" in stats.text and "tcp-udp" in stats.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("description", "<script>alert(1)</script>", "must not contain markup (a < followed by a letter)"),
+        ("description", "A" * 1_000_000, "is far too long (at most 4,000 characters)"),
+        ("service_name", "nul\x00name", "must not contain control characters"),
+        ("contact_name", "<b>Rita</b>", "must not contain markup (a < followed by a letter)"),
+    ],
+)
+def test_hostile_input_is_refused_beside_its_field(site: dict[str, Any], field: str, value: str, message: str) -> None:
+    me = signed_in(site, "other")
+    me.get("/requests/new")
+    before = _count(site)
+    page = me.submit("/requests/new", {**FORM, "service_name": "hostile", field: value})
+    assert errors_of(page)[field] == message
+    assert "<script>" not in page.text and "<b>Rita" not in page.text
+    assert _count(site) == before
+
+
+def test_the_registry_points_to_this_form(site: dict[str, Any]) -> None:
+    page = httpx.get(site["base"] + "/", timeout=30)
+    assert 'href="/requests/new"' in page.text and "iana.org/protocols/apply" not in page.text
