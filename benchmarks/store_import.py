@@ -8,11 +8,13 @@ Prints, for a fresh SQLite file in a temp dir:
 - ``registry()`` rebuilt from the database (cache cleared each time), median;
 - ``records_at_port`` / ``records_named`` through SQL, median;
 - ``search`` (ranked full text, a mix of queries), median;
-- with ``--history``: importing all 342 published versions in order (reading each
-  XML included), total time and the SQLite file's size, then a check that a few
-  versions rebuild to exactly the model that was imported.
+- with ``--history``: ``portreg import-history``'s path (the service, streaming the
+  .tar.zst) over all 342 published versions into an empty store, wall and CPU time,
+  the SQLite file's size, then a check that a few versions rebuild to their XML byte
+  for byte. ``--db postgresql://…`` (an empty database) measures PostgreSQL instead;
+  ``--only-history`` skips the figures on the current version.
 
-    python benchmarks/store_import.py [--history] [--runs 20]
+    python benchmarks/store_import.py [--history | --only-history] [--db URL] [--runs 20]
 """
 
 from __future__ import annotations
@@ -89,44 +91,39 @@ def current(tmp: Path, runs: int) -> None:
     print(f"store file: {store_size(path) / 1e6:.1f} MB")
 
 
-def history(tmp: Path) -> None:
-    from conftest import history_versions
+def history(tmp: Path, url: str | None) -> None:
+    """All 342 versions through ``portreg import-history``'s own path (the service), timed."""
+    from conftest import HISTORY, history_versions
 
     from portreg.formats import xml
+    from portreg.services.history_import import import_history
     from portreg.store import Store
 
     path = tmp / "history.sqlite3"
-    kept: dict[int, bytes] = {}  # a few versions' XML, read again at the end (holding models would slow the GC)
+    url = url or f"sqlite:///{path}"
     start, cpu = time.perf_counter(), time.process_time()
-    reading = importing = 0.0  # CPU seconds in xml.read and in import_registry
-    with Store.open(str(path)) as store:
-        for count, (name, data) in enumerate(history_versions(), start=1):
-            before = time.process_time()
-            registry = xml.read(data, source=name)
-            middle = time.process_time()
-            version = store.import_registry(registry, source=name)
-            reading, importing = reading + middle - before, importing + time.process_time() - middle
-            del registry
-            if version is None:
-                print(f"  {name}: identical to the version before, nothing stored")
-            elif version.number in (1, 100, 250):
-                kept[version.number] = data
-            if count % 50 == 0:
-                print(f"  {count} versions, {time.perf_counter() - start:.0f} s, {store_size(path) / 1e6:.1f} MB", flush=True)
+
+    def progress(done: int, total: int) -> None:
+        if done and done % 50 == 0:
+            size = f", {store_size(path) / 1e6:.1f} MB" if url.startswith("sqlite") else ""
+            print(f"  {done}/{total} versions, {time.perf_counter() - start:.0f} s wall, {time.process_time() - cpu:.0f} s CPU{size}", flush=True)
+
+    with Store.open(url) as store:
+        result = import_history(store, HISTORY, progress=progress)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        count = result.found
         print(
-            f"history: {count} versions, {len(store.versions())} stored, in {elapsed:.1f} s wall, {cpu:.1f} s CPU "
-            f"({elapsed / count * 1000:.0f} ms each; the machine is shared, CPU time is this process's own)"
+            f"history ({store.dialect}): {count} versions, {len(result.imported)} stored, in {elapsed:.1f} s wall, "
+            f"{cpu:.1f} s CPU ({elapsed / count * 1000:.0f} ms each; the machine is shared: CPU time is this process's own)"
         )
-        print(f"  CPU in xml.read: {reading:.1f} s ({reading / count * 1000:.0f} ms each); "
-              f"in import_registry: {importing:.1f} s ({importing / count * 1000:.0f} ms each)")  # fmt: skip
-        store._db.raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        print(f"history store file: {store_size(path) / 1e6:.1f} MB")
-        for number, data in kept.items():
-            registry = xml.read(data, source=str(number))
-            start = time.perf_counter()
-            same = store.registry(number) == registry
-            print(f"version {number} rebuilds exactly: {same} ({time.perf_counter() - start:.3f} s)")
+        if store.dialect == "sqlite":
+            store._db.raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            print(f"history store file: {store_size(path) / 1e6:.1f} MB")
+        kept = {1: None, 100: None, 250: None, count: None}
+        for number, (_, data) in enumerate(history_versions(), start=1):
+            if number in kept:
+                same = xml.dumps(store.registry(number)) == data.decode()
+                print(f"version {number} rebuilds to its XML exactly: {same}")
         revisions = store._db.scalar("SELECT count(*) FROM record_revisions")
         print(f"record revisions: {revisions}, records: {store._db.scalar('SELECT count(*) FROM records')}")
 
@@ -135,13 +132,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--history", action="store_true", help="also import all 342 versions (a few minutes)")
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--only-history", action="store_true", help="skip the figures on the current version")
+    parser.add_argument("--db", metavar="URL", help="an EMPTY store for --history (default: a SQLite file in a temp dir)")
     args = parser.parse_args()
     if not XML.exists():
         sys.exit(f"{XML} is absent: the real data lives in ../shared")
     with tempfile.TemporaryDirectory() as tmp:
-        current(Path(tmp), args.runs)
-        if args.history:
-            history(Path(tmp))
+        if not args.only_history:
+            current(Path(tmp), args.runs)
+        if args.history or args.only_history:
+            history(Path(tmp), args.db)
 
 
 if __name__ == "__main__":

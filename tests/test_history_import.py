@@ -184,3 +184,25 @@ def test_diff_and_the_services_patch_from_the_command_line(
     assert code == 0 and out.startswith("--- a/services\t(version 4, 2017-03-17)\n+++ b/services\t(version 6, 2017-03-30)")
     assert "+spg\t\t7016/tcp" in out
     assert run(capsys, "--db", url, "export", "--format", "csv", "--since", "1")[0] == 2
+
+
+def test_the_python_example_of_the_docs_runs_as_written(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, versions: list[tuple[str, bytes]]
+) -> None:
+    import re
+
+    from conftest import ROOT
+
+    doc = (ROOT / "docs" / "history.md").read_text()
+    code = re.search(r"## In Python.*?```python\n(.*?)```", doc, re.S)[1]  # type: ignore[index]
+    printed = re.search(r"which prints.*?```text\n(.*?)```", doc, re.S)[1]  # type: ignore[index]
+    folder = tmp_path / "v"
+    folder.mkdir()
+    for name, data in versions:
+        (folder / name).write_bytes(data)
+    url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
+    with Store.open(url) as store:
+        history_import.import_history(store, folder)
+    capsys.readouterr()
+    exec(code.replace("sqlite:///history.sqlite3", url), {})
+    assert capsys.readouterr().out == printed
