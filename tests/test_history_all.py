@@ -43,8 +43,10 @@ Key = tuple[str, str, str]
 
 def record_key(chunk: str) -> Key:
     """(number, protocol, case-folded name) as the XML writes them, empty when absent."""
-    found = [m[1] if (m := _FIELD[tag].search(chunk)) else "" for tag in ("number", "protocol", "name")]
-    return found[0], found[1], ET.fromstring(f"<n>{found[2]}</n>").text.casefold() if found[2] else ""  # type: ignore[union-attr]
+    number, protocol, name = (m[1] if (m := _FIELD[tag].search(chunk)) else "" for tag in ("number", "protocol", "name"))
+    if "&" in name:
+        name = ET.fromstring(f"<n>{name}</n>").text or ""
+    return number, protocol, name.casefold()
 
 
 def canonical(element: ET.Element, rich: bool = False) -> Any:
@@ -72,10 +74,16 @@ def grouped(chunk: str) -> Any:
 class Naive:
     """One version of the XML, cut up by regular expressions: records and people as text."""
 
-    def __init__(self, text: str) -> None:
-        self.records = [(record_key(m[0]), m[0].strip()) for m in _RECORD.finditer(text)]
+    def __init__(self, text: str, before: Naive | None = None) -> None:
+        known = before.keys if before is not None else {}
+        chunks = [m[0].strip() for m in _RECORD.finditer(text)]
+        self.keys = {chunk: known.get(chunk) or record_key(chunk) for chunk in chunks}  # keys are read once per text
+        self.records = [(self.keys[chunk], chunk) for chunk in chunks]
         self.people = {m[1]: m[0] for m in _PERSON.finditer(text)}
-        rest = _PERSON.sub("", _RECORD.sub("", text))
+        # The head: all but the records (one run) and the people (inside <people>).
+        first, last = text.find("<record"), text.rfind("</record>") + len("</record>")
+        people, end = text.find("<people>"), text.rfind("</people>")
+        rest = text[:first] + text[last:people] + text[end + len("</people>") :] if first >= 0 else text
         rest = rest[rest.index("<registry") :]
         root = ET.fromstring(rest.replace(' xmlns="http://www.iana.org/assignments"', "", 1))
         head: dict[str, list[Any]] = {}
@@ -100,7 +108,7 @@ def naive_changes(a: Naive, b: Naive) -> dict[str, Any]:
     for (key, chunk), n in left_b.items():
         contents_b.setdefault(key, Counter())[grouped(chunk)] += n
     same_count = {k for k in keys_a.keys() & keys_b.keys() if keys_a[k] == keys_b[k]}
-    changed = {k for k in same_count if contents_a.get(k, Counter()) != contents_b.get(k, Counter())}
+    changed = {k for k in (contents_a.keys() | contents_b.keys()) & same_count if contents_a.get(k) != contents_b.get(k)}
     people_changed = {
         pid for pid in a.people.keys() & b.people.keys() if a.people[pid] != b.people[pid] and grouped(a.people[pid]) != grouped(b.people[pid])
     }
@@ -168,7 +176,7 @@ def test_every_consecutive_diff_agrees_with_the_xml_and_applies(tmp_path: Any) -
             registry = xml.read(data, source=name, memo=memo)
             version = store.import_registry(registry, source=name)
             assert version is not None, f"{name} is identical to the version before it"
-            naive = Naive(text)
+            naive = Naive(text, previous[0] if previous else None)
             if previous is None:
                 ids = [s.id for s in store.records(version=version.number)]
             else:

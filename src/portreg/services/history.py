@@ -612,10 +612,13 @@ def _apply(
             result.append((anchor, values[anchor]))
 
     put(None)
-    for key, _ in items:
+    if not following:
+        result += [(key, values[key]) for key, _ in items if key not in moving]
+    for key, _ in items if following else ():
         if key not in moving:
             result.append((key, values[key]))
-            put(key)
+            if key in following:
+                put(key)
     if following:
         raise Conflict(f"the diff places {what}s after ones the version given does not hold")
     return result
