@@ -30,8 +30,8 @@ from portreg.formats import xml
 from portreg.services import history
 from portreg.store import Store
 
-_RECORD = re.compile(r"<record[ >].*?</record>", re.S)
-_PERSON = re.compile(r'<person id="([^"]*)">.*?</person>', re.S)
+_RECORD = re.compile(r"<record[ >].*?</record>", re.DOTALL)
+_PERSON = re.compile(r'<person id="([^"]*)">.*?</person>', re.DOTALL)
 _FIELD = {tag: re.compile(rf"<{tag}>([^<]*)</{tag}>") for tag in ("name", "protocol", "number")}
 #: Elements whose text is content, white space included; elsewhere blank text is layout.
 _RICH = {"description", "note", "unauthorized", "paragraph", "footnote", "title", "expert", "xref"}
