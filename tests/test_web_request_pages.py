@@ -188,3 +188,87 @@ def test_hostile_input_is_refused_beside_its_field(site: dict[str, Any], field: 
 def test_the_registry_points_to_this_form(site: dict[str, Any]) -> None:
     page = httpx.get(site["base"] + "/", timeout=30)
     assert 'href="/requests/new"' in page.text and "iana.org/protocols/apply" not in page.text
+
+
+# --------------------------------------------------------------------------- who may do what, CSRF
+
+CALLERS = ["anonymous", *ROLES]
+#: What each POST sends: enough to reach the service, never enough to change anything
+#: (a stale version), so that every caller meets the same request in the same state.
+POSTS = {
+    "/requests/new": {"service_name": "prtmatrix2", "do": "check"},
+    "/requests/{request_id}/act": {"action": "validate", "etag": "999"},
+    "/requests/{request_id}/comment": {"text": "hello", "etag": "999"},
+    "/requests/{request_id}/vote": {"position": "yes", "etag": "999"},
+}
+
+
+def _expected(role: str, method: str, path: str) -> int:
+    """The status each caller must get on a New request filed by ``requester``: the matrix, written out once."""
+    if path in ("/requests/{request_id}", "/requests/statistics"):
+        return 200
+    if role == "anonymous":
+        return 303  # to the sign-in page
+    sees = role in ("requester", "staff", "iesg", "admin")  # its requester, and those who see every request
+    if path == "/requests/{request_id}/act":
+        if not sees:
+            return 404
+        return 303 if role == "staff" else 403  # validate is staff's (staff meet the stale version: back to the page)
+    if path == "/requests/{request_id}/comment":
+        return 303 if sees else 404
+    if path == "/requests/{request_id}/vote":
+        if not sees:
+            return 404
+        return 303 if role == "iesg" else 403
+    if method == "POST" or path in ("/requests", "/requests/new"):
+        return 303 if method == "POST" else 200
+    allowed = {
+        "/requests/queue": {"expert", "sctp", "staff", "admin"},
+        "/requests/queue/{group}": {"expert", "staff", "admin"},  # the tcp-udp queue: not the sctp expert's
+        "/requests/dashboard": {"staff", "admin"},
+        "/requests/iesg": {"iesg", "staff", "admin"},
+    }[path]
+    return 200 if role in allowed else 403
+
+
+def test_every_request_route_for_every_role(site: dict[str, Any]) -> None:
+    from fastapi.routing import APIRoute
+
+    from portreg.web.pages import requests as request_pages
+
+    routes = {
+        (method, route.path.replace(":int", ""))
+        for route in request_pages.router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    assert {p for m, p in routes if m == "POST"} == set(POSTS)
+    request_id = _file(signed_in(site, "requester"), service_name="prtmatrix", port="2693")
+    callers = {role: signed_in(site, None if role == "anonymous" else role) for role in CALLERS}
+    for method, path in sorted(routes):
+        concrete = path.replace("{request_id}", str(request_id)).replace("{group}", "tcp-udp")
+        for role in CALLERS:
+            caller = callers[role]
+            if method == "GET":
+                response = caller.client.get(concrete)
+            else:
+                response = caller.post(concrete, POSTS[path])
+            assert response.status_code == _expected(role, method, path), (role, method, path, response.text[:300])
+            if role == "anonymous" and response.status_code == 303:
+                assert response.headers["location"].startswith("/account/signin")
+    page = callers["staff"].get(f"/requests/{request_id}")
+    assert "New" in page.text  # nothing above changed the request
+
+
+@pytest.mark.parametrize("path", sorted(POSTS))
+def test_csrf_refused_on_every_request_form_without_a_token(site: dict[str, Any], path: str) -> None:
+    request_id = _file(signed_in(site, "requester"), service_name=f"prtcsrf{sorted(POSTS).index(path)}", port="")
+    me = signed_in(site, "staff")
+    concrete = path.replace("{request_id}", str(request_id))
+    data = {**POSTS[path], "etag": "1"} if "etag" in POSTS[path] else POSTS[path]
+    refused = me.post(concrete, data, token=False)
+    assert refused.status_code == 403 and "This form was refused" in refused.text
+    forged = me.post(concrete, {**data, "csrftoken": "forged." + me.token[7:]}, token=False)
+    assert forged.status_code == 403
+    assert httpx.post(site["base"] + concrete, data=data, timeout=10).status_code == 403  # another site's form
+    assert "New" in me.get(f"/requests/{request_id}").text  # not validated by any of them
