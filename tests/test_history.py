@@ -83,7 +83,9 @@ def test_each_kind_of_change_is_named_once_field_by_field(two: tuple[Store, Regi
     assert kinds(d) == [("added", "brand-new"), ("removed", "gopher"), ("removed", "gopher"), ("renamed", "telnet-renamed"),
                         ("moved", "finger"), ("changed", "ftp")]  # fmt: skip
     assert [f.field for f in d.changed[0].fields] == ["description", "modified"]
-    assert d.changed[0].fields[0] == history.FieldChange("description", "File Transfer Protocol [Control]", "File Transfer, edited")
+    assert d.changed[0].fields[0] == history.FieldChange(
+        "description", "File Transfer Protocol [Control]", "File Transfer, edited"
+    )
     assert d.renamed[0].fields == (history.FieldChange("name", "telnet", "telnet-renamed"),)
     assert d.moved[0].fields == (history.FieldChange("port", "79", "1079"),)
     telnet = next(s for s in store.records(version=1) if (s.record.name, s.record.transport) == ("telnet", "tcp"))
@@ -141,7 +143,7 @@ def test_applying_a_diff_gives_the_other_version_exactly(two: tuple[Store, Regis
 def test_a_diff_applies_only_to_its_own_starting_version(two: tuple[Store, Registry, Registry]) -> None:
     store, _, _ = two
     d = history.diff(store, 1, 2)
-    with pytest.raises(Conflict, match="not in the version given|already there"):
+    with pytest.raises(Conflict, match=r"not in the version given|already there"):
         history.apply(d, store.registry(2), [s.id for s in store.records(version=2)])
     with pytest.raises(Conflict, match="ids were given"):
         history.apply(d, store.registry(1), [])
@@ -187,7 +189,9 @@ def test_an_empty_store_says_how_to_fill_it(store_url: str) -> None:
         assert history.changes(store) == []
 
 
-def test_the_services_patch_turns_one_file_into_the_other(two: tuple[Store, Registry, Registry], tmp_path: Path) -> None:
+def test_the_services_patch_turns_one_file_into_the_other(
+    two: tuple[Store, Registry, Registry], tmp_path: Path
+) -> None:
     store, v1, v2 = two
     patch = history.services_patch(store, 1, "latest")
     assert "+brand-new\t99/tcp" in patch and "-gopher\t\t70/tcp" in patch
@@ -204,5 +208,6 @@ def test_long_texts_show_only_what_changed() -> None:
     new = "word " * 40 + "the new middle " + "tail " * 40
     line = history.change_line(history.FieldChange("notes", old, new))
     assert "old middle" in line and "new middle" in line and len(line) < 200
-    assert history.change_line(history.FieldChange("modified", None, "2024-01-01")) == "modified: (none) -> '2024-01-01'"
-
+    assert (
+        history.change_line(history.FieldChange("modified", None, "2024-01-01")) == "modified: (none) -> '2024-01-01'"
+    )

@@ -36,14 +36,23 @@ _FIELD = {tag: re.compile(rf"<{tag}>([^<]*)</{tag}>") for tag in ("name", "proto
 #: Elements whose text is content, white space included; elsewhere blank text is layout.
 _RICH = {"description", "note", "unauthorized", "paragraph", "footnote", "title", "expert", "xref"}
 #: The head's elements as the diff names its fields.
-_HEAD_FIELDS = {"title": "title", "category": "category", "expert": "expert", "note": "notes", "footnote": "footnotes", "xref": "references"}
+_HEAD_FIELDS = {
+    "title": "title",
+    "category": "category",
+    "expert": "expert",
+    "note": "notes",
+    "footnote": "footnotes",
+    "xref": "references",
+}
 
 Key = tuple[str, str, str]
 
 
 def record_key(chunk: str) -> Key:
     """(number, protocol, case-folded name) as the XML writes them, empty when absent."""
-    number, protocol, name = (m[1] if (m := _FIELD[tag].search(chunk)) else "" for tag in ("number", "protocol", "name"))
+    number, protocol, name = (
+        m[1] if (m := _FIELD[tag].search(chunk)) else "" for tag in ("number", "protocol", "name")
+    )
     if "&" in name:
         name = ET.fromstring(f"<n>{name}</n>").text or ""
     return number, protocol, name.casefold()
@@ -67,7 +76,9 @@ def grouped(chunk: str) -> Any:
     element = ET.fromstring(chunk)
     by_tag: dict[str, list[Any]] = {}
     for child in element:
-        by_tag.setdefault(child.tag, []).append((tuple(sorted(child.attrib.items())), canonical(child, child.tag in _RICH)))
+        by_tag.setdefault(child.tag, []).append(
+            (tuple(sorted(child.attrib.items())), canonical(child, child.tag in _RICH))
+        )
     return tuple(sorted(element.attrib.items())), tuple(sorted((tag, tuple(items)) for tag, items in by_tag.items()))
 
 
@@ -108,9 +119,13 @@ def naive_changes(a: Naive, b: Naive) -> dict[str, Any]:
     for (key, chunk), n in left_b.items():
         contents_b.setdefault(key, Counter())[grouped(chunk)] += n
     same_count = {k for k in keys_a.keys() & keys_b.keys() if keys_a[k] == keys_b[k]}
-    changed = {k for k in (contents_a.keys() | contents_b.keys()) & same_count if contents_a.get(k) != contents_b.get(k)}
+    changed = {
+        k for k in (contents_a.keys() | contents_b.keys()) & same_count if contents_a.get(k) != contents_b.get(k)
+    }
     people_changed = {
-        pid for pid in a.people.keys() & b.people.keys() if a.people[pid] != b.people[pid] and grouped(a.people[pid]) != grouped(b.people[pid])
+        pid
+        for pid in a.people.keys() & b.people.keys()
+        if a.people[pid] != b.people[pid] and grouped(a.people[pid]) != grouped(b.people[pid])
     }
     return {
         "gone": keys_a - keys_b,
@@ -145,7 +160,11 @@ def diff_changes(d: history.Diff, same_count: set[Key]) -> dict[str, Any]:
 
 def exactly_equal(a: Any, b: Any) -> bool:
     """Equal registries, layout and white space included (which ``==`` leaves out)."""
-    if a != b or (a.head_layout, a.spacing, a.processing_instructions) != (b.head_layout, b.spacing, b.processing_instructions):
+    if a != b or (a.head_layout, a.spacing, a.processing_instructions) != (
+        b.head_layout,
+        b.spacing,
+        b.processing_instructions,
+    ):
         return False
     pairs = [*zip(a.records, b.records), *zip(a.people, b.people)]
     return all(x is y or (x.layout == y.layout and x.spacing == y.spacing) for x, y in pairs)

@@ -13,9 +13,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
+
 from _cli import rows, run
 from conftest import history_versions
-
 from portreg.errors import FormatError
 from portreg.formats import xml
 from portreg.services import history_import
@@ -99,7 +99,9 @@ def test_archives_are_read_as_streams(tmp_path: Path, versions: list[tuple[str, 
     assert_holds(store_url, versions)
 
 
-def test_an_archive_out_of_date_order_still_imports_oldest_first(tmp_path: Path, versions: list[tuple[str, bytes]]) -> None:
+def test_an_archive_out_of_date_order_still_imports_oldest_first(
+    tmp_path: Path, versions: list[tuple[str, bytes]]
+) -> None:
     shuffled = [versions[i] for i in (3, 0, 5, 1, 4, 2)]
     path = make_tar(tmp_path / "shuffled.tgz", shuffled)
     assert [f.name for f in history_import.version_files(path)] == [name for name, _ in versions]
@@ -139,7 +141,9 @@ def test_a_repeated_version_publishes_nothing_and_bad_sources_are_one_line(
         result = history_import.import_history(store, path)
     assert (len(result.imported), result.unchanged) == (2, 1)
 
-    broken = make_tar(tmp_path / "broken.tgz", [first, ("snpn-20990101.xml", b"<registry><updated>2099-01-01</updated>")])
+    broken = make_tar(
+        tmp_path / "broken.tgz", [first, ("snpn-20990101.xml", b"<registry><updated>2099-01-01</updated>")]
+    )
     code, _, err = run(capsys, "--db", store_url, "import-history", str(broken))
     assert code != 0 and err.startswith("portreg: error: snpn-20990101.xml") and "Traceback" not in err
     (tmp_path / "notes.zip").write_bytes(b"PK")
@@ -181,7 +185,9 @@ def test_diff_and_the_services_patch_from_the_command_line(
     assert code == 1 and "a date YYYY-MM-DD or 'latest'" in err
 
     code, out, _ = run(capsys, "--db", url, "export", "--format", "services", "--since", "2017-03-17")
-    assert code == 0 and out.startswith("--- a/services\t(version 4, 2017-03-17)\n+++ b/services\t(version 6, 2017-03-30)")
+    assert code == 0 and out.startswith(
+        "--- a/services\t(version 4, 2017-03-17)\n+++ b/services\t(version 6, 2017-03-30)"
+    )
     assert "+spg\t\t7016/tcp" in out
     assert run(capsys, "--db", url, "export", "--format", "csv", "--since", "1")[0] == 2
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _web import HOSTILE
 
+from _web import HOSTILE
 from portreg.model import PortRange, Record, Registry, Text
 from portreg.services import history
 from portreg.store import Store
@@ -23,7 +23,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.te
 
 def versions(registry: Registry) -> list[Registry]:
     records = list(registry.records[:250])
-    first = dataclasses.replace(registry, records=tuple(records), people=registry.referenced_people(tuple(records)), updated="2024-01-15")
+    first = dataclasses.replace(
+        registry, records=tuple(records), people=registry.referenced_people(tuple(records)), updated="2024-01-15"
+    )
     names = [(r.name, r.transport) for r in records]
     telnet, finger, ftp = names.index(("telnet", "tcp")), names.index(("finger", "tcp")), names.index(("ftp", "tcp"))
     second = list(records)
@@ -48,7 +50,9 @@ def client(tmp_path_factory: pytest.TempPathFactory, current_registry: Registry)
     with Store.open(f"sqlite:///{directory / 'store.db'}") as store:
         for i, registry in enumerate(versions(current_registry)):
             store.import_registry(registry, source=f"v{i + 1}.xml")
-        with TestClient(create_app(store=store, log_key=directory / "key.pem"), raise_server_exceptions=False) as test_client:
+        with TestClient(
+            create_app(store=store, log_key=directory / "key.pem"), raise_server_exceptions=False
+        ) as test_client:
             test_client.store = store
             yield test_client
 
@@ -60,7 +64,7 @@ def test_the_diff_page_shows_each_kind_of_change(client: Any) -> None:
     assert "From version 1 to version 2" in text and "1 added, 1 removed, 1 renamed, 1 moved, 1 changed" in text
     for section in ('id="added"', 'id="removed"', 'id="renamed"', 'id="moved"', 'id="changed"'):
         assert section in text
-    assert "<del>telnet</del> → <a href=\"/service/telnet-two\">telnet-two</a>" in text
+    assert '<del>telnet</del> → <a href="/service/telnet-two">telnet-two</a>' in text
     assert "<del>File Transfer Protocol [Control]</del> → <ins>File Transfer, edited</ins>" in text
     assert 'href="/changes/2..3"' in text and 'href="/api/v1/changes/1..2"' in text  # next diff, its JSON
 
@@ -79,7 +83,15 @@ def test_hostile_text_is_escaped(client: Any) -> None:
 
 @pytest.mark.parametrize(
     ("span", "status"),
-    [("1", 400), ("1..", 400), ("..2", 400), ("x..2", 400), ("1..9", 404), ("2019-01-01..2", 404), ("1..2024-13-01", 400)],
+    [
+        ("1", 400),
+        ("1..", 400),
+        ("..2", 400),
+        ("x..2", 400),
+        ("1..9", 404),
+        ("2019-01-01..2", 404),
+        ("1..2024-13-01", 400),
+    ],
 )
 def test_bad_spans_are_4xx_pages_and_4xx_json(client: Any, span: str, status: int) -> None:
     page = client.get(f"/changes/{span}")
