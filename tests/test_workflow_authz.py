@@ -176,6 +176,7 @@ def _status(api: dict[str, Any], caller: str, method: str, path: str, **kwargs: 
     return httpx.request(method, api["base"] + path, headers=headers, timeout=30, **kwargs).status_code
 
 
+@pytest.mark.slow
 def test_every_route_for_every_caller(matrix_store: Any, api: dict[str, Any]) -> None:
     """Generated from the router: a route added without a row here fails."""
     from fastapi.routing import APIRoute
@@ -220,6 +221,7 @@ def test_every_route_for_every_caller(matrix_store: Any, api: dict[str, Any]) ->
 # --------------------------------------------------------------------------- the CLI's commands
 
 
+@pytest.mark.slow
 def test_every_command_for_every_caller(matrix_store: Any, capsys: pytest.CaptureFixture[str]) -> None:
     from portreg.cli import workflow as cli
 
