@@ -90,3 +90,19 @@ def test_the_iesg_votes_and_the_queue_shows_whose_turn_it_is(wf_store: Any, caps
     assert code != 0 and "port" in err  # any system port: staff choose it
     code, out, _ = portreg(capsys, store, "review", "move", "--as", SAM.email, number, "assign", "--port", "4")
     assert code == 0 and "Assigned" in out
+
+
+def test_reminders_follow_each_queues_limit(wf_store: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    store = wf_store
+    path = tmp_path / "request.toml"
+    path.write_text(TOML)
+    portreg(capsys, store, "request", "new", "--as", ALICE.email, str(path))
+    code, out, _ = portreg(capsys, store, "review", "remind", "--json")
+    assert json.loads(out) == {"reminded": []}  # filed a moment ago
+    import time
+
+    time.sleep(1.1)  # past a limit of no time at all
+    code, out, _ = portreg(capsys, store, "review", "remind", "--limit", "staff=0", "--json")
+    assert code == 0 and json.loads(out) == {"reminded": [1]}
+    code, out, err = portreg(capsys, store, "review", "remind", "--limit", "lunch=3")
+    assert code == 2 and "QUEUE=DAYS" in err

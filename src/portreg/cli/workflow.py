@@ -381,13 +381,30 @@ def move(actor: str, number: int, action: str, port: int | None, reason: str | N
 
 
 @review.command("remind")
+@click.option(
+    "--limit",
+    "limits",
+    multiple=True,
+    metavar="QUEUE=DAYS",
+    help="How long a queue (staff, expert, iesg, requester) may hold a request (repeatable; "
+    "defaults: staff 5, expert 14, iesg 30, requester 30).",
+)
 @listing
-def remind() -> Listing:
+def remind(limits: tuple[str, ...]) -> Listing:
     """Remind whoever holds a request past their queue's limit (run it daily)."""
-    from ..services import workflow
+    from datetime import timedelta
 
+    from ..services import workflow
+    from ..services.workflow import clock
+
+    chosen = dict(clock.LIMITS)
+    for item in limits:
+        queue, _, days = item.partition("=")
+        if queue not in chosen or not (days.isascii() and days.isdigit() and len(days) < 5):
+            raise click.BadParameter(f"{item!r}: QUEUE=DAYS, QUEUE one of {', '.join(chosen)}", param_hint="--limit")
+        chosen[queue] = timedelta(days=int(days))
     with open_store() as store:
-        found = workflow.remind(store)
+        found = workflow.remind(store, limits=chosen)
     return Listing({"reminded": found}, lines=[f"reminded: {', '.join(map(str, found)) or 'nobody'}"])
 
 
