@@ -18,12 +18,21 @@ from .xml import DEFAULT_PROCESSING_INSTRUCTIONS, NAMESPACE
 __all__ = ["dumps"]
 
 
-def dumps(registry: Registry) -> str:
+#: Records' XML text by the record object's identity: see :func:`dumps`.
+RecordTexts = dict[int, tuple[Record, str]]
+
+
+def dumps(registry: Registry, *, record_texts: RecordTexts | None = None) -> str:
     """The XML text of ``registry``.
 
     Built as one list of strings joined at the end: far faster than building an lxml
     tree, and it lets the writer give back IANA's own whitespace (``spacing``) where the
     model kept it, so a published version comes back byte for byte.
+
+    ``record_texts``: for a caller writing version after version, each made from the one
+    before (so that unchanged records are the same objects), an empty dict it passes to
+    every call: a record written in the call before is not written again. It keeps the
+    records of the last call only (holding them, so that their identities stay theirs).
     """
     parts: list[str] = ["<?xml version='1.0' encoding='UTF-8'?>\n"]
     put = parts.append
@@ -49,8 +58,21 @@ def dumps(registry: Registry) -> str:
         else:
             put(_plain(item, getattr(registry, item)))
     write_record = _RecordWriter().write
-    for record in registry.records:
-        write_record(record, put)
+    if record_texts is None:
+        for record in registry.records:
+            write_record(record, put)
+    else:
+        kept: RecordTexts = {}
+        for record in registry.records:
+            hit = record_texts.get(id(record))
+            if hit is None or hit[0] is not record:
+                written: list[str] = []
+                write_record(record, written.append)
+                hit = (record, "".join(written))
+            kept[id(record)] = hit
+            put(hit[1])
+        record_texts.clear()
+        record_texts.update(kept)
     for footnote in registry.footnotes:
         put(next(spacing))
         _text_element(put, "footnote", footnote.text, f' anchor="{_attr(footnote.anchor)}"')

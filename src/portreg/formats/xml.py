@@ -19,7 +19,7 @@ from __future__ import annotations
 import gc
 from typing import TYPE_CHECKING, BinaryIO
 
-from ..model import Registry
+from ..model import Record, Registry
 
 if TYPE_CHECKING:
     from ._xml_plain import Memo
@@ -79,11 +79,11 @@ def write(registry: Registry, out: BinaryIO) -> None:
     out.write(dumps(registry).encode("utf-8"))
 
 
-def dumps(registry: Registry) -> str:
-    """The XML text of ``registry`` (written by :mod:`._xml_write`)."""
+def dumps(registry: Registry, *, record_texts: dict[int, tuple[Record, str]] | None = None) -> str:
+    """The XML text of ``registry`` (written by :mod:`._xml_write`; ``record_texts``: see there)."""
     from ._xml_write import dumps
 
-    return dumps(registry)
+    return dumps(registry, record_texts=record_texts)
 
 
 #: What IANA puts before the root element (2024): the stylesheet and the schema.

@@ -68,8 +68,9 @@ def canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def xml_sha256(registry: Registry) -> str:
-    """SHA-256 (hex) of ``registry`` written by our XML writer.
+def xml_sha256(registry: Registry, *, record_texts: dict[int, Any] | None = None) -> str:
+    """SHA-256 (hex) of ``registry`` written by our XML writer (``record_texts``: see
+    :func:`portreg.formats.xml.dumps`).
 
     Garbage collection waits meanwhile: the writer makes a few hundred thousand strings,
     none in a cycle.
@@ -81,13 +82,15 @@ def xml_sha256(registry: Registry) -> str:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return hashlib.sha256(xml.dumps(registry).encode("utf-8")).hexdigest()
+        return hashlib.sha256(xml.dumps(registry, record_texts=record_texts).encode("utf-8")).hexdigest()
     finally:
         if collecting:
             gc.enable()
 
 
-def version_leaf(store: Store, number: int, registry: Registry | None = None) -> bytes:
+def version_leaf(
+    store: Store, number: int, registry: Registry | None = None, *, record_texts: dict[int, Any] | None = None
+) -> bytes:
     """The leaf of version ``number``, from what the store holds now (``registry``: that
     version, when the caller has it already; else it is rebuilt from the store)."""
     version = store.version(number)
@@ -98,14 +101,16 @@ def version_leaf(store: Store, number: int, registry: Registry | None = None) ->
             "published": version.published,
             "source": version.source,
             "actor": version.actor,
-            "xml_sha256": xml_sha256(registry if registry is not None else store.registry(number)),
+            "xml_sha256": xml_sha256(registry if registry is not None else store.registry(number), record_texts=record_texts),
         }
     )
 
 
 class _Versions:
     """Consecutive versions, each made from the one before by the history service's exact
-    :func:`~portreg.services.history.apply` of their delta: a fraction of a rebuild.
+    :func:`~portreg.services.history.apply` of their delta: a fraction of a rebuild. The
+    records a version shares with the one before are the same objects, so their XML is
+    written once (``record_texts``).
 
     Only the log's writer takes this road; ``portreg verify --db`` rebuilds every version
     from the store on its own, so the two check each other.
@@ -116,6 +121,7 @@ class _Versions:
         self.number = 0
         self.registry: Registry | None = None
         self.ids: list[int] = []
+        self.record_texts: dict[int, Any] = {}
 
     def get(self, number: int) -> Registry:
         from .. import history
@@ -154,7 +160,7 @@ def catch_up(store: Store, *, progress: Callable[[int, int], None] | None = None
                 at = store.log.size()
                 leaves = []
                 for number in missing[start : start + BATCH]:
-                    leaf = version_leaf(store, number, versions.get(number))
+                    leaf = version_leaf(store, number, versions.get(number), record_texts=versions.record_texts)
                     leaves.append(NewLeaf("version", number, leaf, merkle.leaf_hash(leaf)))
                 store.log.append(leaves, at=at)
                 appended += len(leaves)
