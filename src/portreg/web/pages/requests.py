@@ -339,6 +339,7 @@ def request_page(request: Request, request_id: int) -> Response:
         item=found["request"],
         positions=workflow.POSITIONS,
         help=HELP,
+        automatic=["filed", *workflow.ACTIONS],  # a move's own name is no one's words
     )
 
 
