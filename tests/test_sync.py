@@ -190,3 +190,70 @@ def test_the_command_offline(capsys: Any, tmp_path: Path) -> None:
     code, out, err = run(capsys, "--db", f"sqlite:///{tmp_path}/cli.db", "sync", "--url", url)
     assert code == 1 and out == ""
     assert len(err.strip().splitlines()) == 1 and err.startswith("portreg: error: cannot download")
+
+
+# ------------------------------------------------------------------ state kept in the store
+
+
+def test_validators_live_in_the_store_with_their_version(served: Any, store: Any, tmp_path: Path) -> None:
+    registry, url = served
+    sync(store, url)
+    state = store.sync_state(url)
+    assert (state.etag, state.last_modified, state.version) == (registry.etag, LAST_MODIFIED, 1)
+    assert not list(tmp_path.glob("**/*.sync.json")), "no state beside the database any more"
+    registry.body = registry.body + b"\n"
+    sync(store, url)  # a new ETag, the same registry: the state moves on, the version does not
+    assert store.sync_state(url).etag == registry.etag and store.sync_state(url).version == 1
+
+
+@pytest.mark.parametrize(
+    "etag, modified",
+    [
+        ('"caf\u00e9"', LAST_MODIFIED),
+        ('"a\x01b"', "yesterday"),
+        ("no quotes", "Mon, 99 Foo 2024 99:99:99 GMT"),
+        ('"' + "x" * 5000 + '"', "\u00e9t\u00e9"),
+    ],
+)
+def test_a_garbage_validator_never_breaks_a_later_sync(served: Any, store: Any, etag: str, modified: str) -> None:
+    """What a server sent (or an older portreg stored) that is not a validator is not sent back."""
+    from portreg.store import SyncState
+
+    registry, url = served
+    sync(store, url)
+    store.save_sync_state(SyncState(url, etag, modified))
+    result = sync(store, url)
+    assert result.status in (200, 304) and not result.changed
+    sent = registry.requests[-1]
+    assert "If-None-Match" not in sent
+    assert sent.get("If-Modified-Since") in (None, LAST_MODIFIED)
+    assert sync(store, url).status == 304, "the good validators of that download are kept"
+
+
+def test_a_non_ascii_etag_from_the_server(current_xml_bytes: bytes, store: Any) -> None:
+    """A server that answers with an ETag in Latin-1: stored as nothing, and the next sync works."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("ETag", '"caf\u00e9"')
+            self.send_header("Last-Modified", "not a date")
+            self.send_header("Content-Length", str(len(current_xml_bytes)))
+            self.end_headers()
+            self.wfile.write(current_xml_bytes)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/registry.xml"
+        assert sync(store, url).changed
+        assert store.sync_state(url).etag is None
+        again = sync(store, url)
+        assert again.status == 200 and not again.changed
+    finally:
+        server.shutdown()
+        server.server_close()

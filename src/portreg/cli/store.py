@@ -39,8 +39,9 @@ version null: the file holds what the current version holds, nothing was importe
 )
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--format", "format_", type=click.Choice(list(FORMATS)), help="The files' format (default: detected).")
+@click.option("--max-size", metavar="SIZE", help="Refuse a file larger than SIZE (64M by default, or $PORTREG_MAX_INPUT).")
 @listing
-def import_(files: tuple[str, ...], format_: str | None) -> Listing:
+def import_(files: tuple[str, ...], format_: str | None, max_size: str | None) -> Listing:
     """Import registry FILEs (XML, CSV, JSON, services…), each as a new version, in order.
 
     Every file is read before any is imported, and each import is one transaction:
@@ -51,7 +52,8 @@ def import_(files: tuple[str, ...], format_: str | None) -> Listing:
     from ..services.query import version_json
 
     # Read every file before importing any: a bad third file should not leave two imported.
-    registries = [(name, formats.read(_read(name), format=format_, source=name)) for name in files]
+    limit = _limit(max_size)
+    registries = [(name, formats.read(_read(name, limit), format=format_, source=name)) for name in files]
     done: list[dict[str, Any]] = []
     lines: list[str] = []
     with open_service() as service:
@@ -92,13 +94,22 @@ def _log_versions(store: Any) -> None:
     notify(store, base_url=os.environ.get("PORTREG_BASE_URL", ""))
 
 
-def _read(name: str) -> bytes:
+def _read(name: str, limit: int) -> bytes:
+    from .._files import read_file, read_stream
+
     if name == "-":
-        return sys.stdin.buffer.read()
+        return read_stream(sys.stdin.buffer, source="<stdin>", limit=limit)
     try:
-        return Path(name).read_bytes()
+        return read_file(name, limit=limit)
     except OSError as exc:
         raise click.FileError(name, exc.strerror) from None
+
+
+def _limit(max_size: str | None) -> int:
+    """The bound on what one file or download may hold (a bad $PORTREG_MAX_INPUT is an error too)."""
+    from .._files import input_limit, parse_size
+
+    return input_limit(parse_size(max_size) if max_size is not None else None)
 
 
 # --------------------------------------------------------------------------- export
@@ -196,8 +207,13 @@ Exit status: 1 when --check finds a collision the sync brought.
     metavar="LOW-HIGH[/TRANSPORT]",
     help="With --check: a range FILE's registry allocates from.",
 )
+@click.option(
+    "--timeout", type=click.FloatRange(0.1, 86400), default=60.0, show_default=True, metavar="SECONDS",
+    help="Give up when the whole download takes longer.",
+)
+@click.option("--max-size", metavar="SIZE", help="Refuse a registry larger than SIZE, decompressed (64M by default, or $PORTREG_MAX_INPUT).")
 @listing
-def sync(url: str | None, local_file: str | None, owns: tuple[str, ...]) -> Listing:
+def sync(url: str | None, local_file: str | None, owns: tuple[str, ...], timeout: float, max_size: str | None) -> Listing:
     """Download the registry from IANA when it changed, and import it as a new version.
 
     The request is conditional (ETag, Last-Modified): when IANA has nothing new, it
@@ -210,6 +226,7 @@ def sync(url: str | None, local_file: str | None, owns: tuple[str, ...]) -> List
     from ..services.sync import DEFAULT_URL
     from ..services.sync import sync as download
 
+    limit = _limit(max_size)
     local = ranges = None
     if local_file is not None:
         from ..services.overlay import parse_owned
@@ -221,7 +238,9 @@ def sync(url: str | None, local_file: str | None, owns: tuple[str, ...]) -> List
         raise click.UsageError("--owns goes with --check FILE")
     with open_service() as service, progress("importing") as advance:
         before = service.store.current_version()
-        result = download(service.store, url or DEFAULT_URL, actor=_actor(), progress=advance)
+        result = download(
+            service.store, DEFAULT_URL if url is None else url, actor=_actor(), timeout=timeout, limit=limit, progress=advance
+        )
         if result.changed:
             _log_versions(service.store)
         checked = None

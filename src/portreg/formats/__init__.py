@@ -15,7 +15,7 @@ import io
 from types import ModuleType
 from typing import Any, BinaryIO
 
-from ..errors import FormatError
+from ..errors import FormatError, TooLarge
 from ..model import Registry
 
 __all__ = ["FORMATS", "detect", "module", "read", "readable", "to_bytes", "writable", "write"]
@@ -94,6 +94,8 @@ def read(data: bytes, *, format: str | None = None, source: str | None = None) -
         if source:
             exc.with_source(source)
         raise
+    except RecursionError:  # JSON's [[[[…: the C scanner stops at Python's recursion limit
+        raise TooLarge("nested too deeply to be a registry", source=source) from None
 
 
 def write(registry: Registry, format: str, out: BinaryIO, **options: Any) -> None:

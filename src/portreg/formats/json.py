@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from typing import Any, BinaryIO, Callable, Iterable, TypeVar
 
-from ..errors import FormatError
+from ..errors import FormatError, TooLarge
 from ..model import (
     BR,
     Footnote,
@@ -198,6 +198,8 @@ def read(data: bytes, *, source: str | None = None) -> Registry:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FormatError(f"not JSON: {exc.msg} (column {exc.colno})", source=source, line=exc.lineno) from None
+    except RecursionError:
+        raise TooLarge("nested too deeply to be a registry (JSON arrays or objects inside each other)", source=source) from None
     try:
         return from_document(doc)
     except FormatError as exc:

@@ -49,6 +49,7 @@ TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from ._store import Store
+    from ._sync_state import SyncState
     from ._transaction import Reader, Transaction
     from ._values import (
         Change,
@@ -74,12 +75,13 @@ __all__ = [
     "SearchPage",
     "Store",
     "StoredRecord",
+    "SyncState",
     "Transaction",
     "Version",
     "VersionSpan",
 ]
 
-_HOMES = {"Store": "._store", "Reader": "._transaction", "Transaction": "._transaction"}
+_HOMES = {"Store": "._store", "Reader": "._transaction", "Transaction": "._transaction", "SyncState": "._sync_state"}
 
 
 def __getattr__(name: str) -> object:

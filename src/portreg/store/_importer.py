@@ -28,6 +28,7 @@ from ._matching import match, sort_keys
 from ._values import Version
 
 if TYPE_CHECKING:
+    from ._sync_state import SyncState
     from sqlalchemy.engine import Connection
 
     from ._backend import Backend
@@ -47,10 +48,12 @@ def import_registry(
     reason: str | None = None,
     progress: Progress | None = None,
     series: Series | None = None,
+    sync_state: SyncState | None = None,
 ) -> Version | None:
     """Store ``registry`` as the next version; None (nothing written) when identical to the current one.
 
     ``series``: what a series of imports carries from one to the next (see :class:`Series`).
+    ``sync_state`` is written in the same transaction, naming the new version.
     """
     with bulk():
         return _import(
@@ -61,6 +64,7 @@ def import_registry(
             reason=reason,
             progress=progress,
             series=series or Series(False),
+            sync_state=sync_state,
         )
 
 
@@ -90,6 +94,7 @@ def _import(
     reason: str | None,
     progress: Progress | None,
     series: Series,
+    sync_state: SyncState | None = None,
 ) -> Version | None:
     started = _current(backend.rows("SELECT number, content_hash FROM versions ORDER BY number DESC LIMIT 1"))
     encoder = series.encoder
@@ -119,6 +124,12 @@ def _import(
         known, series.current = series.current, None
         writer = _Writer(conn, backend.dialect, version, progress, known[1:] if known and known[0] == now else None)
         writer.write(head, digest, records, people)
+        if sync_state is not None:
+            from dataclasses import replace
+
+            from ._sync_state import save
+
+            save(conn, replace(sync_state, version=version.number))
     if series.remember:
         series.current = ((version.number, digest), writer.records_now, writer.people_now, writer.keys_now)
     return version

@@ -23,6 +23,7 @@ from ._codec import PERSON_COLUMNS, RECORD_COLUMNS, Decoder, bulk
 from ._migrate import ensure_schema
 from ._transaction import Reader, Transaction
 from ._urls import resolve
+from ._sync_state import SyncState
 from ._values import Delta, Diff, RecordChange, SearchPage, StoredRecord, Version, VersionSpan
 
 if TYPE_CHECKING:
@@ -135,18 +136,47 @@ class Store:
         actor: str | None = None,
         reason: str | None = None,
         progress: Callable[[int, int], None] | None = None,
+        sync_state: SyncState | None = None,
     ) -> Version | None:
         """Publish ``registry`` as a new version, in one transaction (see ``_importer``).
 
         Returns None, writing nothing, when it is identical to the current version.
         ``progress(done, total)`` is called as rows are written. Raises Conflict when
-        another import runs at the same time or published first.
+        another import runs at the same time or published first. ``sync_state`` (the
+        validators of the download that brought ``registry``) is written in the same
+        transaction, with the number of the version current after it.
         """
         from ._importer import import_registry
 
-        return import_registry(
-            self._db, registry, source=source, actor=actor, reason=reason, progress=progress, series=self._series
+        version = import_registry(
+            self._db,
+            registry,
+            source=source,
+            actor=actor,
+            reason=reason,
+            progress=progress,
+            series=self._series,
+            sync_state=sync_state,
         )
+        if version is None and sync_state is not None:
+            self.save_sync_state(sync_state)
+        return version
+
+    def sync_state(self, url: str) -> SyncState | None:
+        """The validators the last download of ``url`` answered, if any was recorded."""
+        from ._sync_state import load
+
+        return load(self._db, url)
+
+    def save_sync_state(self, state: SyncState) -> None:
+        """Record ``state`` for the current version (a download that changed nothing)."""
+        from dataclasses import replace
+
+        from ._sync_state import save
+
+        with self._db.transaction() as conn:
+            rows = conn.exec_driver_sql("SELECT max(number) FROM versions").all()
+            save(conn, replace(state, version=rows[0][0] if rows else None))
 
     @contextlib.contextmanager
     def series(self) -> Iterator[Store]:

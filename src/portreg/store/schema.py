@@ -363,6 +363,19 @@ subscription_notices = Table(
     Column("notified_at", String(32), nullable=False),
 )
 
+#: What the last download of a registry URL answered, for the next conditional request.
+#: Written in the transaction of the import it led to, so it never describes a version
+#: the store does not hold; ``version`` is the version current after that download.
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("url", Text, primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("version", Integer),
+    Column("checked_at", String(32), nullable=False),
+)
+
 #: Full-text side tables, per dialect. FTS5 "contentless": the text is not stored twice.
 SEARCH_DDL: dict[str, tuple[str, ...]] = {
     "sqlite": (
