@@ -200,17 +200,18 @@ def test_the_deadline_in_process(hostile: str, tmp_path: Path) -> None:
 
 
 def test_the_first_start_of_serve_keeps_its_ten_seconds(hostile: str, tmp_path: Path) -> None:
-    from portreg.cli.serve import FIRST_SYNC_TIMEOUT, first_start
+    from portreg.services.first_start import FIRST_SYNC_TIMEOUT, first_start
     from portreg.store import Store
 
-    services = tmp_path / "services"
-    services.write_text("http\t\t80/tcp\t\twww\nssh\t\t22/tcp\n")
-    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
-        started = time.monotonic()
-        notice = first_start(store, "iana", sync_url=f"{hostile}/trickle", services=services)
-        assert time.monotonic() - started < FIRST_SYNC_TIMEOUT + 1.5
-        assert notice is not None and "IANA could not be reached" in notice
-        assert store.current_version().source == str(services)
+    for path, limit in (("trickle", FIRST_SYNC_TIMEOUT + 1.5), ("bomb", 5.0)):
+        said: list[tuple[float, str]] = []
+        with Store.open(f"sqlite:///{tmp_path / (path + '.db')}") as store:
+            started = time.monotonic()
+            notice = first_start(store, "iana", sync_url=f"{hostile}/{path}", say=lambda line: said.append((time.monotonic(), line)))
+            gave_up = next(at for at, line in said if "IANA could not be reached" in line)
+            assert gave_up - started < limit
+            assert notice is not None and "IANA could not be reached" in notice
+            assert store.current_version() is not None, "filled from the shipped snapshot instead"
 
 
 @pytest.mark.parametrize("url", ["", "   ", "ftp://example.org/x.xml", "file:///etc/passwd", "registry.xml"])

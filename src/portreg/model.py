@@ -99,8 +99,10 @@ class PortRange:
         """Parse ``"80"`` or ``"6000-6063"``. Raises ValueError on anything else."""
         stripped = text.strip()
         low, sep, high = stripped.partition("-")
-        if not low.isdigit() or (sep and not high.isdigit()):
-            raise ValueError(f"not a port or port range: {text!r}")
+        # ASCII digits only, and few of them: "²".isdigit() is true, int("٣") is 3, and
+        # int() refuses more than 4,300 digits with an error of its own.
+        if not _is_number(low) or (sep and not _is_number(high)):
+            raise ValueError(f"not a port or port range: {text[:40]!r}")
         first = int(low)
         last = int(high) if sep else first
         canonical = f"{first}-{last}" if first != last else str(first)
@@ -364,3 +366,8 @@ class Registry:
         """The people that ``records`` (default: all) refer to, in the registry's order."""
         wanted = {pid for r in (self.records if records is None else records) for pid in r.person_ids()}
         return tuple(p for p in self.people if p.id in wanted)
+
+
+def _is_number(text: str) -> bool:
+    """1 to 10 ASCII digits (a port has at most 5; the rest is for a clear range error)."""
+    return 0 < len(text) <= 10 and text.isascii() and text.isdigit()

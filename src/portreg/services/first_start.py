@@ -64,7 +64,7 @@ def first_start(
     say(f"the store is empty; filling it from IANA ({url})")
     try:
         result = sync(store, url, timeout=FIRST_SYNC_TIMEOUT)
-    except SyncError as exc:
+    except (SyncError, FormatError) as exc:  # offline, too slow, too large, or not a registry
         say(f"IANA could not be reached ({exc})")
         return _from_snapshot(store, say, why="IANA could not be reached on first start, so ")
     count = result.version.record_count if result.version else 0
@@ -94,8 +94,10 @@ def _from_file(store: Store, path: Path, say: Callable[[str], None]) -> str:
     from .. import formats
 
     say(f"the store is empty; filling it from {path}")
+    from .._files import read_file
+
     try:
-        data = path.read_bytes()
+        data = read_file(path)
     except OSError as exc:
         raise FormatError(f"cannot read --init-from: {exc.strerror or exc}", source=str(path)) from None
     version = store.import_registry(formats.read(data, source=str(path)), source=str(path.resolve()))

@@ -61,14 +61,15 @@ def parse_int(text: str, *, parameter: str, low: int, high: int, what: str | Non
     Leading zeros are allowed within the length of ``high`` (``080`` is 80). ``what``
     names the kind of number in the message ("a port number").
     """
-    kind = what or "a whole number"
-    allowed = f"{parameter} must be {kind} from {low} to {high}, in ASCII digits 0-9"
+    kind = what or "an integer"
+    allowed = f"{parameter} must be {kind} from {low} to {high}"
+    digits = "only ASCII digits 0-9, no sign, blanks or decimal point"
     if not isinstance(text, str):
-        raise InvalidQuery(f"{allowed}, got {text!r}", parameter=parameter)
+        raise InvalidQuery(f"{allowed}, got {text!r}: {digits}", parameter=parameter)
     if not text:
-        raise InvalidQuery(f"{allowed}, got nothing", parameter=parameter)
+        raise InvalidQuery(f"{allowed}, got nothing: {digits}", parameter=parameter)
     if len(text) > len(str(high)) + 2 or _DIGITS.fullmatch(text) is None:
-        raise InvalidQuery(f"{allowed}, got {shown(text)}", parameter=parameter)
+        raise InvalidQuery(f"{allowed}, got {shown(text)}: {digits}", parameter=parameter)
     number = int(text)
     if not low <= number <= high:
         raise InvalidQuery(f"{allowed}, got {number}", parameter=parameter)
@@ -77,7 +78,7 @@ def parse_int(text: str, *, parameter: str, low: int, high: int, what: str | Non
 
 def parse_port(text: str, parameter: str = "port") -> int:
     """A port number, 0-65535 (RFC 6335 §6)."""
-    return parse_int(text, parameter=parameter, low=0, high=MAX_PORT, what="a port number")
+    return parse_int(text, parameter=parameter, low=0, high=MAX_PORT)
 
 
 def parse_range(text: str, parameter: str = "ports") -> PortRange:

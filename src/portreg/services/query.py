@@ -85,7 +85,7 @@ EMPTY_STORE = "the store is empty: run `portreg sync` or `portreg import FILE`"
 _POINTS_TO = re.compile(r'(?:alias to|duplicate of the)\s+"([^"]+)"', re.IGNORECASE)
 _REPLACES = re.compile(r'replacement for\s+"([^"]+)"', re.IGNORECASE)
 # Port numbers and ranges named in free text ("ports 2194-2196", "Ports 4490 and 4491").
-_PORTS_IN_TEXT = re.compile(r"(?<![\w.])(\d{1,5})(?:\s*-\s*(\d{1,5}))?(?![\w.])")
+_PORTS_IN_TEXT = re.compile(r"(?<![\w.])([0-9]{1,5})(?:\s*-\s*([0-9]{1,5}))?(?![\w.])")
 
 
 # --------------------------------------------------------------------------- answers
@@ -742,7 +742,7 @@ class Query:
         return self._index
 
 
-_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+_DATE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
 
 
 def _record_test(

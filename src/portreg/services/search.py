@@ -51,7 +51,7 @@ _WORD = re.compile(r"[^\W_]+")
 _POINTS_TO = re.compile(r'(?:alias to|duplicate of the)\s+"([^"]+)"', re.IGNORECASE)
 _REPLACES = re.compile(r'replacement for\s+"([^"]+)"', re.IGNORECASE)
 _PLAIN_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_PORT_QUERY = re.compile(r"\s*(\d{1,5})(?:\s*-\s*(\d{1,5}))?(?:\s*/\s*([A-Za-z]+))?\s*")
+_PORT_QUERY = re.compile(r"\s*([0-9]{1,5})(?:\s*-\s*([0-9]{1,5}))?(?:\s*/\s*([A-Za-z]+))?\s*")
 
 #: Field weights of tier 6: a word in the name counts most, then description, people, notes.
 NAME, DESCRIPTION, PEOPLE, NOTES = 8.0, 4.0, 2.0, 1.0

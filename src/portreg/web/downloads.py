@@ -24,7 +24,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .. import formats
-from ..errors import NotFound
+from ..errors import InvalidQuery, NotFound
+from ..services.params import shown
 from .middleware import CONTENT_SECURITY_POLICY, http_date
 from .urls import DOWNLOADS_PREFIX, DOWNLOADS_STEM, download_url
 
@@ -127,11 +128,11 @@ def download(request: Request, extension: str) -> Response:
         if fmt != "services":
             return error_page(request, 400, "Bad profile", "?profile= applies to the .services download only.")
         choices = ", ".join(WEB_PROFILES)
-        return error_page(request, 400, "Bad profile", f"?profile= takes one of {choices}, not {profile!r}.")
-    asked = request.query_params.get("version")
-    number = parse_version(asked)
-    if asked is not None and number is None:
-        return error_page(request, 400, "Bad version", f"?version= takes a version number, not {asked!r}.")
+        return error_page(request, 400, "Bad profile", f"?profile= takes one of {choices}, not {shown(profile)}.")
+    try:
+        number = parse_version(request.query_params.get("version"))
+    except InvalidQuery as exc:
+        return error_page(request, 400, "Bad version", exc.message + ".")
     service = request.app.state.registry_service
     service.current()  # an empty store is a 503 that says how to fill it, not a missing version
     try:

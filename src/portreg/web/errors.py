@@ -20,7 +20,7 @@ exception handlers the app installs for its HTML pages, before or after it.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Coroutine, Iterable, Mapping
+from typing import Any, Callable, Coroutine, Iterable, Mapping, get_args
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from ..errors import (
     Conflict,
     FormatError,
+    InvalidQuery,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -39,6 +40,7 @@ from ..errors import (
     SignInRequired,
     StoreError,
 )
+from ..services.params import MAX_ID, parse_int
 
 __all__ = ["API_PREFIX", "PREFLIGHT_HEADERS", "ApiError", "ApiRoute", "error_response", "install_error_handlers"]
 
@@ -109,6 +111,8 @@ def from_registry_error(exc: RegistryError) -> ApiError:
             parameter=getattr(exc, "parameter", None),
             suggestions=getattr(exc, "suggestions", ()) or (),
         )
+    if isinstance(exc, InvalidQuery):
+        return ApiError(400, "invalid_parameter", exc.message, parameter=exc.parameter or "request")
     if isinstance(exc, FormatError):
         return ApiError(400, "invalid_parameter", exc.message, parameter=exc.field)
     if isinstance(exc, RuleViolation):
@@ -175,6 +179,7 @@ class ApiRoute(APIRoute):
         # Documented operations take only their documented parameters; the others
         # (the OpenAPI document, the docs page, the catch-all) ignore the query.
         allowed = frozenset(field.alias for field in self.dependant.query_params) if self.include_in_schema else None
+        integers = _integer_parameters(self.dependant)
 
         async def handle(request: Request) -> Response:
             try:
@@ -184,6 +189,7 @@ class ApiRoute(APIRoute):
                         return response
                 if allowed is not None:
                     _reject_unknown_parameters(request, allowed)
+                _check_integers(request, integers)
                 return await handler(request)
             except ApiError as exc:
                 return error_response(exc)
@@ -198,6 +204,38 @@ class ApiRoute(APIRoute):
                 return error_response(ApiError(500, "internal_error", "the server failed; this is a bug in portreg"))
 
         return handle
+
+
+def _integer_parameters(dependant: Any) -> dict[str, tuple[int, int]]:
+    """The path and query parameters declared as integers, with their bounds (ge/le).
+
+    FastAPI's own parsing takes ``+80``, ``80.0``, `` 80`` and other scripts' digits;
+    these are checked first by :func:`portreg.services.params.parse_int`, so that every
+    interface accepts exactly the same numbers.
+    """
+    found: dict[str, tuple[int, int]] = {}
+    for field in (*dependant.path_params, *dependant.query_params):
+        info = field.field_info
+        kinds = set(get_args(info.annotation)) or {info.annotation}
+        if int not in kinds or not kinds <= {int, type(None)}:
+            continue
+        low, high = 0, MAX_ID
+        for rule in info.metadata:
+            low = getattr(rule, "ge", None) if getattr(rule, "ge", None) is not None else low
+            low = rule.gt + 1 if getattr(rule, "gt", None) is not None else low
+            high = getattr(rule, "le", None) if getattr(rule, "le", None) is not None else high
+            high = rule.lt - 1 if getattr(rule, "lt", None) is not None else high
+        found[field.alias] = (low, high)
+    return found
+
+
+def _check_integers(request: Request, integers: Mapping[str, tuple[int, int]]) -> None:
+    if not integers:
+        return
+    for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
+        bounds = integers.get(name)
+        if bounds is not None:
+            parse_int(str(value), parameter=name, low=bounds[0], high=bounds[1])
 
 
 def _reject_unknown_parameters(request: Request, allowed: frozenset[str]) -> None:

@@ -22,7 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
+from ..errors import InvalidQuery
 from ..model import TRANSPORTS, Person
+from ..services import params as strict
+from ..services.params import MAX_PAGE
 from ..services.query import RANGES, STATES
 from .urls import registry_url
 
@@ -79,36 +82,35 @@ class TableQuery:
             if value in allowed:
                 return value
             problems.append(
-                f"{key}={value!r} is not one of {', '.join(allowed)}; showing every {key.replace('_', ' ')}"
+                f"{key}={strict.shown(value)} is not one of {', '.join(allowed)}; showing every {key.replace('_', ' ')}"
             )
             return None
 
-        def number(key: str, default: int, low: int) -> int:
+        def number(key: str, default: int, low: int, high: int = MAX_PAGE) -> int:
             value = (params.get(key) or "").strip()
             if not value:
                 return default
-            if value.isdigit() and int(value) >= low:
-                return int(value)
-            problems.append(f"{key}={value!r} is not a whole number from {low}; using {default}")
-            return default
+            try:
+                return strict.parse_int(value, parameter=key, low=low, high=high)
+            except InvalidQuery:
+                problems.append(f"{key}={strict.shown(value)} is not a whole number from {low} to {high}; using {default}")
+                return default
 
         size_text = (params.get("page_size") or "").strip().lower()
         page_size: int | None = DEFAULT_PAGE_SIZE
         if size_text == "all":
             page_size = None
         elif size_text:
-            page_size = number("page_size", DEFAULT_PAGE_SIZE, 1)
-            if page_size > max(PAGE_SIZES):
-                page_size = max(PAGE_SIZES)
+            page_size = min(number("page_size", DEFAULT_PAGE_SIZE, 1), max(PAGE_SIZES))
         sort_text = (params.get("sort") or "").strip().lower()
         descending = sort_text.startswith("-")
         sort = sort_text.lstrip("-") or None
         if sort is not None and sort not in SORTS:
-            problems.append(f"sort={sort_text!r} is not a column one can sort by; showing the registry's order")
+            problems.append(f"sort={strict.shown(sort_text)} is not a column one can sort by; showing the registry's order")
             sort, descending = None, False
         year = (params.get("year") or "").strip()
-        if year and not (len(year) == 4 and year.isdigit()):
-            problems.append(f"year={year!r} is not a year; showing every year")
+        if year and not (len(year) == 4 and year.isascii() and year.isdigit()):
+            problems.append(f"year={strict.shown(year)} is not a year; showing every year")
             year = ""
         query = cls(
             search=(params.get("search") or "").strip()[:MAX_SEARCH],
@@ -272,7 +274,7 @@ def _matching(data: TableData, query: TableQuery) -> list[int]:
     if query.search:
         needle = query.search.casefold()
         found = {i for i, hay in enumerate(data.haystacks) if needle in hay}
-        if needle.isdigit() and int(needle) <= 65535:
+        if needle.isascii() and needle.isdigit() and len(needle) <= 5 and int(needle) <= 65535:
             found.update(data.position(hit) for hit in data.index.port(int(needle)).hits)
         candidates = sorted(found)
     out = []

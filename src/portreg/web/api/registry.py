@@ -22,8 +22,9 @@ from fastapi import Path, Query, Request
 from fastapi.responses import Response
 
 from ... import rules
-from ...errors import NotFound
+from ...errors import InvalidQuery, NotFound
 from ...model import TRANSPORTS
+from ...services.params import parse_port
 from ...services.query import RANGES, Hit, free_ports
 from .. import schemas
 from ..errors import ApiError
@@ -116,10 +117,11 @@ def _port_fast_path(request: Request) -> Response | None:
     """``/ports/{port}`` without a query string: the hot path, answered before FastAPI
     parses and validates parameters (most of a lookup's cost). Anything unusual (not a
     plain number, out of range) returns None and goes the documented way."""
-    text = request.path_params.get("port", "")
-    if not (text.isdigit() and len(text) <= 5 and int(text) <= rules.MAX_PORT):
+    try:
+        port = parse_port(request.path_params.get("port", ""))
+    except InvalidQuery:
         return None
-    return _port_response(snapshot(request, None), int(text), None)
+    return _port_response(snapshot(request, None), port, None)
 
 
 port_lookup.fast_path = _port_fast_path  # type: ignore[attr-defined]

@@ -10,8 +10,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ... import rules
-from ...errors import NotFound, RegistryError, StoreError
+from ...errors import InvalidQuery, NotFound, RegistryError, StoreError
+from ...services import params
 from .. import urls
 from .render import current, error_page
 
@@ -23,9 +23,10 @@ __all__ = ["http_error", "not_found_name", "not_found_port_spec", "port_suggesti
 
 def port_suggestions(snapshot: Snapshot, text: str) -> list[tuple[str, str]]:
     """For text that is a port number: the port's page and every range that contains it."""
-    if not text.isdigit() or int(text) > rules.MAX_PORT:
+    try:
+        port = params.parse_port(text)
+    except InvalidQuery:
         return []
-    port = int(text)
     out = [(urls.port_url(port), f"port {port}")]
     ranges: dict[str, list[str]] = {}
     for hit in snapshot.index.port(port).hits:
@@ -62,7 +63,13 @@ def not_found_port_spec(request: Request, snapshot: Snapshot, spec: str) -> Resp
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     if exc.status_code != 404:
-        return error_page(request, exc.status_code, "Request not allowed", str(exc.detail))
+        response = error_page(request, exc.status_code, "Request not allowed", str(exc.detail))
+        for name, value in (exc.headers or {}).items():  # a 405's Allow (RFC 9110 §15.5.6)
+            response.headers[name] = value
+        allow = response.headers.get("allow")
+        if allow and "GET" in allow and "HEAD" not in allow:  # HEAD is answered wherever GET is
+            response.headers["allow"] = allow + ", HEAD"
+        return response
     return _path_not_found(request)
 
 
@@ -74,7 +81,7 @@ def _path_not_found(request: Request) -> Response:
         snapshot = current(request)
     except RegistryError:
         snapshot = None
-    if segment.isdigit() and snapshot is not None:
+    if segment.isascii() and segment.isdigit() and snapshot is not None:
         suggestions += port_suggestions(snapshot, segment)
     elif segment and snapshot is not None:
         if snapshot.index.name(segment).found:

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ... import rules
+from ...errors import InvalidQuery
+from ...services import params
 from ...services.query import RANGES
 from .. import svg, urls
 from .render import current, error_page, footnotes_of, render, rows_of, table_of
@@ -67,11 +69,11 @@ def map_page(request: Request) -> Response:
     snapshot = current(request)
     block_text = request.query_params.get("block")
     if block_text is not None:
-        if not block_text.isdigit() or int(block_text) * BLOCK > rules.MAX_PORT:
-            return error_page(
-                request, 404, "No such block", f"Blocks run from 0 to {rules.MAX_PORT // BLOCK}.", snapshot=snapshot
-            )
-        return _block_page(request, snapshot, int(block_text))
+        try:
+            block = params.parse_int(block_text, parameter="block", low=0, high=rules.MAX_PORT // BLOCK, what="a block number")
+        except InvalidQuery as exc:
+            return error_page(request, 404, "No such block", exc.message + ".", snapshot=snapshot)
+        return _block_page(request, snapshot, block)
     blocks = snapshot.derived("pages:blocks", blocks_of)
     totals: dict[str, Counter[str]] = {cls: Counter() for cls in RANGES}
     for block in blocks:

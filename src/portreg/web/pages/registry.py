@@ -9,6 +9,7 @@ Answers come from the query layer through the snapshot (its
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
@@ -16,8 +17,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ... import rules
-from ...errors import NotFound
-from ...model import PortRange, Record
+from ...errors import InvalidQuery, NotFound
+from ...services import params
+from ...model import Record
 from ...services.query import RANGES
 from .. import urls
 from ..table import PAGE_SIZES, SORTS, TableQuery, select
@@ -42,6 +44,9 @@ if TYPE_CHECKING:
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
+
+#: What /port/ takes as a number or a range (ASCII digits); anything else is taken for a name.
+_NUMERIC = re.compile(r"[0-9]+(?:-[0-9]+)?", re.ASCII)
 
 
 @router.get("/favicon.ico")
@@ -84,6 +89,11 @@ def registry_page(request: Request) -> Response:
 def service_page(request: Request, name: str) -> Response:
     """Every record of one service name, its aliases and legacy names, its people and history."""
     snapshot = current(request)
+    if not name.strip():  # unnamed records are not a service called ""
+        return error_page(
+            request, 404, "No service name given", "Give a service name after /service/, such as /service/http.",
+            suggestions=[(urls.registry_url(), "the registry")], snapshot=snapshot,
+        )
     answer = snapshot.index.name(name)
     if not answer.found:
         return not_found_name(request, snapshot, name)
@@ -102,19 +112,13 @@ def service_page(request: Request, name: str) -> Response:
 def port_page(request: Request, spec: str) -> Response:
     """One port (its range class, each transport's state, its records) or a range of ports."""
     snapshot = current(request)
+    if not _NUMERIC.fullmatch(spec):
+        return not_found_port_spec(request, snapshot, spec)  # a name (/port/http), or nothing
     try:
-        ports = PortRange.parse(spec)
-    except ValueError:
-        return not_found_port_spec(request, snapshot, spec)
-    if ports.high > rules.MAX_PORT or ports.low > ports.high:
-        return error_page(
-            request,
-            404,
-            f"No port {spec}",
-            f"Ports run from 0 to {rules.MAX_PORT}"
-            + (", and a range runs upwards." if ports.low > ports.high else "."),
-            snapshot=snapshot,
-        )
+        ports = params.parse_range(spec, "port")
+    except InvalidQuery as exc:
+        message = f"Ports run from 0 to {rules.MAX_PORT}, and a range runs upwards; {exc.message}."
+        return error_page(request, 404, f"No port {spec[:40]}", message, snapshot=snapshot)
     if ports.is_range:
         answer = snapshot.index.ports(ports.low, ports.high)
         return render(

@@ -178,11 +178,10 @@ def footnotes_of(snapshot: Snapshot, hits: Iterable[Hit]) -> list[Any]:
 
 
 def parse_version(text: str | None) -> int | None:
-    """A ``?version=`` value as a number, or None when absent or not a positive number."""
-    if text is None or not text.isdigit() or len(text) > 9:
-        return None
-    number = int(text)
-    return number if number > 0 else None
+    """A ``?version=`` value as a number, None when absent; InvalidQuery when it is no version number."""
+    from ...services import params
+
+    return None if text is None else params.parse_version(text)
 
 
 def error_page(
