@@ -104,20 +104,61 @@ class SqliteBackend(Backend):
             url.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._engine: Engine | None = None
+        if not url.path.exists() and (url.mode is not None or not url.create):
+            raise StoreError(
+                f"{url.masked}: no store there"
+                + ("" if url.mode else "; to make a new one, name it sqlite:///FILE (or FILE.db)")
+            )
+        #: True when this store can only be read (?mode=ro, ?immutable=1, read-only media).
+        self.read_only = url.mode is not None
         try:
-            self.raw = sqlite3.connect(url.path, isolation_level=None, check_same_thread=False)
+            self.raw = self._connect(url.mode)
         except sqlite3.Error as exc:
             raise self._error(exc, "cannot be opened") from None
         try:
-            self.raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if self.raw.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                self.raw.execute("PRAGMA journal_mode = WAL")
-            self.raw.execute("PRAGMA foreign_keys = ON")
-            self.raw.execute("PRAGMA synchronous = NORMAL")
+            self._configure()
         except sqlite3.DatabaseError as exc:
             self.raw.close()
             not_sqlite = "not a database" in str(exc) or "malformed" in str(exc)
-            raise self._error(exc, "is not a portreg store" if not_sqlite else "cannot be opened") from None
+            if not_sqlite or url.mode == "immutable":
+                raise self._error(exc, "is not a portreg store" if not_sqlite else "cannot be opened") from None
+            # A read-only file, directory or file system: read it as it is. WAL needs
+            # its -shm file beside the database; where that cannot be made, only an
+            # immutable read works (nothing may write the file meanwhile).
+            for mode in ("ro", "immutable"):
+                try:
+                    self.raw = self._connect(mode)
+                    self._configure(writable=False)
+                    self.read_only = True
+                    break
+                except sqlite3.DatabaseError as again:
+                    self.raw.close()
+                    exc = again
+            else:
+                raise self._error(exc, "cannot be opened") from None
+
+    def _connect(self, mode: str | None) -> sqlite3.Connection:
+        from urllib.parse import quote
+
+        assert self.url.path is not None
+        if mode is None and self.url.create:
+            return sqlite3.connect(self.url.path, isolation_level=None, check_same_thread=False)
+        flag = {"ro": "mode=ro", "immutable": "immutable=1", None: "mode=rw"}[mode]
+        uri = f"file:{quote(str(self.url.path))}?{flag}"
+        return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+
+    def _configure(self, *, writable: bool | None = None) -> None:
+        writable = not self.read_only if writable is None else writable
+        self.raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = self.raw.execute("PRAGMA journal_mode").fetchone()[0]
+        if writable and mode != "wal":
+            self.raw.execute("PRAGMA journal_mode = WAL")
+        self.raw.execute("PRAGMA foreign_keys = ON")
+        if writable:
+            self.raw.execute("PRAGMA synchronous = NORMAL")
+        else:
+            self.raw.execute("PRAGMA query_only = ON")
+        self.raw.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the file now, not at the first query
 
     def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -159,6 +200,8 @@ class SqliteBackend(Backend):
     def transaction(self, *, purpose: str = "import") -> Iterator[Connection]:
         from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+        if self.read_only:
+            raise StoreError(f"{self.url.masked}: the store is open read-only; nothing was written")
         with self._lock, self.engine().connect() as conn:
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -25,8 +25,14 @@ SCHEMA_REVISION = "0006_sync_state"
 
 def ensure_schema(backend: Backend) -> None:
     """Make the database's schema current, or raise StoreError saying why it cannot be."""
-    if backend.schema_revision() == SCHEMA_REVISION:
+    revision = backend.schema_revision()
+    if revision == SCHEMA_REVISION:
         return
+    if getattr(backend, "read_only", False):
+        raise StoreError(
+            f"{backend.url.masked}: opened read-only, and its schema (revision {revision or 'none'}) is not the one "
+            f"this portreg reads ({SCHEMA_REVISION}): open it once where it can be written, to upgrade it"
+        )
     with backend.transaction(purpose="migrate") as conn:
         revision = backend.schema_revision(conn)
         if revision == SCHEMA_REVISION:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from ..errors import StoreError
 
@@ -24,6 +24,11 @@ class StoreURL:
     backend: str
     url: str  # what SQLAlchemy is given (postgresql+psycopg://..., sqlite:///...)
     path: Path | None = None  # the SQLite file
+    #: SQLite: ``"ro"`` (``?mode=ro``: read, never write or create), ``"immutable"``
+    #: (``?immutable=1``: read a file nothing writes, on read-only media too), or None.
+    mode: str | None = None
+    #: SQLite: whether a missing file may be created (a new store).
+    create: bool = True
 
     @property
     def masked(self) -> str:
@@ -43,14 +48,22 @@ def resolve(url: str | None) -> StoreURL:
         return _sqlite(default_path())
     scheme, sep, rest = url.partition("://")
     if not sep:
-        return _sqlite(Path(url).expanduser())
+        # A bare word (--db garbage) is more likely a slip than a new store: only a
+        # name that looks like a database file is created (store.db, x.sqlite3).
+        path = Path(url).expanduser()
+        return _sqlite(path, create=path.suffix.lower() in _SQLITE_SUFFIXES)
     scheme = scheme.lower()
     if scheme in ("sqlite", "sqlite+pysqlite"):
         path = rest[1:] if rest.startswith("/") else rest
-        path = path.split("?", 1)[0]
+        path, _, query = path.partition("?")
         if not path or path == ":memory:":
             raise StoreError(f"{url}: an in-memory store would vanish on exit; give a file path (sqlite:///FILE)")
-        return _sqlite(Path(path).expanduser())
+        options = dict(parse_qsl(query))
+        mode = "immutable" if options.get("immutable") in ("1", "true") else "ro" if options.get("mode") == "ro" else None
+        unknown = set(options) - {"mode", "immutable"}
+        if unknown or options.get("mode", "ro") not in ("ro", "rw", "rwc"):
+            raise StoreError(f"{url}: a SQLite store takes ?mode=ro or ?immutable=1, nothing else")
+        return _sqlite(Path(path).expanduser(), mode=mode, create=mode is None and options.get("mode") != "rw")
     if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
         return StoreURL("postgresql", "postgresql+psycopg://" + rest)
     raise StoreError(f"{mask_password(url)}: unsupported database; use sqlite:///FILE or postgresql://USER@HOST/DB")
@@ -63,9 +76,12 @@ def default_path() -> Path:
     return Path(user_data_dir("portreg", appauthor=False)) / DEFAULT_FILE
 
 
-def _sqlite(path: Path) -> StoreURL:
+_SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
+
+
+def _sqlite(path: Path, *, mode: str | None = None, create: bool = True) -> StoreURL:
     path = path.absolute()
-    return StoreURL("sqlite", f"sqlite:///{path}", path)
+    return StoreURL("sqlite", f"sqlite:///{path}", path, mode, create)
 
 
 def mask_password(url: str) -> str:

@@ -221,10 +221,9 @@ def _integer_parameters(dependant: Any) -> dict[str, tuple[int, int]]:
             continue
         low, high = 0, MAX_ID
         for rule in info.metadata:
-            low = getattr(rule, "ge", None) if getattr(rule, "ge", None) is not None else low
-            low = rule.gt + 1 if getattr(rule, "gt", None) is not None else low
-            high = getattr(rule, "le", None) if getattr(rule, "le", None) is not None else high
-            high = rule.lt - 1 if getattr(rule, "lt", None) is not None else high
+            ge, gt, le, lt = (getattr(rule, name, None) for name in ("ge", "gt", "le", "lt"))
+            low = ge if isinstance(ge, int) else gt + 1 if isinstance(gt, int) else low
+            high = le if isinstance(le, int) else lt - 1 if isinstance(lt, int) else high
         found[field.alias] = (low, high)
     return found
 

@@ -23,6 +23,7 @@ and compression need all of it.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import json
@@ -68,6 +69,10 @@ GZIP_CACHE_MINIMUM = 64 * 1024
 GZIP_CACHE_BYTES = 16 * 1024 * 1024
 #: Bodies at least this big are finished (hashed, compressed) in a worker thread.
 OFF_LOOP = 256 * 1024
+#: Bodies at least this big are sent a few at a time (see ``HttpMiddleware.__call__``).
+HEAVY_BODY = 256 * 1024
+HEAVY_CONCURRENCY = 2
+HEAVY_SLICE = 64 * 1024
 
 
 class HttpMiddleware:
@@ -79,6 +84,7 @@ class HttpMiddleware:
         self._gzip_cache: OrderedDict[str, bytes] = OrderedDict()
         self._gzip_cache_size = 0
         self._gzip_lock = threading.Lock()
+        self._heavy_gate = asyncio.Semaphore(HEAVY_CONCURRENCY)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,12 +111,37 @@ class HttpMiddleware:
             start, chunks = _server_error(scope)
         body = b"".join(chunks)
         args = (scope, start["status"], list(start.get("headers", [])), body)
-        if len(body) >= OFF_LOOP:  # hashing and compressing megabytes would stall every other request
+        if len(body) >= OFF_LOOP and self._costly(args[2], scope):  # hashing or compressing megabytes would stall the loop
             status, headers, body = await anyio.to_thread.run_sync(self._finish, *args)
         else:
             status, headers, body = self._finish(*args)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if is_head else body})
+        if is_head or len(body) < HEAVY_BODY:
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": b"" if is_head else body})
+            return
+        # A megabyte body to fifty clients at once would fill every turn of the event
+        # loop with writes, and a lookup would wait behind all of them: a few heavy
+        # bodies go out at a time, in slices, each slice waiting for the client to
+        # take the one before (uvicorn's flow control), and the others queue.
+        async with self._heavy_gate:
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            view = memoryview(body)
+            for offset in range(0, len(body), HEAVY_SLICE):
+                last = offset + HEAVY_SLICE >= len(body)
+                await send({"type": "http.response.body", "body": bytes(view[offset : offset + HEAVY_SLICE]), "more_body": not last})
+                await asyncio.sleep(0)  # loopback takes a slice at once: let a lookup in between
+
+    def _costly(self, headers: list[tuple[bytes, bytes]], scope: Scope) -> bool:
+        """False when a big body needs neither hashing nor compressing: it carries its own
+        strong ETag and its gzip form is kept (or not wanted), so finishing it is a few
+        lookups, cheaper on the loop than a trip through a worker thread."""
+        etag = _Headers(headers).get(b"etag")
+        if etag is None or etag.startswith(b"W/"):
+            return True
+        if not _accepts_gzip(_Headers(scope["headers"]).get(b"accept-encoding")):
+            return False
+        with self._gzip_lock:
+            return _gzip_tag(etag.decode("latin-1")) not in self._gzip_cache
 
     def _finish(
         self, scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes

@@ -402,6 +402,10 @@ def _admin(
 def permission_denied(request: Request, exc: PermissionDenied) -> Response:
     """Pages: not signed in → the sign-in page (coming back here after); lacking the
     role → a 403 page; too many attempts → a 429 page."""
+    if isinstance(exc, SignInRequired) and "authorization" in request.headers:
+        # A bad token is not cured by signing in again: sending it to the sign-in page
+        # (which reads it too) would redirect forever.
+        return error_page(request, 401, "Not signed in", _message(exc).capitalize() + ".")
     if isinstance(exc, SignInRequired):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return _redirect(urls.signin_url(_safe_next(target) if request.method == "GET" else urls.account_url()))
