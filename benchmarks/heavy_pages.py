@@ -53,9 +53,7 @@ async def _heavy(port: int, clients: int, seconds: float, encoding: str) -> dict
     pages = 0
     received = 0
     failures = 0
-    request = (
-        f"GET {FULL} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: {encoding}\r\n\r\n"
-    ).encode()
+    request = (f"GET {FULL} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: {encoding}\r\n\r\n").encode()
 
     async def one() -> None:
         nonlocal pages, received, failures
@@ -66,7 +64,9 @@ async def _heavy(port: int, clients: int, seconds: float, encoding: str) -> dict
                 head = await reader.readuntil(b"\r\n\r\n")
                 status = int(head.split(b" ", 2)[1])
                 length = next(
-                    int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
                 )
                 left = length
                 while left:
@@ -148,13 +148,15 @@ def main() -> int:
     import httpx
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from _web import free_port  # noqa: E402
+    from _web import free_port
 
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="portreg-bench-") as tmp:
         url = f"sqlite:///{tmp}/bench.db"
-        subprocess.run([sys.executable, "-m", "portreg", "--db", url, "import", str(XML)], check=True, capture_output=True, env=env)
+        subprocess.run(
+            [sys.executable, "-m", "portreg", "--db", url, "import", str(XML)], check=True, capture_output=True, env=env
+        )
         port = free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "portreg", "--db", url, "serve", "--port", str(port), "--init-from", "none"],
@@ -189,10 +191,14 @@ def main() -> int:
             me = [sys.executable, __file__, "--port", str(port), "--seconds", str(args.seconds)]
             heavy = subprocess.Popen(
                 [*me, "--role", "heavy", "--clients", str(args.clients), "--encoding", args.encoding],
-                stdout=subprocess.PIPE, env=env, text=True,
+                stdout=subprocess.PIPE,
+                env=env,
+                text=True,
             )
             time.sleep(0.5)  # the clients connect first
-            probe = subprocess.run([*me, "--role", "probe"], capture_output=True, env=env, text=True, timeout=args.seconds + 60)
+            probe = subprocess.run(
+                [*me, "--role", "probe"], capture_output=True, env=env, text=True, timeout=args.seconds + 60
+            )
             heavy_out, _ = heavy.communicate(timeout=args.seconds + 120)
             stop.set()
             sampler.join()
@@ -204,11 +210,15 @@ def main() -> int:
     load = json.loads(heavy_out)
     probed = json.loads(probe.stdout)
     ms = [x * 1000 for x in probed["latencies"]]
-    print(f"{args.clients} clients fetching {FULL} ({args.encoding}) for {args.seconds:g} s: "
-          f"{load['pages']} pages, {load['bytes'] / 1e6:.0f} MB sent, {load['failures']} failures")
-    print(f"{LOOKUP} meanwhile, {len(ms)} requests, {probed['errors']} errors: "
-          f"p50 {statistics.median(ms):.1f} ms  p90 {percentile(ms, 0.9):.1f} ms  "
-          f"p99 {percentile(ms, 0.99):.1f} ms  max {max(ms):.1f} ms")
+    print(
+        f"{args.clients} clients fetching {FULL} ({args.encoding}) for {args.seconds:g} s: "
+        f"{load['pages']} pages, {load['bytes'] / 1e6:.0f} MB sent, {load['failures']} failures"
+    )
+    print(
+        f"{LOOKUP} meanwhile, {len(ms)} requests, {probed['errors']} errors: "
+        f"p50 {statistics.median(ms):.1f} ms  p90 {percentile(ms, 0.9):.1f} ms  "
+        f"p99 {percentile(ms, 0.99):.1f} ms  max {max(ms):.1f} ms"
+    )
     print(f"server RSS: peak {peak[0]:.0f} MB, after {after:.0f} MB")
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
     ok = percentile(ms, 0.99) < 100 and peak[0] < 300

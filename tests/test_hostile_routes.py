@@ -29,16 +29,87 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.te
 #: superscripts, signs, decimals, exponents, huge numbers, NUL, control and bidi
 #: characters, markup, path tricks, empty and very long text.
 CORPUS = [
-    "٣", "۳", "३", "৩", "๓", "３", "𝟑", "²", "¹²³", "8٠", "٨٠",
-    "+80", "-0", "-1", "80.0", " 80", "80 ", "8_0", "0x50", "1e3", "nan", "inf", "-inf", "infinity",
-    "0", "65536", "99999", "2147483648", "9" * 40, "1" * 4301, "1" * 20000,
-    "", " ", "\x00", "%00", "a\x00b", "\t", "\u202e80", "\ufeff80", "\u00a0",
-    "<script>alert(1)</script>", "'\"", "../../etc/passwd", "..", "%", "%zz", "a/b", "all", "ALL",
-    "1-2", "2-1", "1--2", "-", "http", "é" * 300, "x" * 10000,
+    "٣",
+    "۳",
+    "३",
+    "৩",
+    "๓",
+    "３",
+    "𝟑",
+    "²",
+    "¹²³",
+    "8٠",
+    "٨٠",
+    "+80",
+    "-0",
+    "-1",
+    "80.0",
+    " 80",
+    "80 ",
+    "8_0",
+    "0x50",
+    "1e3",
+    "nan",
+    "inf",
+    "-inf",
+    "infinity",
+    "0",
+    "65536",
+    "99999",
+    "2147483648",
+    "9" * 40,
+    "1" * 4301,
+    "1" * 20000,
+    "",
+    " ",
+    "\x00",
+    "%00",
+    "a\x00b",
+    "\t",
+    "\u202e80",
+    "\ufeff80",
+    "\u00a0",
+    "<script>alert(1)</script>",
+    "'\"",
+    "../../etc/passwd",
+    "..",
+    "%",
+    "%zz",
+    "a/b",
+    "all",
+    "ALL",
+    "1-2",
+    "2-1",
+    "1--2",
+    "-",
+    "http",
+    "é" * 300,
+    "x" * 10000,
 ]
 #: The part of the corpus every query parameter gets (each of the kinds above, once).
-QUERY_CORPUS = ["٣", "३", "３", "²", "+80", "-0", "80.0", " 80", "1e3", "nan", "0", "2147483648", "1" * 4301,
-                "", "\x00", "\u202e80", "<script>", "%zz", "all", "2-1", "x" * 10000]
+QUERY_CORPUS = [
+    "٣",
+    "३",
+    "３",
+    "²",
+    "+80",
+    "-0",
+    "80.0",
+    " 80",
+    "1e3",
+    "nan",
+    "0",
+    "2147483648",
+    "1" * 4301,
+    "",
+    "\x00",
+    "\u202e80",
+    "<script>",
+    "%zz",
+    "all",
+    "2-1",
+    "x" * 10000,
+]
 #: Malformed or hostile request headers, one per request, in turn.
 HEADERS: list[dict[str, bytes]] = [
     {"accept-encoding": b"gzip;q=abc"},
@@ -58,7 +129,19 @@ HEADERS: list[dict[str, bytes]] = [
     {},
 ]
 #: Query parameters the pages read (they declare none to FastAPI).
-PAGE_PARAMETERS = ("page", "page_size", "search", "sort", "transport", "range", "state", "person", "year", "block", "version")
+PAGE_PARAMETERS = (
+    "page",
+    "page_size",
+    "search",
+    "sort",
+    "transport",
+    "range",
+    "state",
+    "person",
+    "year",
+    "block",
+    "version",
+)
 SECURITY = ("content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy")
 _PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 
@@ -85,7 +168,11 @@ def routes(app: Any) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
             # Pages declare no query parameters; those without path parameters (the
             # registry, the map, the downloads) get every one a page reads, the others
             # the one every page could read.
-            names = tuple(dict.fromkeys(names + (PAGE_PARAMETERS if "{" not in route.path or "extension" in route.path else ("version",))))
+            names = tuple(
+                dict.fromkeys(
+                    names + (PAGE_PARAMETERS if "{" not in route.path or "extension" in route.path else ("version",))
+                )
+            )
         found[path] = (path, methods, names)
     return sorted(found.values())
 
@@ -98,9 +185,11 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from portreg.web import create_app
 
     path = real_store_file(tmp_path_factory.mktemp("hostile"))
-    with Store.open(sqlite_url(path)) as store:
-        with TestClient(create_app(store=store), raise_server_exceptions=False) as test_client:
-            yield test_client
+    with (
+        Store.open(sqlite_url(path)) as store,
+        TestClient(create_app(store=store), raise_server_exceptions=False) as test_client,
+    ):
+        yield test_client
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +243,7 @@ def test_every_route_is_known(table: list[Any]) -> None:
 
 def test_the_corpus_in_every_path_parameter(client: Any, table: list[Any]) -> None:
     turn = 0
-    for path, methods, _ in table:
+    for path, _methods, _ in table:
         if "{" not in path:
             continue
         for value in CORPUS:

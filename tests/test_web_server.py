@@ -36,7 +36,9 @@ def address() -> Iterator[tuple[str, int]]:
     options = server_options()
     options["http"].header_timeout = TIMEOUT
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(hello, host="127.0.0.1", port=port, log_level="critical", lifespan="off", **options))
+    server = uvicorn.Server(
+        uvicorn.Config(hello, host="127.0.0.1", port=port, log_level="critical", lifespan="off", **options)
+    )
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -86,7 +88,10 @@ def test_a_well_formed_request_is_answered_and_kept_alive(address: tuple[str, in
             assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
 
 
-@pytest.mark.parametrize("garbage", [b"GARBAGE\r\n\r\n", b"GET / HTTP/1.1\r\nHost x\r\n\r\n", b"GET /\x00 HTTP/1.1\r\n\r\n", b"\xff\xfe\r\n\r\n"])
+@pytest.mark.parametrize(
+    "garbage",
+    [b"GARBAGE\r\n\r\n", b"GET / HTTP/1.1\r\nHost x\r\n\r\n", b"GET /\x00 HTTP/1.1\r\n\r\n", b"\xff\xfe\r\n\r\n"],
+)
 def test_a_malformed_request_is_a_400_with_our_headers(address: tuple[str, int], garbage: bytes) -> None:
     assert_refusal(exchange(address, garbage), 400)
 

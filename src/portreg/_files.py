@@ -64,7 +64,9 @@ def parse_size(text: str) -> int:
         factor = 1024 ** ("KMG".index(cleaned[-1]) + 1)
         cleaned = cleaned[:-1]
     if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 12 or int(cleaned) == 0:
-        raise InvalidQuery(f"a size is a positive number of bytes, optionally with K, M or G (64M), got {text!r}", parameter="size")
+        raise InvalidQuery(
+            f"a size is a positive number of bytes, optionally with K, M or G (64M), got {text!r}", parameter="size"
+        )
     return int(cleaned) * factor
 
 
@@ -87,7 +89,8 @@ def too_large(source: str, limit: int) -> Exception:
     from .errors import TooLarge
 
     return TooLarge(
-        f"more than {describe_size(limit)}; a registry is a few MB (raise the limit with --max-size or ${MAX_INPUT_ENV})",
+        f"more than {describe_size(limit)}; a registry is a few MB "
+        f"(raise the limit with --max-size or ${MAX_INPUT_ENV})",
         source=source,
     )
 
@@ -133,4 +136,4 @@ def read_file(path: str | os.PathLike[str], *, limit: int | None = None) -> byte
         bound = input_limit(limit)
         if os.fstat(fd).st_size > bound:
             raise too_large(name, bound)
-        return read_stream(handle, source=name, limit=bound)  # type: ignore[arg-type]
+        return read_stream(handle, source=name, limit=bound)

@@ -39,7 +39,9 @@ version null: the file holds what the current version holds, nothing was importe
 )
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--format", "format_", type=click.Choice(list(FORMATS)), help="The files' format (default: detected).")
-@click.option("--max-size", metavar="SIZE", help="Refuse a file larger than SIZE (64M by default, or $PORTREG_MAX_INPUT).")
+@click.option(
+    "--max-size", metavar="SIZE", help="Refuse a file larger than SIZE (64M by default, or $PORTREG_MAX_INPUT)."
+)
 @listing
 def import_(files: tuple[str, ...], format_: str | None, max_size: str | None) -> Listing:
     """Import registry FILEs (XML, CSV, JSON, services…), each as a new version, in order.
@@ -211,9 +213,15 @@ Exit status: 1 when --check finds a collision the sync brought.
     "--timeout", type=click.FloatRange(0.1, 86400), default=60.0, show_default=True, metavar="SECONDS",
     help="Give up when the whole download takes longer.",
 )
-@click.option("--max-size", metavar="SIZE", help="Refuse a registry larger than SIZE, decompressed (64M by default, or $PORTREG_MAX_INPUT).")
+@click.option(
+    "--max-size",
+    metavar="SIZE",
+    help="Refuse a registry larger than SIZE, decompressed (64M by default, or $PORTREG_MAX_INPUT).",
+)
 @listing
-def sync(url: str | None, local_file: str | None, owns: tuple[str, ...], timeout: float, max_size: str | None) -> Listing:
+def sync(
+    url: str | None, local_file: str | None, owns: tuple[str, ...], timeout: float, max_size: str | None
+) -> Listing:
     """Download the registry from IANA when it changed, and import it as a new version.
 
     The request is conditional (ETag, Last-Modified): when IANA has nothing new, it
@@ -239,7 +247,12 @@ def sync(url: str | None, local_file: str | None, owns: tuple[str, ...], timeout
     with open_service() as service, progress("importing") as advance:
         before = service.store.current_version()
         result = download(
-            service.store, DEFAULT_URL if url is None else url, actor=_actor(), timeout=timeout, limit=limit, progress=advance
+            service.store,
+            DEFAULT_URL if url is None else url,
+            actor=_actor(),
+            timeout=timeout,
+            limit=limit,
+            progress=advance,
         )
         if result.changed:
             _log_versions(service.store)

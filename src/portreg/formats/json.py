@@ -199,7 +199,9 @@ def read(data: bytes, *, source: str | None = None) -> Registry:
     except json.JSONDecodeError as exc:
         raise FormatError(f"not JSON: {exc.msg} (column {exc.colno})", source=source, line=exc.lineno) from None
     except RecursionError:
-        raise TooLarge("nested too deeply to be a registry (JSON arrays or objects inside each other)", source=source) from None
+        raise TooLarge(
+            "nested too deeply to be a registry (JSON arrays or objects inside each other)", source=source
+        ) from None
     try:
         return from_document(doc)
     except FormatError as exc:

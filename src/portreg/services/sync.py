@@ -105,7 +105,9 @@ def sync(
 
 def _check_url(url: str) -> str:
     if not isinstance(url, str) or not url.strip():
-        raise InvalidQuery("the URL is empty; give an http:// or https:// URL, or leave --url out for IANA", parameter="url")
+        raise InvalidQuery(
+            "the URL is empty; give an http:// or https:// URL, or leave --url out for IANA", parameter="url"
+        )
     if not url.lower().startswith(("http://", "https://")):
         raise InvalidQuery(f"{url!r} is not an http:// or https:// URL", parameter="url")
     return url
@@ -139,7 +141,9 @@ def _valid_date(value: str | None) -> str | None:
     return value
 
 
-def download(url: str, *, headers: dict[str, str] | None = None, timeout: float = 60.0, limit: int | None = None) -> _Download:
+def download(
+    url: str, *, headers: dict[str, str] | None = None, timeout: float = 60.0, limit: int | None = None
+) -> _Download:
     """GET ``url``, bounded in time (``timeout`` for all of it) and in decoded size.
 
     The transfer runs in a worker thread that this one waits for at most ``timeout``
@@ -178,32 +182,34 @@ def _transfer(url: str, headers: dict[str, str], deadline: float, bound: int, st
     remaining = max(0.1, deadline - time.monotonic())
     headers = {"User-Agent": f"portreg/{__version__}", "Accept-Encoding": "gzip, deflate", **headers}
     try:
-        with httpx.Client(timeout=remaining, follow_redirects=True, max_redirects=5) as client:
-            with client.stream("GET", url, headers=headers) as response:
-                if response.status_code == 304:
-                    return _Download(304, b"", None, None)
-                if response.status_code != 200:
-                    raise SyncError(f"cannot download {url}: HTTP {response.status_code} {response.reason_phrase}".rstrip())
-                declared = response.headers.get("content-length", "")
-                if declared.isascii() and declared.isdigit() and len(declared) < 20 and int(declared) > bound:
-                    raise too_large(url, bound)
-                decoder = _decoder(url, response.headers.get("content-encoding", ""))
-                chunks: list[bytes] = []
-                size = 0
-                for raw in response.iter_raw(_STEP):
-                    if stop.is_set() or time.monotonic() > deadline:
-                        raise SyncError(f"cannot download {url}: too slow")
-                    for piece in decoder(raw):
-                        size += len(piece)
-                        if size > bound:
-                            raise too_large(url, bound)
-                        chunks.append(piece)
-                for piece in decoder(None):
+        with (
+            httpx.Client(timeout=remaining, follow_redirects=True, max_redirects=5) as client,
+            client.stream("GET", url, headers=headers) as response,
+        ):
+            if response.status_code == 304:
+                return _Download(304, b"", None, None)
+            if response.status_code != 200:
+                raise SyncError(f"cannot download {url}: HTTP {response.status_code} {response.reason_phrase}".rstrip())
+            declared = response.headers.get("content-length", "")
+            if declared.isascii() and declared.isdigit() and len(declared) < 20 and int(declared) > bound:
+                raise too_large(url, bound)
+            decoder = _decoder(url, response.headers.get("content-encoding", ""))
+            chunks: list[bytes] = []
+            size = 0
+            for raw in response.iter_raw(_STEP):
+                if stop.is_set() or time.monotonic() > deadline:
+                    raise SyncError(f"cannot download {url}: too slow")
+                for piece in decoder(raw):
                     size += len(piece)
                     if size > bound:
                         raise too_large(url, bound)
                     chunks.append(piece)
-                return _Download(200, b"".join(chunks), _header(response, "etag"), _header(response, "last-modified"))
+            for piece in decoder(None):
+                size += len(piece)
+                if size > bound:
+                    raise too_large(url, bound)
+                chunks.append(piece)
+            return _Download(200, b"".join(chunks), _header(response, "etag"), _header(response, "last-modified"))
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise SyncError(f"cannot download {url}: {_reason(exc)}") from None
     except UnicodeError as exc:

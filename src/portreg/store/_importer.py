@@ -28,10 +28,10 @@ from ._matching import match, sort_keys
 from ._values import Version
 
 if TYPE_CHECKING:
-    from ._sync_state import SyncState
     from sqlalchemy.engine import Connection
 
     from ._backend import Backend
+    from ._sync_state import SyncState
 
 Progress = Callable[[int, int], None]
 

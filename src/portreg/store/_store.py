@@ -21,9 +21,9 @@ from . import _search
 from ._backend import Backend, open_backend
 from ._codec import PERSON_COLUMNS, RECORD_COLUMNS, Decoder, bulk
 from ._migrate import ensure_schema
+from ._sync_state import SyncState
 from ._transaction import Reader, Transaction
 from ._urls import resolve
-from ._sync_state import SyncState
 from ._values import Delta, Diff, RecordChange, SearchPage, StoredRecord, Version, VersionSpan
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ worth a full download, never an error.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def save(conn: Connection, state: SyncState) -> None:
         "etag": state.etag,
         "last_modified": state.last_modified,
         "version": state.version,
-        "checked_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "checked_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     conn.execute(insert(sync_state).values(**values))
 

@@ -54,16 +54,17 @@ def resolve(url: str | None) -> StoreURL:
         return _sqlite(path, create=path.suffix.lower() in _SQLITE_SUFFIXES)
     scheme = scheme.lower()
     if scheme in ("sqlite", "sqlite+pysqlite"):
-        path = rest[1:] if rest.startswith("/") else rest
-        path, _, query = path.partition("?")
-        if not path or path == ":memory:":
+        text = rest[1:] if rest.startswith("/") else rest
+        text, _, query = text.partition("?")
+        if not text or text == ":memory:":
             raise StoreError(f"{url}: an in-memory store would vanish on exit; give a file path (sqlite:///FILE)")
         options = dict(parse_qsl(query))
-        mode = "immutable" if options.get("immutable") in ("1", "true") else "ro" if options.get("mode") == "ro" else None
+        immutable = options.get("immutable") in ("1", "true")
+        mode = "immutable" if immutable else "ro" if options.get("mode") == "ro" else None
         unknown = set(options) - {"mode", "immutable"}
         if unknown or options.get("mode", "ro") not in ("ro", "rw", "rwc"):
             raise StoreError(f"{url}: a SQLite store takes ?mode=ro or ?immutable=1, nothing else")
-        return _sqlite(Path(path).expanduser(), mode=mode, create=mode is None and options.get("mode") != "rw")
+        return _sqlite(Path(text).expanduser(), mode=mode, create=mode is None and options.get("mode") != "rw")
     if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
         return StoreURL("postgresql", "postgresql+psycopg://" + rest)
     raise StoreError(f"{mask_password(url)}: unsupported database; use sqlite:///FILE or postgresql://USER@HOST/DB")

@@ -111,7 +111,8 @@ class HttpMiddleware:
             start, chunks = _server_error(scope)
         body = b"".join(chunks)
         args = (scope, start["status"], list(start.get("headers", [])), body)
-        if len(body) >= OFF_LOOP and self._costly(args[2], scope):  # hashing or compressing megabytes would stall the loop
+        # Hashing or compressing megabytes would stall the loop: a worker thread does it.
+        if len(body) >= OFF_LOOP and self._costly(args[2], scope):
             status, headers, body = await anyio.to_thread.run_sync(self._finish, *args)
         else:
             status, headers, body = self._finish(*args)
@@ -128,7 +129,8 @@ class HttpMiddleware:
             view = memoryview(body)
             for offset in range(0, len(body), HEAVY_SLICE):
                 last = offset + HEAVY_SLICE >= len(body)
-                await send({"type": "http.response.body", "body": bytes(view[offset : offset + HEAVY_SLICE]), "more_body": not last})
+                piece = bytes(view[offset : offset + HEAVY_SLICE])
+                await send({"type": "http.response.body", "body": piece, "more_body": not last})
                 await asyncio.sleep(0)  # loopback takes a slice at once: let a lookup in between
 
     def _costly(self, headers: list[tuple[bytes, bytes]], scope: Scope) -> bool:

@@ -93,7 +93,8 @@ class TableQuery:
             try:
                 return strict.parse_int(value, parameter=key, low=low, high=high)
             except InvalidQuery:
-                problems.append(f"{key}={strict.shown(value)} is not a whole number from {low} to {high}; using {default}")
+                shown = strict.shown(value)
+                problems.append(f"{key}={shown} is not a whole number from {low} to {high}; using {default}")
                 return default
 
         size_text = (params.get("page_size") or "").strip().lower()
@@ -106,7 +107,8 @@ class TableQuery:
         descending = sort_text.startswith("-")
         sort = sort_text.lstrip("-") or None
         if sort is not None and sort not in SORTS:
-            problems.append(f"sort={strict.shown(sort_text)} is not a column one can sort by; showing the registry's order")
+            shown = strict.shown(sort_text)
+            problems.append(f"sort={shown} is not a column one can sort by; showing the registry's order")
             sort, descending = None, False
         year = (params.get("year") or "").strip()
         if year and not (len(year) == 4 and year.isascii() and year.isdigit()):

@@ -70,10 +70,11 @@ def map_page(request: Request) -> Response:
     block_text = request.query_params.get("block")
     if block_text is not None:
         try:
-            block = params.parse_int(block_text, parameter="block", low=0, high=rules.MAX_PORT // BLOCK, what="a block number")
+            last = rules.MAX_PORT // BLOCK
+            number = params.parse_int(block_text, parameter="block", low=0, high=last, what="a block number")
         except InvalidQuery as exc:
             return error_page(request, 404, "No such block", exc.message + ".", snapshot=snapshot)
-        return _block_page(request, snapshot, block)
+        return _block_page(request, snapshot, number)
     blocks = snapshot.derived("pages:blocks", blocks_of)
     totals: dict[str, Counter[str]] = {cls: Counter() for cls in RANGES}
     for block in blocks:

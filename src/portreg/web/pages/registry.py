@@ -18,8 +18,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ... import rules
 from ...errors import InvalidQuery, NotFound
-from ...services import params
 from ...model import Record
+from ...services import params
 from ...services.query import RANGES
 from .. import urls
 from ..table import PAGE_SIZES, SORTS, TableQuery, select
