@@ -133,3 +133,19 @@ def test_huge_input_is_refused_before_int():
     with pytest.raises(InvalidQuery) as raised:
         params.parse_page("1" * 1_000_000)
     assert len(str(raised.value)) < 200
+
+
+@pytest.mark.parametrize("where", ["8²/tcp", "٣/tcp", "３/udp", "1" * 5000 + "/tcp", "+80/tcp"])
+def test_services_files_take_ascii_ports_only(where):
+    """A services(5) line with another script's digit is a FormatError naming the line, not a crash or port 3."""
+    from portreg import formats
+    from portreg.errors import FormatError
+
+    with pytest.raises(FormatError, match="port/transport"):
+        formats.read(f"http {where}\n".encode(), format="services", source="services")
+
+
+@pytest.mark.parametrize("text", ["٣", "²", "80٣", "1" * 5000])
+def test_port_ranges_in_the_model_take_ascii_digits_only(text):
+    with pytest.raises(ValueError):
+        PortRange.parse(text)

@@ -240,7 +240,8 @@ def _entry(fields: list[str], comment: str, source: str | None, line: int) -> li
         )
     name, where, *aliases = fields
     number, slash, transport = where.partition("/")
-    if not slash or not transport or not number.isdigit() or int(number) > MAX_PORT:
+    plain = number.isascii() and number.isdigit() and len(number) <= 5
+    if not slash or not transport or not plain or int(number) > MAX_PORT:
         raise FormatError(
             f"expected port/transport (such as 80/tcp), got {where!r}", source=source, line=line, field="port"
         )

@@ -277,7 +277,7 @@ class SearchIndex:
         found: dict[int, float] | None = None
         for word in spelling:
             here: dict[int, float] = {}
-            if word.isdigit() and len(word) <= 5 and int(word) <= MAX_PORT:
+            if word.isascii() and word.isdigit() and len(word) <= 5 and int(word) <= MAX_PORT:
                 # "ssh 22": a number beside words is also a port the record may hold.
                 for i, _ in self._at(PortRange(int(word), int(word))):
                     here[i] = NAME

@@ -243,7 +243,8 @@ class SecurityMiddleware:
             await target(scope, receive, send)
             return
         length = dict(scope.get("headers") or ()).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+        plain = length is not None and length.isascii() and length.isdigit() and len(length) <= 12
+        if length is not None and (not plain or int(length) > MAX_FORM_BYTES):
             await _plain_error(send, 413, "This form is too large (at most 2 MiB).")
             return
         sent = False

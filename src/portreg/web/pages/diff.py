@@ -43,7 +43,8 @@ def diff_page(request: Request, span: str) -> Response:
     except EmptyStore:
         raise
     except NotFound as exc:
-        hints = [(f"Version {s}", urls.diff_url(int(s), int(s) + 1)) for s in exc.suggestions if s.isdigit()]
+        numbers = [int(s) for s in exc.suggestions if s.isascii() and s.isdigit() and len(s) < 10]
+        hints = [(f"Version {n}", urls.diff_url(n, n + 1)) for n in numbers]
         return error_page(
             request, 404, "No such version", str(exc), suggestions=[*hints, ("All changes", urls.changes_url())]
         )

@@ -56,7 +56,7 @@ def _years(snapshot: Snapshot) -> list[tuple[int, int]]:
     counts = Counter(
         int(hit.record.registered[:4])
         for hit in snapshot.hits
-        if hit.record.registered and hit.record.registered[:4].isdigit()
+        if hit.record.registered and hit.record.registered[:4].isascii() and hit.record.registered[:4].isdigit()
     )
     if not counts:
         return []
