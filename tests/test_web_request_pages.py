@@ -151,8 +151,14 @@ def test_the_process_through_the_pages(site: dict[str, Any]) -> None:
     assert queue.status_code == 200 and f"#{request_id} flowtest" in queue.text
     page = _act(expert, request_id, "reject")
     assert errors_of(page)["reason"].startswith("reject needs a reason")
-    page = _act(expert, request_id, "ask", "Which devices use it?")
-    assert "With Requester" in page.text
+    page = expert.get("/requests/queue/tcp-udp")
+    etag = re.search(rf'id="request-{request_id}".*?name="etag" value="(\d+)"', page.text, re.S).group(1)  # type: ignore[union-attr]
+    page = expert.submit(
+        f"/requests/{request_id}/act",
+        {"action": "ask", "etag": etag, "reason": "Which devices use it?", "back": "/requests/queue/tcp-udp"},
+    )
+    assert "The tcp-udp queue" in page.text and "With Requester" in page.text  # back to the queue, said done
+    assert f"#{request_id} flowtest" not in page.text
     page = rita.get(f"/requests/{request_id}")
     assert "Which devices use it?" in page.text and "an expert" in page.text  # the expert's words, unsigned
     page = _act(rita, request_id, "answer", "Frobnitz lamps.")
@@ -272,3 +278,49 @@ def test_csrf_refused_on_every_request_form_without_a_token(site: dict[str, Any]
     assert forged.status_code == 403
     assert httpx.post(site["base"] + concrete, data=data, timeout=10).status_code == 403  # another site's form
     assert "New" in me.get(f"/requests/{request_id}").text  # not validated by any of them
+
+
+def test_the_iesg_votes_on_its_ballots_page(site: dict[str, Any]) -> None:
+    rita, staff, iesg = signed_in(site, "requester"), signed_in(site, "staff"), signed_in(site, "iesg")
+    request_id = _file(rita, service_name="sysporttest", port="system")
+    _act(staff, request_id, "validate")
+    page = _act(staff, request_id, "escalate")
+    assert "IESG Escalation" in page.text
+    ballots = iesg.get("/requests/iesg")
+    assert ballots.status_code == 200 and f"#{request_id} sysporttest" in ballots.text
+    page = iesg.get(f"/requests/{request_id}")
+    etag = re.search(r'name="etag" value="(\d+)"', page.text).group(1)  # type: ignore[union-attr]
+    page = iesg.submit(f"/requests/{request_id}/vote", {"position": "discuss", "text": "", "etag": etag})
+    assert errors_of(page)["text"] == "a discuss position needs its text"
+    page = iesg.submit(f"/requests/{request_id}/vote", {"position": "yes", "text": "Fine by me.", "etag": etag})
+    assert "Your position" in page.text and "Fine by me." in page.text
+    assert "Fine by me." in iesg.get("/requests/iesg").text
+    page = _act(iesg, request_id, "approve")
+    assert "Assignable" in page.text
+
+
+def test_percentiles_are_values_that_occurred() -> None:
+    from portreg.services.workflow.overview import _percentile
+
+    assert _percentile(list(range(1, 11)), 0.5) == 5
+    assert _percentile(list(range(1, 11)), 0.9) == 9
+    assert _percentile([7], 0.9) == 7
+    assert _percentile([30, 10, 20], 0.5) == 20
+
+
+def test_statistics_split_the_time_to_a_decision_by_whose_turn_it_was(site: dict[str, Any]) -> None:
+    from portreg.services.workflow import overview
+    from portreg.store import Store
+
+    rita, staff = signed_in(site, "requester"), signed_in(site, "staff")
+    request_id = _file(rita, service_name="statstest", port="")
+    _act(staff, request_id, "validate")
+    _act(staff, request_id, "reject", "not needed")
+    with Store.open(site["url"]) as store:
+        stats = overview.statistics(store)
+    assert stats["decided"] >= 1 and sum(stats["per_month"].values()) == stats["filed"]
+    kind = stats["by_kind"]["assignment"]
+    assert kind["count"] >= 1 and kind["median"] <= kind["p90"]
+    assert set(kind["net"]) == {"requester", "staff", "expert", "iesg"}
+    page = httpx.get(site["base"] + "/requests/statistics", timeout=10)
+    assert f"{stats['filed']} requests filed, {stats['decided']} decided" in page.text
