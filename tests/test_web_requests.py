@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Iterator
 
 import httpx
@@ -145,3 +146,29 @@ def test_the_openapi_document_describes_the_workflow(site: dict[str, Any]) -> No
     assert {"action": "assign", "from": "assignable", "to": "assigned"}.items() <= next(t for t in table["transitions"] if t["action"] == "assign").items()
 
 
+
+
+def test_bad_input_is_a_4xx_never_a_500(site: dict[str, Any]) -> None:
+    bodies: list[Any] = [
+        None, [], "x", 7, {"port": "²"}, {"port": -1}, {"port": 10**30}, {"port": True}, {"transports": "tcp,xyz"},
+        {"transports": [1, 2]}, {"assignee": 5}, {"assignee": {"name": "x", "phone": "1"}}, {"kind": "steal"},
+        {"service_name": "a" * 100000}, {"service_name": "\x00"}, {"changes": "all"}, {"changes": {"assignee": 3}},
+        {"transfer_from": "one"}, {"transfer_from": -4}, {"community_call": {"started": "yesterday"}},
+        {"service_code": "SC:" + "\u00e9" * 4, "transports": ["dccp"]}, {"whatever": 1},
+    ]
+    for body in bodies:
+        for path in ("/requests", "/requests/check"):
+            answer = call(site, "POST", path, "alice", content=json.dumps(body) if body is not None else b"{", headers={"Content-Type": "application/json"})
+            if path.endswith("check") and answer.status_code == 200:  # checked: the findings say what is wrong
+                assert answer.json()["ok"] is False
+                continue
+            assert 400 <= answer.status_code < 500, (path, body, answer.status_code, answer.text[:200])
+            assert answer.json()["error"]["code"]
+    filed = call(site, "POST", "/requests", "alice", json=template(service_name="badinput", port=2794)).json()
+    for body, if_match in (({"action": "fly"}, '"1"'), ({"action": "validate", "port": "x"}, '"1"'), ({"action": "validate"}, "soon"),
+                           ({"action": "validate"}, '"99999999999999"'), ({}, '"1"')):
+        answer = call(site, "POST", f"/requests/{filed['id']}/transitions", "sam", json=body, headers={"If-Match": if_match})
+        assert 400 <= answer.status_code < 500, (body, if_match, answer.text[:200])
+    for path in ("/requests/0", "/requests/abc", "/requests/99999999999", "/requests?state=nowhere", "/requests?page=0", "/requests?scope=all"):
+        answer = call(site, "GET", path, "alice")
+        assert 400 <= answer.status_code < 500, (path, answer.text[:200])
