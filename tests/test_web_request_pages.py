@@ -324,3 +324,39 @@ def test_statistics_split_the_time_to_a_decision_by_whose_turn_it_was(site: dict
     assert set(kind["net"]) == {"requester", "staff", "expert", "iesg"}
     page = httpx.get(site["base"] + "/requests/statistics", timeout=10)
     assert f"{stats['filed']} requests filed, {stats['decided']} decided" in page.text
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "value", "message"),
+    [
+        ("comment", "text", "<img src=x onerror=alert(1)>", "must not contain markup (a < followed by a letter)"),
+        ("comment", "text", "hello\x00there", "must not contain control characters"),
+        ("comment", "text", "B" * 1_000_000, "is far too long (at most 4,000 characters)"),
+        ("act", "reason", "<script>alert(1)</script>", "must not contain markup (a < followed by a letter)"),
+        ("vote", "text", "x\x00", "must not contain control characters"),
+    ],
+)
+def test_hostile_input_on_a_request_page_is_refused_beside_its_field(
+    site: dict[str, Any], path: str, field: str, value: str, message: str
+) -> None:
+    from portreg.store import Store
+
+    rita = signed_in(site, "requester")
+    request_id = _file(rita, service_name=f"hostile{abs(hash((path, value))) % 10_000}", port="")
+    with Store.open(site["url"]) as store:
+        before = len(store.workflow().events(request_id))
+    me = signed_in(site, "iesg" if path == "vote" else "requester")
+    page = me.get(f"/requests/{request_id}")
+    etag = re.search(r'name="etag" value="(\d+)"', page.text).group(1)  # type: ignore[union-attr]
+    data = {"etag": etag, field: value, "action": "withdraw", "position": "yes"}
+    response = me.post(f"/requests/{request_id}/{path}", data)
+    assert response.status_code == 303
+    page = me.get(response.headers["location"])
+    if path == "vote":  # the vote form shows only while a request is before the IESG: the message is in the flash
+        assert message in page.text
+    else:
+        assert errors_of(page)[field] == message
+    assert "<script>" not in page.text and "<img src=x" not in page.text
+    with Store.open(site["url"]) as store:
+        assert len(store.workflow().events(request_id)) == before
+        assert store.workflow().request(request_id)["state"] == "new"  # type: ignore[index]
