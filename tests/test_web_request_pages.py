@@ -360,3 +360,15 @@ def test_hostile_input_on_a_request_page_is_refused_beside_its_field(
     with Store.open(site["url"]) as store:
         assert len(store.workflow().events(request_id)) == before
         assert store.workflow().request(request_id)["state"] == "new"  # type: ignore[index]
+
+
+def test_drafts_are_taken_once_and_bounded() -> None:
+    from portreg.web.pages.requests import Drafts
+
+    drafts = Drafts()
+    drafts.SIZE = 3
+    keys = [drafts.put({"n": i}) for i in range(5)]
+    assert drafts.take(keys[0]) is None  # the oldest went when the fourth came
+    assert drafts.take(keys[4]) == {"n": 4}
+    assert drafts.take(keys[4]) is None  # once
+    assert drafts.take(None) is None and drafts.take(12) is None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 import time
 from collections import OrderedDict
 from typing import Any
@@ -106,18 +107,21 @@ class Drafts:
 
     def __init__(self) -> None:
         self._items: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()  # forms are handled in worker threads
 
     def put(self, value: dict[str, Any]) -> str:
         key = secrets.token_urlsafe(16)
-        self._items[key] = (time.monotonic(), value)
-        while len(self._items) > self.SIZE:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._items[key] = (time.monotonic(), value)
+            while len(self._items) > self.SIZE:
+                self._items.popitem(last=False)
         return key
 
     def take(self, key: Any) -> dict[str, Any] | None:
         if not isinstance(key, str):
             return None
-        found = self._items.pop(key, None)
+        with self._lock:
+            found = self._items.pop(key, None)
         if found is None or time.monotonic() - found[0] > self.TTL:
             return None
         return found[1]
@@ -130,10 +134,15 @@ def _store(request: Request) -> Any:
     return service(request).store
 
 
+_DRAFTS_LOCK = threading.Lock()
+
+
 def _drafts(request: Request) -> Drafts:
-    drafts = getattr(request.app.state, "request_drafts", None)
-    if drafts is None:
-        drafts = request.app.state.request_drafts = Drafts()
+    """The app's drafts (one per app: two apps in a process share nothing)."""
+    with _DRAFTS_LOCK:
+        drafts = getattr(request.app.state, "request_drafts", None)
+        if drafts is None:
+            drafts = request.app.state.request_drafts = Drafts()
     return drafts
 
 
