@@ -97,6 +97,8 @@ class TooLarge(FormatError):
 class InvalidQuery(RegistryError):
     """A parameter that cannot mean anything (``port=²``, ``page=0``); ``parameter`` names it."""
 
+    exit_code = 2  # as a command-line usage error: the question, not the registry, is wrong
+
     def __init__(self, message: str, *, parameter: str | None = None) -> None:
         self.message = message
         self.parameter = parameter

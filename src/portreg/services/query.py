@@ -45,6 +45,7 @@ from .search import SearchResult
 
 if TYPE_CHECKING:  # only for annotations: whoever opens a store imports it, the web and CLI alike
     from ..store import Store, StoredRecord, Version
+    from .filters import RecordFilter
     from .search import SearchIndex, SearchIndexes
 
 __all__ = [
@@ -551,6 +552,7 @@ class Query:
         self.store = store
         self._index: LookupIndex | None = None
         self._search_indexes: SearchIndexes | None = None
+        self._people: dict[int, dict[str, Person]] = {}
 
     # -- lookups through indexed SQL: cheap to start, what one-shot commands use
 
@@ -626,10 +628,12 @@ class Query:
         range_class: str | None = None,
         state: str | None = None,
         person: str | None = None,
+        year: str | None = None,
         registered_after: str | None = None,
         registered_before: str | None = None,
         modified_after: str | None = None,
         modified_before: str | None = None,
+        where: RecordFilter | None = None,
         limit: int = 50,
         offset: int = 0,
         version: int | None = None,
@@ -637,43 +641,50 @@ class Query:
         """Ranked search (:mod:`portreg.services.search`): names, ports, people, words of
         descriptions and notes, typos forgiven, the same on every database; narrowed by filters.
 
-        ``text`` None searches by the filters alone, in registry order. Dates are
-        ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` and compare as the registry writes them.
+        ``text`` None searches by the filters alone, in registry order. The filters are a
+        :class:`~portreg.services.filters.RecordFilter` (``where``), or its fields one by
+        one (checked: InvalidQuery names a bad one); they mean what the page's and
+        ``/api/v1/records``'s filters mean.
         """
-        _check_choice("transport", transport, TRANSPORTS)
-        _check_choice("range class", range_class, tuple(RANGES))
-        _check_choice("state", state, STATES)
-        for label, value in (
-            ("registered after", registered_after),
-            ("registered before", registered_before),
-            ("modified after", modified_after),
-            ("modified before", modified_before),
-        ):
-            if value is not None and not _DATE.fullmatch(value):
-                raise ValueError(f"{label}: {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        from .filters import RecordFilter
+
+        if where is None:
+            where = RecordFilter.parse(
+                transport=transport,
+                range_class=range_class,
+                state=state,
+                person=person,
+                year=year,
+                registered_after=registered_after,
+                registered_before=registered_before,
+                modified_after=modified_after,
+                modified_before=modified_before,
+            )
         if text is not None and not text.strip():
             text = None
         if text is not None:
-            keep = _record_test(transport, range_class, state, person, registered_after, registered_before,
-                                modified_after, modified_before)
-            return self.search_index(version).search(text, keep=keep, limit=limit, offset=offset)
+            index = self.search_index(version)
+            keep = where.matcher(self.people_by_id(index.version)) if not where.empty else None
+            return index.search(text, keep=keep, limit=limit, offset=offset)
+        number = self._version(version).number
         page = self.store.search(
             None,
-            transport=transport,
-            range_class=range_class,
-            state=state,
-            person=person,
-            registered_after=registered_after,
-            registered_before=registered_before,
-            modified_after=modified_after,
-            modified_before=modified_before,
+            **where.sql(self.people_by_id(number)),  # type: ignore[arg-type]
             limit=limit,
             offset=offset,
-            version=version,
+            version=number,
         )
         if not page.total:
             self._version(version)  # nothing found in an empty store: say how to fill it
         return SearchResult(page.total, offset, tuple(map(Hit.of, page.items)))
+
+    def people_by_id(self, version: int) -> dict[str, Person]:
+        """Every person of ``version`` by id, kept for the last two versions asked."""
+        found = self._people.get(version)
+        if found is None:
+            found = {p.id: p for p in self.store.people(version=version)}
+            self._people = {**dict(list(self._people.items())[-1:]), version: found}
+        return found
 
     def search_index(self, version: int | None = None) -> SearchIndex:
         """The ranked-search index of a version (the current one for None), built once and kept."""
@@ -742,48 +753,6 @@ class Query:
         return self._index
 
 
-_DATE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
-
-
-def _record_test(
-    transport: str | None,
-    range_class: str | None,
-    state: str | None,
-    person: str | None,
-    registered_after: str | None,
-    registered_before: str | None,
-    modified_after: str | None,
-    modified_before: str | None,
-) -> Callable[[Hit], bool] | None:
-    """The search filters as a test of one hit (None: no filter), with the meaning the
-    store's SQL gives them: ``range_class`` is that of a record's first port, ``person``
-    any role, dates compare as the registry writes them, both bounds inclusive."""
-    if all(v is None for v in (transport, range_class, state, person, registered_after, registered_before,
-                               modified_after, modified_before)):
-        return None
-    ports = None if range_class is None else RANGES[range_class]
-
-    def keep(hit: Hit) -> bool:
-        r = hit.record
-        if transport is not None and r.transport != transport:
-            return False
-        if state is not None and hit.state != state:
-            return False
-        if ports is not None and (r.port is None or r.port.low not in ports):
-            return False
-        if person is not None and person not in set(r.person_ids()):
-            return False
-        for value, bound, after in (
-            (r.registered, registered_after, True),
-            (r.registered, registered_before, False),
-            (r.modified, modified_after, True),
-            (r.modified, modified_before, False),
-        ):
-            if bound is not None and (value is None or (value < bound if after else value > bound)):
-                return False
-        return True
-
-    return keep
 
 
 def _check_choice(label: str, value: str | None, choices: Sequence[str]) -> None:

@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from ..errors import NotFound
 from ..model import Person, Record, Registry
@@ -364,6 +364,14 @@ class Store:
         )
         return Decoder().person(rows[0]) if rows else None
 
+    def people(self, *, version: int | None = None) -> list[Person]:
+        """Every person of a version (the current one for None), in registry order."""
+        rows = self._db.rows(
+            f"SELECT {_P} FROM person_revisions p WHERE {_VALID_P} ORDER BY p.sort_key", {"v": self._number(version)}
+        )
+        decoder = Decoder()
+        return [decoder.person(row) for row in rows]
+
     def records_of_person(self, person_id: str, *, version: int | None = None) -> list[StoredRecord]:
         """Records naming ``person_id`` (as assignee, contact, or inside a text)."""
         return self._records(
@@ -394,6 +402,7 @@ class Store:
         range_class: str | None = None,
         state: str | None = None,
         person: str | None = None,
+        person_ids: Sequence[str] | None = None,
         registered_after: str | None = None,
         registered_before: str | None = None,
         modified_after: str | None = None,
@@ -404,16 +413,22 @@ class Store:
     ) -> SearchPage:
         """Ranked full-text search with filters; ``text`` None: the filters alone, in registry order.
 
-        Every word of ``text`` must match (stemmed: "databases" finds "database").
-        ``range_class`` is that of a record's first port; ``person`` any role. Dates
-        compare as the registry writes them (``2005-08`` < ``2005-08-15``), both bounds
-        inclusive.
+        Every word of ``text`` must match (stemmed: "databases" finds "database"). The
+        filters mean what :class:`portreg.services.filters.RecordFilter` says: a
+        ``transport`` keeps records without one too; ``range_class`` is that of a record's
+        first port; ``person`` (an exact id) and ``person_ids`` (any of them) in any role;
+        a date bound compares the record's date cut to the bound's length, both bounds
+        inclusive (``registered_before=2005`` keeps ``2005-08-15``).
         """
         where = [_VALID_R]
         params: dict[str, Any] = {"v": self._number(version), "limit": limit, "offset": offset}
+        if transport is not None:
+            where.append("(r.transport = :transport OR r.transport IS NULL)")
+            params["transport"] = transport
+        if state is not None:
+            where.append("r.state = :state")
+            params["state"] = state
         for column, op, value in (
-            ("transport", "=", transport),
-            ("state", "=", state),
             ("registered", ">=", registered_after),
             ("registered", "<=", registered_before),
             ("modified", ">=", modified_after),
@@ -421,7 +436,7 @@ class Store:
         ):
             if value is not None:
                 name = f"f{len(params)}"
-                where.append(f"r.{column} {op} :{name}")
+                where.append(f"substr(r.{column}, 1, {len(value)}) {op} :{name}")
                 params[name] = value
         if range_class is not None:
             from ..rules import DYNAMIC_PORTS, SYSTEM_PORTS, USER_PORTS
@@ -432,6 +447,13 @@ class Store:
         if person is not None:
             where.append("r.row_id IN (SELECT row_id FROM record_people WHERE person_id = :person)")
             params["person"] = person
+        if person_ids is not None:
+            if not person_ids:
+                return SearchPage(0, [])
+            names = {f"pid{i}": pid for i, pid in enumerate(person_ids)}
+            held = ", ".join(f":{n}" for n in names)
+            where.append(f"r.row_id IN (SELECT row_id FROM record_people WHERE person_id IN ({held}))")
+            params.update(names)
         if text is None:
             source, rank, direction = "record_revisions r", "0", "ASC"
         else:

@@ -11,10 +11,10 @@ description holds the text (``162`` finds ``snmptrap 162``, ``health-trap 1162``
 range ``31621-31684``). And better: a port number also finds the ranges that contain it
 (``6010`` finds ``x11 6000-6063``), as a port lookup does.
 
-Filters and states are the query layer's (:mod:`portreg.query`): a transport filter keeps
-rows on that transport and rows without one (which speak for every transport), as
-``PortAnswer.only`` does; state and range class are the ones :class:`~portreg.query.Hit`
-carries.
+Filters are a :class:`~portreg.services.filters.RecordFilter`, the one the JSON API and
+``portreg search`` run too, so a filter means the same everywhere (a transport filter
+keeps rows without a transport, which speak for every transport; a person is an id in
+any case or words of names; a year is a registration date in that year).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 from ..errors import InvalidQuery
 from ..model import TRANSPORTS, Person
 from ..services import params as strict
+from ..services.filters import RecordFilter
 from ..services.params import MAX_PAGE
 from ..services.query import RANGES, STATES
 from .urls import registry_url
@@ -158,6 +159,18 @@ class TableQuery:
         return self.url(sort=column, descending=descending, page=1)
 
     @property
+    def where(self) -> RecordFilter:
+        """The view's filters, as the services run them."""
+        return RecordFilter(
+            transport=self.transport,
+            range_class=self.range_class,
+            state=self.state,
+            person=" ".join(self.person.split()) or None,
+            registered_after=self.year or None,
+            registered_before=self.year or None,
+        )
+
+    @property
     def filtered(self) -> bool:
         return bool(self.search or self.transport or self.range_class or self.state or self.person or self.year)
 
@@ -233,24 +246,18 @@ class TableData:
         return self._orders[cache_key]
 
     def people_matching(self, text: str) -> tuple[Person, ...]:
-        """The people a person filter names: an exact id (any case), else ids or names holding it."""
-        folded = text.casefold()
-        exact = [p for pid, p in self.people.items() if pid.casefold() == folded]
-        if exact:
-            return tuple(exact)
-        return tuple(
-            p for p in self.people.values() if folded in p.id.casefold() or folded in (p.name or "").casefold()
-        )
+        """The people a person filter names (see :meth:`RecordFilter.people`), in registry order."""
+        wanted = RecordFilter(person=" ".join(text.split()) or None).people(self.people) or frozenset()
+        return tuple(p for pid, p in self.people.items() if pid in wanted)
 
 
-def select(data: TableData, query: TableQuery) -> TablePage:
-    """The rows of the view ``query`` asks for."""
-    matched = _matching(data, query)
+def select(data: TableData, query: TableQuery, where: RecordFilter | None = None) -> TablePage:
+    """The rows of the view ``query`` asks for; ``where`` replaces its filters (the API has more)."""
+    where = query.where if where is None else where
+    matched = _matching(data, query.search, where)
     people: tuple[Person, ...] = ()
-    if query.person:
-        people = data.people_matching(query.person)
-        wanted = {p.id.casefold() for p in people}
-        matched = [i for i in matched if data.person_keys[i] & wanted]
+    if where.person is not None:
+        people = data.people_matching(where.person)
     if query.sort:
         if len(matched) == len(data.hits):
             matched = data.order(query.sort, query.descending)
@@ -269,30 +276,20 @@ def select(data: TableData, query: TableQuery) -> TablePage:
     return TablePage(query, total, matched[start : start + size], pages, people)
 
 
-def _matching(data: TableData, query: TableQuery) -> list[int]:
-    """Positions of rows passing the search and the filters (not the person filter), in registry order."""
+def _matching(data: TableData, search: str, where: RecordFilter) -> list[int]:
+    """Positions of rows passing the search and the filters, in registry order."""
     hits = data.hits
     candidates: Iterable[int] = range(len(hits))
-    if query.search:
-        needle = query.search.casefold()
+    if search:
+        needle = search.casefold()
         found = {i for i, hay in enumerate(data.haystacks) if needle in hay}
         if needle.isascii() and needle.isdigit() and len(needle) <= 5 and int(needle) <= 65535:
             found.update(data.position(hit) for hit in data.index.port(int(needle)).hits)
         candidates = sorted(found)
-    out = []
-    for i in candidates:
-        hit = hits[i]
-        record = hit.record
-        if query.transport and record.transport not in (None, query.transport):
-            continue
-        if query.range_class and hit.range_class != query.range_class:
-            continue
-        if query.state and hit.state != query.state:
-            continue
-        if query.year and not (record.registered or "").startswith(query.year):
-            continue
-        out.append(i)
-    return out
+    keep = where.matcher(data.people)
+    if keep is None:
+        return list(candidates)
+    return [i for i in candidates if keep(hits[i])]
 
 
 def _haystack(hit: Hit) -> str:

@@ -101,7 +101,9 @@ def version_leaf(
             "published": version.published,
             "source": version.source,
             "actor": version.actor,
-            "xml_sha256": xml_sha256(registry if registry is not None else store.registry(number), record_texts=record_texts),
+            "xml_sha256": xml_sha256(
+                registry if registry is not None else store.registry(number), record_texts=record_texts
+            ),
         }
     )
 

@@ -21,11 +21,13 @@ from ..errors import ApiError, ApiRoute
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "ERROR_RESPONSES",
+    "FILTER_NAMES",
     "MAX_FREE_COUNT",
     "MAX_ID",
     "MAX_PAGE_SIZE",
     "MAX_SEARCH",
     "PARAMETER_HINTS",
+    "AssigneeParam",
     "DateFilters",
     "DateParam",
     "PageParam",
@@ -36,6 +38,7 @@ __all__ = [
     "StateParam",
     "TransportParam",
     "VersionParam",
+    "YearParam",
     "api_router",
     "check_dates",
     "shown",
@@ -87,6 +90,13 @@ StateParam = Annotated[
     Literal["assigned", "reserved", "unassigned"] | None, Query(description="Only records in this state.")
 ]
 DateFilters = tuple[str | None, str | None, str | None, str | None]
+AssigneeParam = Annotated[
+    str | None,
+    Query(max_length=200, description="A person id (any case), or words of ids and names: records naming them."),
+]
+YearParam = Annotated[str | None, Query(pattern=r"^[0-9]{4}$", description="Year of registration.")]
+#: The API's names for the filters of :class:`~portreg.services.filters.RecordFilter`, for its 400s.
+FILTER_NAMES = {"range_class": "range", "person": "assignee"}
 
 #: What each parameter must be, in words, for the 400 that names it.
 PARAMETER_HINTS: dict[str, str] = {

@@ -24,6 +24,7 @@ from fastapi.responses import Response
 from ... import rules
 from ...errors import InvalidQuery, NotFound
 from ...model import TRANSPORTS
+from ...services.filters import RecordFilter
 from ...services.params import parse_port
 from ...services.query import RANGES, Hit, free_ports
 from .. import schemas
@@ -44,12 +45,13 @@ from .bodies import (
 )
 from .params import (
     DEFAULT_PAGE_SIZE,
+    FILTER_NAMES,
     MAX_FREE_COUNT,
     MAX_ID,
     MAX_PAGE_SIZE,
     MAX_SEARCH,
     PARAMETER_HINTS,
-    DateFilters,
+    AssigneeParam,
     DateParam,
     PageParam,
     PageSizeParam,
@@ -59,8 +61,8 @@ from .params import (
     StateParam,
     TransportParam,
     VersionParam,
+    YearParam,
     api_router,
-    check_dates,
     shown,
 )
 
@@ -193,11 +195,8 @@ def records(
     transport: TransportParam = None,
     range_class: RangeClassParam = None,
     state: StateParam = None,
-    assignee: Annotated[
-        str | None,
-        Query(max_length=200, description="A person id (any case), or text of ids and names: records naming them."),
-    ] = None,
-    year: Annotated[str | None, Query(pattern=r"^[0-9]{4}$", description="Year of registration.")] = None,
+    assignee: AssigneeParam = None,
+    year: YearParam = None,
     registered_after: DateParam = None,
     registered_before: DateParam = None,
     modified_after: DateParam = None,
@@ -212,29 +211,33 @@ def records(
     """What the registry page shows for the same parameters (its ``search`` is ``q``
     here, its ``person`` is ``assignee``): IANA's search (``162`` finds snmptrap 162,
     health-trap 1162 and the range 31621-31684; ``6010`` finds x11 6000-6063), the same
-    filters, sorting and pages. Dates compare as the registry writes them (a record
-    registered ``2005-08`` is on or after ``2005``, not after ``2005-08-15``); bounds are
-    inclusive."""
-    dates = check_dates(registered_after, registered_before, modified_after, modified_before)
+    filters, sorting and pages. The filters are the same as ``/search``'s: date bounds are
+    inclusive at the precision given (``registered_after=2005&registered_before=2005`` is
+    "registered in 2005"), ``assignee`` is a person id in any case or words of names."""
+    where = RecordFilter.parse(
+        transport=transport,
+        range_class=range_class,
+        state=state,
+        person=assignee,
+        year=year,
+        registered_after=registered_after,
+        registered_before=registered_before,
+        modified_after=modified_after,
+        modified_before=modified_before,
+        names=FILTER_NAMES,
+    )
     snap = snapshot(request, version)
     from ..table import TableData, TableQuery, select
 
     data = snap.derived("pages:table", lambda s: TableData(s.hits, s.index, s.people))
     view = TableQuery(
         search=(q or "").strip(),
-        transport=transport,
-        range_class=range_class,
-        state=state,
-        person=(assignee or "").strip(),
-        year=year or "",
         sort=sort.lstrip("-") if sort else None,
         descending=bool(sort and sort.startswith("-")),
         page=1,
         page_size=None,
     )
-    hits = [data.hits[i] for i in select(data, view).rows]
-    if any(dates):
-        hits = [h for h in hits if _dated(h.record, dates)]
+    hits = [data.hits[i] for i in select(data, view, where).rows]
     start = (page - 1) * page_size
     return send_page(request, snap, hits[start : start + page_size], len(hits), page, page_size)
 
@@ -253,7 +256,8 @@ def search(
     transport: TransportParam = None,
     range_class: RangeClassParam = None,
     state: StateParam = None,
-    assignee: Annotated[str | None, Query(max_length=200, description="Only records naming this person id.")] = None,
+    assignee: AssigneeParam = None,
+    year: YearParam = None,
     registered_after: DateParam = None,
     registered_before: DateParam = None,
     modified_after: DateParam = None,
@@ -267,20 +271,22 @@ def search(
     names starting with the text, names holding its words, then words of descriptions,
     people and notes; a word matching nothing is corrected to the registry's nearest.
     Any text is taken as words: quotes, ``*``, ``OR``, ``NEAR(`` are not operators."""
-    after, before, mod_after, mod_before = check_dates(
-        registered_after, registered_before, modified_after, modified_before
-    )
-    snap = snapshot(request, version)
-    result = service(request).query.search(
-        q,
+    where = RecordFilter.parse(
         transport=transport,
         range_class=range_class,
         state=state,
         person=assignee,
-        registered_after=after,
-        registered_before=before,
-        modified_after=mod_after,
-        modified_before=mod_before,
+        year=year,
+        registered_after=registered_after,
+        registered_before=registered_before,
+        modified_after=modified_after,
+        modified_before=modified_before,
+        names=FILTER_NAMES,
+    )
+    snap = snapshot(request, version)
+    result = service(request).query.search(
+        q,
+        where=where,
         limit=page_size,
         offset=(page - 1) * page_size,
         version=snap.version.number,
@@ -448,23 +454,3 @@ def _near(word: str, candidates: Iterable[str], limit: int = 5) -> list[str]:
     if len(near) < limit:
         near += sorted(c for c in folded if c.startswith(key) and c not in near)[: limit - len(near)]
     return [folded[c] for c in near]
-
-
-def _dated(record: Any, dates: DateFilters) -> bool:
-    """Whether a record's dates fall inside the filters, compared as written (prefixes).
-
-    A record without the date a filter is about does not pass that filter.
-    """
-    after, before, mod_after, mod_before = dates
-    for value, low, high in ((record.registered, after, before), (record.modified, mod_after, mod_before)):
-        if low is None and high is None:
-            continue
-        if not value:
-            return False
-        if low is not None and value[: len(low)] < low:
-            return False
-        if high is not None and value[: len(high)] > high:
-            return False
-    return True
-
-
