@@ -26,20 +26,18 @@ renames included). Layout of the package:
 
 Opening an up-to-date SQLite store imports neither SQLAlchemy nor Alembic.
 
-Additions to the written contract (every name in it is kept, with its meaning):
-``import_registry`` also takes ``reason`` (the audit trail a workflow will write) and
-``Version`` carries it; ``records_named`` also takes ``transport``; ``search_people``
-also takes ``version``; ``records(version=...)`` returns a whole version as
-StoredRecords (for the query layer's in-memory index); ``dialect`` names the database.
-Where the contract left a shape open: ``record_history`` returns
-``(VersionSpan, Record)`` pairs (``VersionSpan(first, last)``, ``last`` None while
-current; revisions differing only in position are merged); ``diff`` returns a
-:class:`Diff` (added, removed, changed as :class:`RecordChange`, ``people_changed``,
-``head_changed``); ``stats`` returns ``records``, ``people``, ``version`` and the
-``by_state``, ``by_transport``, ``by_range_class``, ``by_year`` counts, with "none" for
-rows lacking the field. Search dates compare as written, both bounds inclusive;
-``range_class`` is that of a record's first port. Reads of an empty store return
-nothing; ``registry()`` and ``version()`` raise NotFound saying how to fill it.
+Shapes worth knowing: ``import_registry`` takes a ``reason`` (the audit trail a
+workflow writes) and ``Version`` carries it; ``records(version=...)`` returns a whole
+version as StoredRecords (for the services' in-memory index); ``dialect`` names the
+database. ``record_history`` returns ``(VersionSpan, Record)`` pairs
+(``VersionSpan(first, last)``, ``last`` None while current; revisions differing only in
+position are merged); ``diff`` returns a :class:`Diff` (added, removed, changed as
+:class:`RecordChange`, ``people_changed``, ``head_changed``); ``stats`` returns
+``records``, ``people``, ``version`` and the ``by_state``, ``by_transport``,
+``by_range_class``, ``by_year`` counts, with "none" for rows lacking the field.
+``search`` filters mean what :class:`portreg.services.filters.RecordFilter` says. Reads
+of an empty store return nothing; ``registry()`` and ``version()`` raise NotFound saying
+how to fill it.
 """
 
 from __future__ import annotations
