@@ -340,6 +340,8 @@ PUBLIC_PAGES = [
 def _expected(role: str, method: str, path: str) -> int:
     """The status each caller must get: the matrix, written out once."""
     signed_in = role != "anonymous"
+    if path.startswith("/requests"):
+        return _request_expected(role, method, path)
     if path.startswith("/api/v1/account"):
         if not signed_in:
             return 401
@@ -355,24 +357,75 @@ def _expected(role: str, method: str, path: str) -> int:
     return 303  # every other POST answers with a redirect, whoever sends it
 
 
+#: What each request page's POST sends in the matrix: enough to reach the service, never
+#: enough to change anything (a stale version), so every caller meets the same request.
+REQUEST_POSTS = {
+    "/requests/new": {"service_name": "acctmatrix2", "do": "check"},
+    "/requests/{request_id}/act": {"action": "validate", "etag": "999"},
+    "/requests/{request_id}/comment": {"text": "hello", "etag": "999"},
+    "/requests/{request_id}/vote": {"position": "yes", "etag": "999"},
+}
+
+
+def _request_expected(role: str, method: str, path: str) -> int:
+    """The request pages (docs/web.md), on a New tcp request filed by an account none of the
+    callers is: staff, the IESG and admins see it; the requester and the sctp expert do not."""
+    if path in ("/requests/{request_id}", "/requests/statistics"):
+        return 200  # a request's public part, and the statistics: for anyone
+    if role == "anonymous":
+        return 303  # to the sign-in page
+    sees = role in ("staff", "iesg", "admin")
+    if path.endswith("/act"):
+        return (303 if role == "staff" else 403) if sees else 404  # validate is staff's; the stale version sends back
+    if path.endswith("/comment"):
+        return 303 if sees else 404
+    if path.endswith("/vote"):
+        return (303 if role == "iesg" else 403) if sees else 404
+    if path in ("/requests", "/requests/new"):
+        return 303 if method == "POST" else 200
+    allowed = {
+        "/requests/queue": {"expert", "staff", "admin"},
+        "/requests/queue/{group}": {"staff", "admin"},  # the tcp-udp queue; the matrix's expert reviews sctp
+        "/requests/dashboard": {"staff", "admin"},
+        "/requests/iesg": {"iesg", "staff", "admin"},
+    }[path]
+    return 200 if role in allowed else 403
+
+
 def test_every_account_route_for_every_role(site: dict[str, Any]) -> None:
     from fastapi.routing import APIRoute
 
     from portreg.services import accounts as A
     from portreg.store import Store
     from portreg.web.api import accounts as accounts_api
+    from portreg.services import workflow
     from portreg.web.pages import accounts as account_pages
+    from portreg.web.pages import requests as request_pages
     from portreg.web.urls import API_ROOT
 
     routes = {
-        (method, prefix + route.path)
-        for router, prefix in ((account_pages.router, ""), (accounts_api.router, API_ROOT))
+        (method, prefix + route.path.replace(":int", ""))
+        for router, prefix in ((account_pages.router, ""), (accounts_api.router, API_ROOT), (request_pages.router, ""))
         for route in router.routes
         if isinstance(route, APIRoute)
         for method in route.methods
     }
     with Store.open(site["url"]) as store:
         target = A.create_account(store, email="target@example.org", name="Target", password=PASSWORD)
+        filed = workflow.file(
+            store,
+            target,
+            {
+                "service_name": "acctmatrix",
+                "transports": ["tcp"],
+                "assignee": "Target <target@example.org>",
+                "contact": "Target <target@example.org>",
+                "description": "Matrix remote control",
+                "reference": "https://example.com/acctmatrix (unicast only)",
+                "port": 2693,
+                "justification": "devices are found without discovery, so a dynamic port cannot be known",
+            },
+        )
         tokens = {}
         for role in ROLE_NAMES[1:]:
             account = A.create_account(
@@ -394,7 +447,12 @@ def test_every_account_route_for_every_role(site: dict[str, Any]) -> None:
             )
     checked = set()
     for method, path in sorted(routes):
-        concrete = path.replace("{account_id}", str(target.id)).replace("{token_id}", "1")
+        concrete = (
+            path.replace("{account_id}", str(target.id))
+            .replace("{token_id}", "1")
+            .replace("{request_id}", str(filed["id"]))
+            .replace("{group}", "tcp-udp")
+        )
         for role in ROLE_NAMES:
             caller = callers[role]
             if path.startswith("/api/"):
@@ -403,7 +461,7 @@ def test_every_account_route_for_every_role(site: dict[str, Any]) -> None:
             elif method == "GET":
                 response = caller.client.get(concrete)
             else:
-                data = {"role": "requester"} if path.startswith("/admin/") else {}
+                data = {"role": "requester"} if path.startswith("/admin/") else REQUEST_POSTS.get(path, {})
                 response = caller.post(concrete, data)
             assert response.status_code == _expected(role, method, path), (role, method, path, response.text[:300])
             if (
