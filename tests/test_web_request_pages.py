@@ -323,7 +323,7 @@ def test_statistics_split_the_time_to_a_decision_by_whose_turn_it_was(site: dict
     assert kind["count"] >= 1 and kind["median"] <= kind["p90"]
     assert set(kind["net"]) == {"requester", "staff", "expert", "iesg"}
     page = httpx.get(site["base"] + "/requests/statistics", timeout=10)
-    assert f"{stats['filed']} requests filed, {stats['decided']} decided" in page.text
+    assert f'<strong id="filed">{stats["filed"]}</strong>; decided: <strong id="decided">{stats["decided"]}</strong>' in page.text
 
 
 @pytest.mark.parametrize(
