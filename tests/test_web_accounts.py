@@ -396,9 +396,9 @@ def test_every_account_route_for_every_role(site: dict[str, Any]) -> None:
     from fastapi.routing import APIRoute
 
     from portreg.services import accounts as A
+    from portreg.services import workflow
     from portreg.store import Store
     from portreg.web.api import accounts as accounts_api
-    from portreg.services import workflow
     from portreg.web.pages import accounts as account_pages
     from portreg.web.pages import requests as request_pages
     from portreg.web.urls import API_ROOT
