@@ -86,30 +86,8 @@ CORPUS = [
     "é" * 300,
     "x" * 10000,
 ]
-#: The part of the corpus every query parameter gets (each of the kinds above, once).
-QUERY_CORPUS = [
-    "٣",
-    "३",
-    "３",
-    "²",
-    "+80",
-    "-0",
-    "80.0",
-    " 80",
-    "1e3",
-    "nan",
-    "0",
-    "2147483648",
-    "1" * 4301,
-    "",
-    "\x00",
-    "\u202e80",
-    "<script>",
-    "%zz",
-    "all",
-    "2-1",
-    "x" * 10000,
-]
+#: The part of the corpus every query parameter gets (one of each kind above; generated values do the rest).
+QUERY_CORPUS = ["٣", "３", "²", "+80", "80.0", "1" * 4301, "", "\x00", "x" * 10000, "2-1"]
 #: Malformed or hostile request headers, one per request, in turn.
 HEADERS: list[dict[str, bytes]] = [
     {"accept-encoding": b"gzip;q=abc"},
