@@ -24,32 +24,49 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")]
 
-MAX_EXAMPLES = 40
+# Per operation, and every operation runs twice (anonymous and as staff): some 25
+# operations x 2 x this many requests must stay within about two minutes on a busy
+# two-core machine, so fewer examples each than one router alone could afford.
+MAX_EXAMPLES = 15
 
 
 @pytest.fixture(scope="module")
-def api_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def api_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The whole app on the real 2024-03-18 registry, and a token of a staff account."""
+    from portreg.services import accounts
     from test_web_api import build_app, filled_store
 
     with filled_store(tmp_path_factory.mktemp("schemathesis")) as store:
-        yield build_app(store)
+        staff = accounts.create_account(
+            store, email="staff@example.org", name="Staff Member", roles=frozenset({"staff", "admin"})
+        )
+        token = accounts.new_token(store, staff.id, name="schemathesis").secret
+        yield {"app": build_app(store), "token": token}
+
+
+@pytest.fixture(scope="module")
+def api_app(api_site: dict[str, Any]) -> Any:
+    return api_site["app"]
 
 
 def _api_document() -> dict[str, Any]:
-    """The OpenAPI document the app serves, built from the router alone (no store needed,
-    so it can be read when tests are collected); the test checks the app serves the same."""
+    """The OpenAPI document the app serves, built from the same list of routers the app
+    mounts (no store needed, so it can be read when tests are collected); the test checks
+    the app serves the same."""
     from fastapi import FastAPI
 
     from portreg.web import api, errors
+    from portreg.web.app import mount_api
 
     bare = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    bare.include_router(api.router, prefix=api.API_ROOT)
+    mount_api(bare)
     errors.install_error_handlers(bare)
     return api.openapi_document(bare)
 
 
 DOCUMENT = _api_document()
 schema = schemathesis.openapi.from_dict(DOCUMENT)
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 def test_the_app_serves_this_document(api_app: Any) -> None:
@@ -59,10 +76,24 @@ def test_the_app_serves_this_document(api_app: Any) -> None:
         assert client.get("/api/v1/openapi.json").json() == DOCUMENT
 
 
+def test_the_document_covers_every_router() -> None:
+    """The newer concepts are fuzzed too, not only the registry's operations."""
+    paths = DOCUMENT["paths"]
+    for prefix in ("/api/v1/requests", "/api/v1/log", "/api/v1/collisions", "/api/v1/changes", "/api/v1/account"):
+        assert any(path.startswith(prefix) for path in paths), prefix
+
+
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors_and_documented_answers(case: Any, api_app: Any) -> None:
-    case.call_and_validate(
-        app=api_app,
-        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
-    )
+    """Anonymous: an operation needing an account answers a documented 401."""
+    case.headers = {key: value for key, value in (case.headers or {}).items() if key.lower() != "authorization"}
+    case.call_and_validate(app=api_app, checks=CHECKS)
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_as_staff_no_server_errors_and_documented_answers(case: Any, api_site: dict[str, Any]) -> None:
+    """With a staff (and admin) token: the operations go past authentication."""
+    case.headers = {**(case.headers or {}), "Authorization": f"Bearer {api_site['token']}"}
+    case.call_and_validate(app=api_site["app"], checks=CHECKS)

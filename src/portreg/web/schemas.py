@@ -12,7 +12,7 @@ never missing.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -241,9 +241,16 @@ class ErrorBody(BaseModel):
     code: Literal[
         "invalid_parameter",
         "invalid_request",
+        "unauthorized",
+        "forbidden",
         "not_found",
         "method_not_allowed",
         "conflict",
+        "precondition_failed",
+        "checks_failed",
+        "precondition_required",
+        "too_many_requests",
+        "csrf_failed",
         "store_unavailable",
         "http_error",
         "internal_error",
@@ -251,6 +258,9 @@ class ErrorBody(BaseModel):
     message: str
     parameter: str | None = Field(default=None, description="The query or path parameter at fault.")
     suggestions: list[str] | None = Field(default=None, description="Near names or containing ranges (404 only).")
+    findings: list[dict[str, Any]] | None = Field(
+        default=None, description="Each check a refused request failed, with field and RFC section (422 only)."
+    )
 
 
 class ErrorResponse(BaseModel):

@@ -14,10 +14,11 @@ from ...services import accounts as accounts_service
 from ...services.accounts import Account
 from ..auth import require_account
 from ..errors import ApiRoute
+from .params import error_responses
 
 __all__ = ["router"]
 
-router = APIRouter(route_class=ApiRoute, tags=["accounts"])
+router = APIRouter(route_class=ApiRoute, responses=error_responses(400, 401), tags=["accounts"])
 
 
 class AccountResponse(BaseModel):
@@ -53,7 +54,7 @@ def whoami(request: Request) -> AccountResponse:
     return _json(require_account(request))
 
 
-@router.get("/accounts", response_model=AccountList, summary="Every account (admin)")
+@router.get("/accounts", response_model=AccountList, responses=error_responses(403), summary="Every account (admin)")
 def every_account(request: Request) -> AccountList:
     """Every account, oldest first. Needs the admin role."""
     require_account(request, "admin")

@@ -24,10 +24,11 @@ from ...services.overlay import check, parse_owned
 from ...services.query import version_json
 from ..errors import ApiError, ApiRoute
 from .bodies import empty_store, service
+from .params import error_responses
 
 __all__ = ["router"]
 
-router = APIRouter(route_class=ApiRoute, tags=["overlay"])
+router = APIRouter(route_class=ApiRoute, responses=error_responses(400, 503), tags=["overlay"])
 
 #: Longer than any name IANA holds (legacy names reach 30 characters).
 MAX_NAME = 63

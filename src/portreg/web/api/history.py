@@ -18,10 +18,13 @@ from fastapi.responses import Response
 from ...errors import InvalidQuery
 from ...services import history
 from ..errors import ApiError, ApiRoute
+from .params import error_responses
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/changes", route_class=ApiRoute, tags=["history"])
+router = APIRouter(
+    prefix="/changes", route_class=ApiRoute, responses=error_responses(400, 404, 503), tags=["history"]
+)
 
 
 @router.get("/{span}", summary="What changed from version A to version B")

@@ -23,6 +23,7 @@ from fastapi.responses import Response
 from ...errors import InvalidQuery
 from ...services import params
 from ..errors import ApiError, ApiRoute
+from .params import error_responses
 
 if TYPE_CHECKING:
     from ...services.translog import TransparencyLog
@@ -34,7 +35,12 @@ MAX_ENTRIES = 1000
 #: Log sizes fit the database's integers, like version numbers.
 MAX_SIZE = 2**31 - 1
 
-router = APIRouter(prefix="/log", route_class=ApiRoute, tags=["log"])
+router = APIRouter(
+    prefix="/log",
+    route_class=ApiRoute,
+    responses=error_responses(400, 404, 503, e503="This server keeps no signed transparency log."),
+    tags=["log"],
+)
 well_known = APIRouter(include_in_schema=False)
 
 

@@ -110,7 +110,9 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     doc["paths"] = {path: item for path, item in doc.get("paths", {}).items() if path.startswith(urls.API_ROOT + "/")}
     for item in doc["paths"].values():
         for op in item.values():
-            op.get("responses", {}).pop("422", None)
+            responses = op.get("responses", {})
+            if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+                del responses["422"]  # FastAPI's own; a 422 an operation declares itself stays
             if "description" in op:  # docstrings quote code as ``x``; OpenAPI's Markdown as `x`
                 op["description"] = op["description"].replace("``", "`")
     schemas_ = doc.get("components", {}).get("schemas", {})

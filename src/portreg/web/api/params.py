@@ -41,6 +41,7 @@ __all__ = [
     "YearParam",
     "api_router",
     "check_dates",
+    "error_responses",
     "shown",
 ]
 
@@ -62,6 +63,33 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "The store is empty or cannot be read; the body says how to fill it.",
     },
 }
+
+#: What each error status of the API means, for :func:`error_responses`.
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "A bad parameter or body; the body names it.",
+    401: "Not signed in: send `Authorization: Bearer <token>`.",
+    403: "Signed in, but the action is not the caller's (the body says whose it is).",
+    404: "No such thing; the body says what was not found.",
+    409: "The state does not allow this.",
+    412: "If-Match does not match: the thing changed since the caller read it.",
+    422: "The checks refused it; the body lists each finding.",
+    428: "If-Match is missing.",
+    503: "The store is empty or cannot be read; the body says how to fill it.",
+}
+
+
+def error_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """The documented error answers ``codes``, each with the API's JSON error body, so a
+    client (and the schema check in the tests) knows their shape. ``descriptions`` (keyed
+    ``e404`` and so on) replace the general wording where an operation says more."""
+    return {
+        code: {
+            "model": schemas.ErrorResponse,
+            "description": descriptions.get(f"e{code}", ERROR_DESCRIPTIONS[code]),
+        }
+        for code in codes
+    }
+
 
 DatePattern = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 #: The registry page's sortable columns (see :data:`portreg.web.table.SORTS`), reversed with a leading -.

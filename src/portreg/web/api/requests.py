@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from ...errors import PermissionDenied, RegistryError, SignInRequired, Stale
 from ...services import workflow
 from ..errors import ApiError, ApiRoute
+from .params import error_responses
 
 __all__ = ["router"]
 
@@ -35,23 +36,25 @@ class WorkflowRoute(ApiRoute):
     hints = {"request_id": "a request number", "If-Match": 'the request\'s ETag, such as "3"'}
 
 
-router = APIRouter(route_class=WorkflowRoute, tags=["requests"])
+router = APIRouter(route_class=WorkflowRoute, responses=error_responses(400), tags=["requests"])
 
 Responses = dict[int | str, dict[str, Any]]
 
-_AUTH: Responses = {
-    401: {"description": "Not signed in: send `Authorization: Bearer <token>`."},
-    403: {"description": "Signed in, but the action is not the caller's (the body says whose it is)."},
+_AUTH: Responses = error_responses(401, 403)
+_ONE: Responses = {
+    **_AUTH,
+    **error_responses(404, e404="No such request, or one the caller may not see (the same answer)."),
 }
-_ONE: Responses = {**_AUTH, 404: {"description": "No such request, or one the caller may not see (the same answer)."}}
 _WRITE: Responses = {
     **_ONE,
-    409: {
-        "description": "The request is not in a state that allows this, "
-        "or the checks failed at approval (it went back to review)."
-    },
-    412: {"description": "If-Match does not match: the request changed since the caller read it."},
-    428: {"description": "If-Match is missing."},
+    **error_responses(
+        409,
+        412,
+        428,
+        e409="The request is not in a state that allows this, "
+        "or the checks failed at approval (it went back to review).",
+        e412="If-Match does not match: the request changed since the caller read it.",
+    ),
 }
 
 
@@ -204,7 +207,7 @@ def transitions() -> dict[str, Any]:
     }
 
 
-@router.post("/requests/check", responses={**_AUTH, 400: {"description": "A field of the wrong type (named)."}})
+@router.post("/requests/check", responses={**_AUTH, **error_responses(400, e400="A field of the wrong type (named).")})
 def check(request: Request, template: Template = Body(...)) -> dict[str, Any]:
     """Dry run: every finding the request would meet, without filing it (``ok``: no error)."""
     findings = _call(workflow.dry_run, _store(request), _account(request), _raw(template))
@@ -216,9 +219,9 @@ def check(request: Request, template: Template = Body(...)) -> dict[str, Any]:
     status_code=201,
     responses={
         **_AUTH,
-        422: {
-            "description": "The checks refused the request: `error.findings` lists each, with field and RFC section."
-        },
+        **error_responses(
+            422, e422="The checks refused the request: `error.findings` lists each, with field and RFC section."
+        ),
     },
 )
 def file(request: Request, template: Template = Body(...)) -> JSONResponse:

@@ -23,10 +23,11 @@ from ...services import params
 from ...services import subscriptions as service
 from ..auth import require_account
 from ..errors import ApiError, ApiRoute
+from .params import error_responses
 
 __all__ = ["router"]
 
-router = APIRouter(route_class=ApiRoute, tags=["subscriptions"])
+router = APIRouter(route_class=ApiRoute, responses=error_responses(400, 401, 404), tags=["subscriptions"])
 
 
 class NewSubscription(BaseModel):
