@@ -83,6 +83,16 @@ def test_the_document_covers_every_router() -> None:
         assert any(path.startswith(prefix) for path in paths), prefix
 
 
+def test_the_staff_token_goes_past_authentication(api_site: dict[str, Any]) -> None:
+    """Else the run as staff would only see the 401s the anonymous run sees."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(api_site["app"]) as client:
+        assert client.get("/api/v1/audit").status_code == 401
+        answer = client.get("/api/v1/audit", headers={"Authorization": f"Bearer {api_site['token']}"})
+        assert answer.status_code == 200, answer.text
+
+
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors_and_documented_answers(case: Any, api_app: Any) -> None:
