@@ -637,3 +637,13 @@ def _is_ids(value: Any) -> bool:
     return isinstance(value, int) or (isinstance(value, str) and value.startswith("/api/v1/records/")) or (
         isinstance(value, list) and all(isinstance(v, int) for v in value)
     )
+
+
+def test_a_person_id_in_another_case_redirects_as_the_page_does(client: Any) -> None:
+    api = client.get("/api/v1/people/jon_postel", follow_redirects=False)
+    page = client.get("/person/jon_postel", follow_redirects=False)
+    assert api.status_code == page.status_code == 301
+    assert api.headers["location"] == "/api/v1/people/Jon_Postel"
+    assert get(client, "/people/jon_postel")["person"]["id"] == "Jon_Postel"
+    missing = client.get("/api/v1/people/Jon_Postal").json()["error"]
+    assert "Jon_Postel" in missing["suggestions"]

@@ -26,7 +26,7 @@ from bisect import bisect_right
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
-from ..errors import NotFound
+from ..errors import EmptyStore
 from ..model import DYNAMIC, SYSTEM, TRANSPORTS, USER, Person, PortRange, Record, Reference
 from ..rules import (
     ASSIGNED,
@@ -78,7 +78,8 @@ _STRENGTH = {UNASSIGNED: 0, RESERVED: 1, ASSIGNED: 2}
 #: Range class -> its ports (RFC 6335 §6).
 RANGES: dict[str, PortRange] = {SYSTEM: SYSTEM_PORTS, USER: USER_PORTS, DYNAMIC: DYNAMIC_PORTS}
 
-EMPTY_STORE = "the store is empty: run `portreg sync` or `portreg import FILE`"
+#: What an empty store says (the message of :class:`~portreg.errors.EmptyStore`).
+EMPTY_STORE = str(EmptyStore())
 
 # Legacy names point at the name to use in their notes ("This entry is an alias to
 # "sql-net"", "This is a duplicate of the "http" service"); replacements name what
@@ -560,7 +561,7 @@ class Query:
         """The version queries see; NotFound (saying how to fill it) on an empty store."""
         version = self.store.current_version()
         if version is None:
-            raise NotFound(EMPTY_STORE)
+            raise EmptyStore()
         return version
 
     def _version(self, number: int | None) -> Version:

@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from ..errors import NotFound
+from ..errors import EmptyStore, NotFound
 from ..model import Person, Record, Registry
 from . import _search
 from ._backend import Backend, open_backend
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
     from ._workflow import WorkflowStore
 
-EMPTY = "the store is empty: run `portreg sync` or `portreg import FILE`"
 
 _R = ", ".join(f"b.{c}" for c in RECORD_COLUMNS)
 _P = ", ".join(f"p.{c}" for c in PERSON_COLUMNS)
@@ -226,7 +225,7 @@ class Store:
         else:
             rows = self._db.rows(f"{_VERSION} ORDER BY number DESC LIMIT 1")
             if not rows:
-                raise NotFound(EMPTY)
+                raise EmptyStore()
         return _version(rows[0])
 
     def _number(self, version: int | None) -> int:
@@ -250,7 +249,7 @@ class Store:
     def _snapshot(self, version: int | None) -> tuple[Registry, list[StoredRecord]]:
         number = self._number(version)
         if number == 0:
-            raise NotFound(EMPTY)
+            raise EmptyStore()
         with self._cache_lock:
             found = self._cache.get(number)
             if found is not None:

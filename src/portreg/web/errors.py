@@ -30,6 +30,7 @@ from starlette.responses import JSONResponse, Response
 
 from ..errors import (
     Conflict,
+    EmptyStore,
     FormatError,
     InvalidQuery,
     NotFound,
@@ -103,6 +104,8 @@ def error_response(error: ApiError, headers: dict[str, str] | None = None) -> JS
 
 def from_registry_error(exc: RegistryError) -> ApiError:
     """Map the library's error tree onto HTTP: bad input 400, absent 404, busy 409/503."""
+    if isinstance(exc, EmptyStore):
+        return ApiError(503, "store_unavailable", str(exc), headers={"Retry-After": "60"})
     if isinstance(exc, NotFound):
         return ApiError(
             404,

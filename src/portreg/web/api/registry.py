@@ -15,11 +15,10 @@ one. Choices worth knowing:
 
 from __future__ import annotations
 
-import difflib
-from typing import TYPE_CHECKING, Annotated, Any, Iterable, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from ... import rules
 from ...errors import InvalidQuery, NotFound
@@ -27,7 +26,8 @@ from ...model import TRANSPORTS
 from ...services.filters import RecordFilter
 from ...services.params import parse_port
 from ...services.query import RANGES, Hit, free_ports
-from .. import schemas
+from ...services.suggest import suggest
+from .. import schemas, urls
 from ..errors import ApiError
 from .bodies import (
     cached,
@@ -164,7 +164,7 @@ async def service_lookup(
         "not_found",
         f"no service named {name!r}" + (f" on {transport}" if transport else ""),
         parameter="name",
-        suggestions=_near(name, index.names()),
+        suggestions=suggest(name, index.names()),
         registry=registry_ref(snap),
     )
 
@@ -366,16 +366,23 @@ def person(
     ],
     version: VersionParam = None,
 ) -> Response:
+    """A person id in another case (``jon_postel``) redirects to the id as records cite it,
+    as the person's page does."""
     snap = snapshot(request, version)
     people_by_id = snap.people
     found = people_by_id.get(person_id)
     if found is None:
+        folded = person_id.casefold()
+        match = next((pid for pid in people_by_id if pid.casefold() == folded), None)
+        if match is not None:
+            query = request.url.query
+            return RedirectResponse(urls.api_person_url(match) + (f"?{query}" if query else ""), status_code=301)
         raise ApiError(
             404,
             "not_found",
             f"no person {person_id!r}",
             parameter="person_id",
-            suggestions=_near(person_id, people_by_id),
+            suggestions=suggest(person_id, people_by_id),
             registry=registry_ref(snap),
         )
     hits = service(request).query.people(person_id, limit=1, version=snap.version.number)
@@ -442,15 +449,3 @@ def versions(request: Request) -> Response:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _near(word: str, candidates: Iterable[str], limit: int = 5) -> list[str]:
-    """Names close to ``word`` (a typo, another case, a prefix), for a 404's suggestions."""
-    folded = {c.casefold(): c for c in candidates}
-    key = word.casefold()
-    near = difflib.get_close_matches(key, folded, n=limit, cutoff=0.75)
-    # Two letters swapped (htpp for http) is the likeliest typo: same letters first.
-    near.sort(key=lambda c: sorted(c) != sorted(key))
-    if len(near) < limit:
-        near += sorted(c for c in folded if c.startswith(key) and c not in near)[: limit - len(near)]
-    return [folded[c] for c in near]

@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ...errors import InvalidQuery, NotFound, RegistryError, StoreError
+from ...errors import EmptyStore, InvalidQuery, NotFound, RegistryError, StoreError
 from ...services import params
+from ...services.suggest import suggest
 from .. import urls
 from .render import current, error_page
 
@@ -39,10 +39,9 @@ def port_suggestions(snapshot: Snapshot, text: str) -> list[tuple[str, str]]:
 
 
 def not_found_name(request: Request, snapshot: Snapshot, name: str) -> Response:
-    names = snapshot.derived("pages:names", lambda s: {n.casefold(): n for n in s.index.names()})
-    close = difflib.get_close_matches(name.casefold(), list(names), n=8, cutoff=0.7)
+    names = snapshot.derived("pages:names", lambda s: list(s.index.names()))
     suggestions = port_suggestions(snapshot, name)
-    suggestions += [(urls.service_url(names[c]), names[c]) for c in close]
+    suggestions += [(urls.service_url(n), n) for n in suggest(name, names, limit=8)]
     suggestions.append((urls.registry_url({"search": name}), f"search the registry for “{name}”"))
     return error_page(
         request,
@@ -100,7 +99,10 @@ def _path_not_found(request: Request) -> Response:
 
 
 async def registry_error(request: Request, exc: RegistryError) -> Response:
-    if isinstance(exc, NotFound):
+    if isinstance(exc, EmptyStore):
         return error_page(request, 503, "The registry is empty", str(exc))
+    if isinstance(exc, NotFound):
+        suggestions = [(urls.registry_url({"search": s}), s) for s in exc.suggestions]
+        return error_page(request, 404, "Not in the registry", str(exc), suggestions=suggestions)
     status = 503 if isinstance(exc, StoreError) else 400
     return error_page(request, status, "The registry cannot answer this", str(exc))

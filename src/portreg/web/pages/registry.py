@@ -8,7 +8,6 @@ Answers come from the query layer through the snapshot (its
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
@@ -21,6 +20,7 @@ from ...errors import InvalidQuery, NotFound
 from ...model import Record
 from ...services import params
 from ...services.query import RANGES
+from ...services.suggest import suggest
 from .. import urls
 from ..table import PAGE_SIZES, SORTS, TableQuery, select
 from .errors import not_found_name, not_found_port_spec
@@ -209,7 +209,7 @@ def person_page(request: Request, person_id: str) -> Response:
         match = next((p for p in snapshot.registry.people if p.id.casefold() == folded), None)
         if match is not None:
             return RedirectResponse(urls.person_url(match.id), status_code=301)
-        suggestions = difflib.get_close_matches(person_id, list(snapshot.people), n=8, cutoff=0.6)
+        suggestions = suggest(person_id, snapshot.people, limit=8)
         return error_page(
             request,
             404,
