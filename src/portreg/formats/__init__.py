@@ -2,8 +2,10 @@
 
 Each module has ``read(data: bytes, *, source: str | None = None) -> Registry`` (where
 the format can be read) and ``write(registry: Registry, out: BinaryIO) -> None`` (where
-it can be written), plus ``MEDIA_TYPE`` and ``EXTENSION``. Adding a format is one new
-module and one line in :data:`FORMATS`.
+it can be written). Its facts (name, file extension, media type, label) are declared
+once, in its :class:`Format` in :data:`FORMATS`, which the command line, :func:`detect`
+and the web's downloads all read; a module's ``MEDIA_TYPE`` and ``EXTENSION`` come from
+there. Adding a format is one new module and one line in :data:`FORMATS`.
 
 Modules are imported on first use, so that asking for CSV does not pay for lxml.
 """
@@ -13,32 +15,49 @@ from __future__ import annotations
 import importlib
 import io
 from types import ModuleType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from ..errors import FormatError, TooLarge
 from ..model import Registry
 
-__all__ = ["FORMATS", "detect", "module", "read", "readable", "to_bytes", "writable", "write"]
+__all__ = ["FORMATS", "Format", "detect", "module", "read", "readable", "to_bytes", "writable", "write"]
 
-#: Format name (as the command line spells it) -> module implementing it.
-FORMATS: dict[str, str] = {
-    "xml": "portreg.formats.xml",
-    "csv": "portreg.formats.csv",
-    "html": "portreg.formats.html",
-    "txt": "portreg.formats.text",
-    "services": "portreg.formats.services",
-    "json": "portreg.formats.json",
+
+class Format(NamedTuple):
+    """One format's facts, declared once: what the CLI, detection and downloads read."""
+
+    name: str  # as the command line spells it (--format, --to)
+    extension: str  # of its file, and of its download path
+    media_type: str  # as the web serves it
+    label: str  # in the "Available Formats" list
+    module: str  # where its read and/or write live
+
+    def load(self) -> ModuleType:
+        return importlib.import_module(self.module)
+
+
+#: Format name -> its descriptor, in IANA's order of formats, then ours.
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("csv", "csv", "text/csv; charset=utf-8", "CSV", "portreg.formats.csv"),
+        Format("xml", "xml", "application/xml", "XML", "portreg.formats.xml"),
+        Format("html", "html", "text/html; charset=utf-8", "HTML", "portreg.formats.html"),
+        Format("txt", "txt", "text/plain; charset=utf-8", "Plain text", "portreg.formats.text"),
+        Format("services", "services", "text/plain; charset=utf-8", "services(5)", "portreg.formats.services"),
+        Format("json", "json", "application/json", "JSON", "portreg.formats.json"),
+    )
 }
 
 
 def module(name: str) -> ModuleType:
     """The module for format ``name``; a FormatError lists the known names otherwise."""
     try:
-        path = FORMATS[name]
+        found = FORMATS[name]
     except KeyError:
         known = ", ".join(FORMATS)
         raise FormatError(f"unknown format {name!r}; choose one of: {known}", field="format") from None
-    return importlib.import_module(path)
+    return found.load()
 
 
 def readable() -> tuple[str, ...]:

@@ -44,12 +44,13 @@ from typing import Any, BinaryIO, Callable, Iterator
 
 from ..errors import FormatError
 from ..model import TRANSPORTS, LineBreak, Paragraph, Person, PortRange, Record, Reference, Registry, Text
+from . import FORMATS
 from ._decode import utf8_text
 
 __all__ = ["EXTENSION", "HEADER", "LEGACY_HEADER", "MEDIA_TYPE", "TITLE", "read", "write"]
 
-MEDIA_TYPE = "text/csv"
-EXTENSION = "csv"
+MEDIA_TYPE = FORMATS["csv"].media_type
+EXTENSION = FORMATS["csv"].extension
 
 HEADER: tuple[str, ...] = (
     "Service Name",

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import jinja2
 
 from ..model import LineBreak, Paragraph, Record, Reference, Registry, Text
+from . import FORMATS
 
 __all__ = [
     "COLUMNS",
@@ -49,8 +50,8 @@ __all__ = [
     "write",
 ]
 
-MEDIA_TYPE = "text/html; charset=utf-8"
-EXTENSION = "html"
+MEDIA_TYPE = FORMATS["html"].media_type
+EXTENSION = FORMATS["html"].extension
 
 #: Labels and file extensions of the sibling files the page links to, in IANA's order.
 AVAILABLE_FORMATS: tuple[tuple[str, str], ...] = (

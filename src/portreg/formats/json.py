@@ -39,11 +39,12 @@ from ..model import (
     Registry,
     Text,
 )
+from . import FORMATS
 
 __all__ = ["EXTENSION", "FORMAT_VERSION", "MEDIA_TYPE", "from_document", "read", "to_document", "write"]
 
-MEDIA_TYPE = "application/json"
-EXTENSION = "json"
+MEDIA_TYPE = FORMATS["json"].media_type
+EXTENSION = FORMATS["json"].extension
 
 #: Bumped when the shape changes in a way an old reader would misread.
 FORMAT_VERSION = 1

@@ -38,12 +38,13 @@ from typing import BinaryIO, Iterable
 
 from ..errors import FormatError
 from ..model import TRANSPORTS, PortRange, Record, Registry, Text
+from . import FORMATS
 from ._decode import utf8_text
 
 __all__ = ["EXTENSION", "FULL", "MEDIA_TYPE", "Profile", "holdable", "read", "write"]
 
-MEDIA_TYPE = "text/plain"
-EXTENSION = "services"
+MEDIA_TYPE = FORMATS["services"].media_type
+EXTENSION = FORMATS["services"].extension
 
 #: The title of a registry read from a services file that does not name its source.
 DEFAULT_TITLE = "Network services"

@@ -19,11 +19,12 @@ import textwrap
 from typing import BinaryIO, Iterable, Iterator
 
 from ..model import Person, Record, Reference, Registry, Text
+from . import FORMATS
 
 __all__ = ["COLUMNS", "EXTENSION", "MEDIA_TYPE", "contact_lines", "head_lines", "render", "table_lines", "write"]
 
-MEDIA_TYPE = "text/plain; charset=utf-8"
-EXTENSION = "txt"
+MEDIA_TYPE = FORMATS["txt"].media_type
+EXTENSION = FORMATS["txt"].extension
 
 AUTHORITY = "Internet Assigned Numbers Authority"
 AVAILABLE_FORMATS = ("CSV", "XML", "HTML", "Plain text")

@@ -20,14 +20,15 @@ import gc
 from typing import TYPE_CHECKING, BinaryIO
 
 from ..model import Record, Registry
+from . import FORMATS
 
 if TYPE_CHECKING:
     from ._xml_plain import Memo
 
 __all__ = ["DEFAULT_PROCESSING_INSTRUCTIONS", "EXTENSION", "MEDIA_TYPE", "NAMESPACE", "dumps", "memo", "read", "write"]
 
-MEDIA_TYPE = "application/xml"
-EXTENSION = "xml"
+MEDIA_TYPE = FORMATS["xml"].media_type
+EXTENSION = FORMATS["xml"].extension
 
 NAMESPACE = "http://www.iana.org/assignments"
 

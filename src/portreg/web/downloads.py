@@ -37,31 +37,10 @@ __all__ = ["DOWNLOADS", "PREFIX", "download_path", "router"]
 PREFIX = DOWNLOADS_PREFIX
 STEM = DOWNLOADS_STEM
 #: File extension in the URL -> format name (as ``portreg export --format`` spells it).
-DOWNLOADS: dict[str, str] = {
-    "xml": "xml",
-    "csv": "csv",
-    "html": "html",
-    "txt": "txt",
-    "services": "services",
-    "json": "json",
-}
+DOWNLOADS: dict[str, str] = {f.extension: f.name for f in formats.FORMATS.values()}
 #: Labels for the "Available Formats" list, in IANA's order, then ours.
-LABELS: dict[str, str] = {
-    "csv": "CSV",
-    "xml": "XML",
-    "html": "HTML",
-    "txt": "Plain text",
-    "services": "services(5)",
-    "json": "JSON",
-}
-MEDIA_TYPES: dict[str, str] = {
-    "xml": "application/xml",
-    "csv": "text/csv; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-    "txt": "text/plain; charset=utf-8",
-    "services": "text/plain; charset=utf-8",
-    "json": "application/json",
-}
+LABELS: dict[str, str] = {f.extension: f.label for f in formats.FORMATS.values()}
+MEDIA_TYPES: dict[str, str] = {f.extension: f.media_type for f in formats.FORMATS.values()}
 #: The services(5) profiles a download offers as ``?profile=`` (a names file is the CLI's).
 WEB_PROFILES = ("full", "small", "local")
 #: Rendered documents kept in memory, across versions (the 2024 XML alone is 13 MB).
