@@ -176,7 +176,7 @@ def test_published_versions_have_errors_only_where_iana_had_them() -> None:
     then 5: ``Egon_Technologies_LLC``, ``None``, ``Cisco_systems_3``, ...); from
     2022-02-04 on it is clean. The 99 legacy names are the same in every version.
     """
-    from conftest import history_versions
+    from tests.support.data import history_versions
 
     from portreg.formats import xml
 

@@ -5,7 +5,7 @@ rows: the full road (click, the model's classes, the store package, the query
 service) costs several times the work itself. :func:`lookup` recognises the plain
 forms — ``portreg [--db URL] lookup QUERY [--proto T] [--json]`` on an existing,
 up-to-date SQLite store — and answers them straight from ``sqlite3``, printing what
-the full command prints, byte for byte (``tests/test_cli_quick.py`` compares the two
+the full command prints, byte for byte (``tests/cli/test_quick.py`` compares the two
 on the real registry). Anything else (help, a malformed query, PostgreSQL, an empty
 or missing store, an old schema, a terminal) returns None, and the full command runs
 and says what is wrong.

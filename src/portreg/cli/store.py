@@ -245,7 +245,7 @@ def sync(
     elif owns:
         raise click.UsageError("--owns goes with --check FILE")
     with open_service() as service, progress("importing") as advance:
-        before = service.store.current_version()
+        before = service.current_version()
         result = download(
             service.store,
             DEFAULT_URL if url is None else url,

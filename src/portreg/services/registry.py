@@ -177,6 +177,11 @@ class RegistryService:
         """Every stored version, oldest first (empty for an empty store)."""
         return self.store.versions()
 
+    def current_version(self) -> Version | None:
+        """The store's current version as it is now (None while empty), read afresh:
+        what a command compares before and after it writes, not a cached snapshot's."""
+        return self.store.current_version()
+
     def registry(self, version: int | None = None) -> Registry:
         """The whole registry of ``version`` (the current one for None), as imported."""
         return self.store.registry(version)

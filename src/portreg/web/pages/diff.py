@@ -51,7 +51,7 @@ def diff_page(request: Request, span: str) -> Response:
     if (old, new) != (str(a.number), str(b.number)):
         return RedirectResponse(urls.diff_url(a.number, b.number), status_code=302)
     found = request.app.state.diffs.get(service.store, a.number, b.number)
-    latest = service.store.current_version()
+    latest = service.current_version()
     return render(
         request,
         "diff.html",
