@@ -1,7 +1,7 @@
 """``portreg lookup`` answered straight from SQLite prints what the full command prints.
 
-The quick path (``portreg.cli._quick``) repeats the store's record layout and the
-query service's answers; this compares the two, byte for byte and exit code for exit
+The quick path (``portreg.cli._quick``, ``services.quick_lookup``, ``store._quickread``)
+repeats the store's record layout and the query service's answers; this compares the two, byte for byte and exit code for exit
 code, over ports, ranges and names of the real registry (legacy names, aliases,
 ranges, unassigned rows, names that are not there), in tab-separated text and JSON.
 """

@@ -26,8 +26,8 @@ Services added later sit beside these: ``workflow`` (the RFC 6335 assignment pro
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+#: typing.TYPE_CHECKING without importing typing: the quick lookup imports this package.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..store import Store
 
