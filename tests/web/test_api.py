@@ -228,7 +228,7 @@ def test_records_search_like_the_registry_page(client: Any) -> None:
 
 def test_records_agree_with_the_page(client: Any) -> None:
     """The same parameters give the same rows as the registry page's table."""
-    from portreg.web.table import TableData, TableQuery, select
+    from portreg.services.table import TableData, TableQuery, select
 
     snap = client.app.state.registry_service.current()
     data = TableData(snap.hits, snap.index, snap.people)

@@ -92,7 +92,7 @@ def error_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[st
 
 
 DatePattern = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
-#: The registry page's sortable columns (see :data:`portreg.web.table.SORTS`), reversed with a leading -.
+#: The registry page's sortable columns (see :data:`portreg.services.table.SORTS`), reversed with a leading -.
 Sort = Literal[
     "name", "-name", "port", "-port", "transport", "-transport", "description", "-description",
     "assignee", "-assignee", "registered", "-registered", "modified", "-modified",

@@ -227,7 +227,7 @@ def records(
         names=FILTER_NAMES,
     )
     snap = snapshot(request, version)
-    from ..table import TableData, TableQuery, select
+    from ...services.table import TableData, TableQuery, select
 
     data = snap.derived("pages:table", lambda s: TableData(s.hits, s.index, s.people))
     view = TableQuery(

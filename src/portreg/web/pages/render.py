@@ -18,9 +18,9 @@ from starlette.staticfiles import StaticFiles
 
 from ...model import DYNAMIC, SYSTEM, TRANSPORTS, USER
 from ...services.query import STATES
+from ...services.table import TableData
 from .. import markup, urls
 from ..downloads import DOWNLOADS, LABELS
-from ..table import TableData
 
 if TYPE_CHECKING:
     import jinja2
