@@ -16,9 +16,23 @@
     │   └── RateLimited           ... not now: too many attempts (HTTP 429, retry_after)
     └── StoreError                the database cannot be opened or used
 
-The command line turns each into one line on standard error and a non-zero exit code;
-the web API turns each into a 4xx response with a JSON body. Anything else escaping is
-a bug.
+The command line turns each into one line on standard error and an exit code of its
+own (a subclass exits as its parent does), so that scripts can tell them apart:
+
+====  =========================================================================
+1     NotFound, EmptyStore — and the services' own "could not reach the server"
+      errors (``SyncError``, ``VerifyError``), as for any RegistryError not below
+2     InvalidQuery, and click's usage errors: the question is wrong
+3     ``portreg verify``: the log failed a check (not an exception)
+4     FormatError, TooLarge: the input cannot be read
+5     RuleViolation: RFC 6335 refuses it
+6     Conflict, Stale: another write came first; nothing was written
+7     PermissionDenied, SignInRequired, RateLimited
+8     StoreError: the database cannot be opened or used
+====  =========================================================================
+
+The web API turns each into a 4xx response with a JSON body (503 for StoreError and
+EmptyStore). Anything else escaping is a bug.
 """
 
 from __future__ import annotations
@@ -50,7 +64,7 @@ class RegistryError(Exception):
 class FormatError(RegistryError):
     """Input that cannot be read: says which file, which line and which field, where known."""
 
-    exit_code = 1
+    exit_code = 4  # the input cannot be read
 
     def __init__(
         self,
@@ -84,6 +98,8 @@ class FormatError(RegistryError):
 class RuleViolation(RegistryError):
     """A value that breaks a rule of RFC 6335; ``section`` names the rule."""
 
+    exit_code = 5  # RFC 6335 refuses it
+
     def __init__(self, message: str, *, section: str | None = None) -> None:
         self.message = message
         self.section = section
@@ -112,7 +128,7 @@ class NotFound(RegistryError):
     port), best first; every interface shows them the same way.
     """
 
-    exit_code = 1
+    exit_code = 1  # as grep: nothing matched
 
     def __init__(self, message: str, *, suggestions: tuple[str, ...] | list[str] = ()) -> None:
         self.message = message
@@ -130,6 +146,8 @@ class EmptyStore(NotFound):
 class Conflict(RegistryError):
     """A write collided with another one; the store is unchanged."""
 
+    exit_code = 6  # another write came first; nothing was written
+
 
 class Stale(Conflict):
     """A write based on a version of its object that is no longer current (HTTP 412)."""
@@ -137,6 +155,8 @@ class Stale(Conflict):
 
 class PermissionDenied(RegistryError):
     """The caller may not do this: lacking the role, or (subclasses) not signed in, too fast."""
+
+    exit_code = 7  # not allowed, not signed in, or not now
 
 
 class SignInRequired(PermissionDenied):
@@ -153,3 +173,5 @@ class RateLimited(PermissionDenied):
 
 class StoreError(RegistryError):
     """The database could not be opened, migrated or used."""
+
+    exit_code = 8  # the database cannot be opened or used

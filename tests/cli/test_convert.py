@@ -52,7 +52,7 @@ def test_convert_writes_the_output_file_atomically(csv_export: Path, tmp_path: P
 
 def test_convert_from_overrides_detection(csv_export: Path) -> None:
     done = portreg("convert", str(csv_export), "--from", "json", "--to", "csv")
-    assert done.returncode == 1
+    assert done.returncode == 4  # FormatError
     lines = done.stderr.decode().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"portreg: error: {csv_export}")
 

@@ -182,7 +182,7 @@ def test_diff_and_the_services_patch_from_the_command_line(
     code, _, err = run(capsys, "--db", url, "diff", "1", "99")
     assert code == 1 and err == "portreg: error: the store has no version 99\n"
     code, _, err = run(capsys, "--db", url, "diff", "1", "soon")
-    assert code == 1 and "a date YYYY-MM-DD or 'latest'" in err
+    assert code == 2 and "a date YYYY-MM-DD or 'latest'" in err  # InvalidQuery
 
     code, out, _ = run(capsys, "--db", url, "export", "--format", "services", "--since", "2017-03-17")
     assert code == 0 and out.startswith(

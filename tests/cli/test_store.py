@@ -107,13 +107,13 @@ def test_a_bad_file_is_one_line_and_changes_nothing(capsys: Any, db: str, tmp_pa
     bad = tmp_path / "bad.xml"
     bad.write_bytes(b"<registry><record><number>eighty</number></record>")
     code, out, err = run(capsys, "--db", db, "import", str(bad))
-    assert code == 1 and out == ""
+    assert code == 4 and out == ""  # FormatError
     assert len(err.strip().splitlines()) == 1 and "bad.xml" in err and "Traceback" not in err
     assert run(capsys, "--db", db, "versions")[0] == 1  # still empty
     code, _, err = run(capsys, "--db", db, "import", str(tmp_path / "missing.xml"))
     assert code != 0 and "missing.xml" in err
     code, _, err = run(capsys, "--db", db, "import", str(need_shared(CURRENT_XML)), str(bad))
-    assert code == 1 and "bad.xml" in err
+    assert code == 4 and "bad.xml" in err  # FormatError
     assert run(capsys, "--db", db, "versions")[0] == 1  # the good file first was not imported either
 
 
@@ -132,7 +132,7 @@ def test_a_failed_export_leaves_the_old_file(
 
     monkeypatch.setattr(formats, "write", half_then_fail)
     code, _, err = run(capsys, "--db", filled, "export", "--format", "services", "-o", str(target))
-    assert code == 1 and "simulated" in err
+    assert code == 4 and "simulated" in err  # FormatError
     assert target.read_bytes() == b"the old file\n"
     assert sorted(p.name for p in tmp_path.iterdir() if "services" in p.name) == ["services"]
 

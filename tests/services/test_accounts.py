@@ -279,14 +279,14 @@ def test_cli_first_admin_roles_tokens_and_disable(capsys: Any, monkeypatch: pyte
     assert code == 2 and "no password on standard input" in err
     _stdin(monkeypatch, "short\n")
     code, _, err = run(capsys, *db, "user", "add", "bob@example.org", "--name", "Bob")
-    assert code == 1 and err.strip().splitlines() == ["portreg: error: password: a password has at least 10 characters"]
+    assert code == 2 and err.strip().splitlines() == ["portreg: error: password: a password has at least 10 characters"]
     code, out, _ = run(
         capsys, *db, "user", "add", "bob@example.org", "--name", "Bob", "--group", "sctp", "--no-password", "--json"
     )
     assert code == 0 and json.loads(out)["roles"] == ["expert", "requester"] and json.loads(out)["groups"] == ["sctp"]
     _stdin(monkeypatch, PASSWORD + "\n")
     code, _, err = run(capsys, *db, "user", "add", "BOB@example.org", "--name", "Bob")
-    assert code == 1 and "exists already" in err and "Traceback" not in err
+    assert code == 6 and "exists already" in err and "Traceback" not in err
 
     code, out, _ = run(
         capsys, *db, "user", "role", "bob@example.org", "--add", "staff", "--leave", "sctp", "--group", "dccp"
@@ -298,7 +298,7 @@ def test_cli_first_admin_roles_tokens_and_disable(capsys: Any, monkeypatch: pyte
         ["2", "bob@example.org", "Bob", "expert requester staff", "dccp", "yes"],
     ]
     code, _, err = run(capsys, *db, "user", "role", "ann@example.org", "--remove", "admin")
-    assert code == 1 and "last active admin" in err
+    assert code == 6 and "last active admin" in err
 
     code, out, err = run(
         capsys, *db, "user", "token", "new", "bob@example.org", "--name", "ci", "--role", "expert", "--json"

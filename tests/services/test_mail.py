@@ -171,7 +171,7 @@ def test_cli_mail_send_and_list(
     assert code == 0 and [m["subject"] for m in json.loads(out)["mail"]] == ["from the CLI"]
     monkeypatch.delenv("PORTREG_SMTP_HOST", raising=False)
     code, _, err = run(capsys, "--db", store_url, "mail", "send")
-    assert code == 1 and "PORTREG_SMTP_HOST" in err
+    assert code == 2 and "PORTREG_SMTP_HOST" in err  # InvalidQuery
     monkeypatch.setenv("PORTREG_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("PORTREG_SMTP_PORT", str(settings.port))
     monkeypatch.setenv("PORTREG_MAIL_FROM", "registry@example.net")

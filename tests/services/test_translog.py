@@ -189,7 +189,7 @@ def test_verify_db_and_the_log_commands(tmp_path: Path, current_registry: Regist
     code, out, _ = run(capsys, "--db", url, "log", "catch-up", "--json")
     assert code == 0 and json.loads(out) == {"appended": 3, "tree_size": 3}
     code, _, err = run(capsys, "--db", url, "log", "head", "--log-key", key)
-    assert code == 1 and "does not exist" in err  # the key is the server's: made on its first start
+    assert code == 8 and "does not exist" in err  # StoreError  # the key is the server's: made on its first start
     load_key(key)
     code, out, _ = run(capsys, "--db", url, "log", "head", "--log-key", key)
     assert code == 0 and out.splitlines()[:2] == ["portreg", "3"]
