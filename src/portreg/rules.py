@@ -22,6 +22,7 @@ __all__ = [
     "IESG_APPROVAL",
     "IETF_REVIEW",
     "MAX_PORT",
+    "RANGE_CLASSES",
     "RESERVED",
     "SERVICE_CODE_INVALID",
     "SERVICE_CODE_MAX",
@@ -151,6 +152,8 @@ MAX_PORT = 65535
 SYSTEM_PORTS = PortRange(0, 1023)
 USER_PORTS = PortRange(1024, 49151)
 DYNAMIC_PORTS = PortRange(49152, MAX_PORT)
+#: Range class -> its ports (§6): the one table every layer reads.
+RANGE_CLASSES: dict[str, PortRange] = {SYSTEM: SYSTEM_PORTS, USER: USER_PORTS, DYNAMIC: DYNAMIC_PORTS}
 #: §6.1, §10.2 (RFC 4727): ``exp1`` and ``exp2``, RFC 3692-style experiments, on every transport.
 EXPERIMENTAL_PORTS = PortRange(1021, 1022)
 

@@ -29,9 +29,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
+from .. import rules
 from ..errors import InvalidQuery
-from ..model import DYNAMIC, SYSTEM, TRANSPORTS, USER
-from ..rules import ASSIGNED, DYNAMIC_PORTS, RESERVED, SYSTEM_PORTS, UNASSIGNED, USER_PORTS
+from ..model import TRANSPORTS
+from ..rules import ASSIGNED, RESERVED, UNASSIGNED
 
 if TYPE_CHECKING:
     from ..model import Person
@@ -42,7 +43,7 @@ __all__ = ["RANGE_CLASSES", "STATES", "RecordFilter"]
 #: The states a record can be in (RFC 6335 §6), strongest first.
 STATES: tuple[str, ...] = (ASSIGNED, RESERVED, UNASSIGNED)
 #: Range class -> its ports (RFC 6335 §6).
-RANGE_CLASSES = {SYSTEM: SYSTEM_PORTS, USER: USER_PORTS, DYNAMIC: DYNAMIC_PORTS}
+RANGE_CLASSES = rules.RANGE_CLASSES
 _DATES = ("registered_after", "registered_before", "modified_after", "modified_before")
 MAX_PERSON = 200
 

@@ -26,16 +26,14 @@ from bisect import bisect_right
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
+from .. import rules
 from ..errors import EmptyStore
-from ..model import DYNAMIC, SYSTEM, TRANSPORTS, USER, Person, PortRange, Record, Reference
+from ..model import SYSTEM, TRANSPORTS, USER, Person, PortRange, Record, Reference
 from ..rules import (
     ASSIGNED,
-    DYNAMIC_PORTS,
     MAX_PORT,
     RESERVED,
-    SYSTEM_PORTS,
     UNASSIGNED,
-    USER_PORTS,
     name_key,
     range_class,
     record_state,
@@ -76,7 +74,7 @@ STATES: tuple[str, ...] = (ASSIGNED, RESERVED, UNASSIGNED)
 _STRENGTH = {UNASSIGNED: 0, RESERVED: 1, ASSIGNED: 2}
 
 #: Range class -> its ports (RFC 6335 §6).
-RANGES: dict[str, PortRange] = {SYSTEM: SYSTEM_PORTS, USER: USER_PORTS, DYNAMIC: DYNAMIC_PORTS}
+RANGES: dict[str, PortRange] = rules.RANGE_CLASSES
 
 #: What an empty store says (the message of :class:`~portreg.errors.EmptyStore`).
 EMPTY_STORE = str(EmptyStore())

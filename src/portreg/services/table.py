@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Self, Sequence
 
 from ..errors import InvalidQuery
 from ..model import TRANSPORTS, Person
+from ..rules import MAX_PORT
 from . import params as strict
 from .filters import RecordFilter
 from .params import MAX_PAGE
@@ -275,7 +276,7 @@ def _matching(data: TableData, search: str, where: RecordFilter) -> list[int]:
     if search:
         needle = search.casefold()
         found = {i for i, hay in enumerate(data.haystacks) if needle in hay}
-        if needle.isascii() and needle.isdigit() and len(needle) <= 5 and int(needle) <= 65535:
+        if needle.isascii() and needle.isdigit() and len(needle) <= 5 and int(needle) <= MAX_PORT:
             found.update(data.position(hit) for hit in data.index.port(int(needle)).hits)
         candidates = sorted(found)
     keep = where.matcher(data.people)

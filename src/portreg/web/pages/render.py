@@ -17,6 +17,7 @@ from markupsafe import Markup
 from starlette.staticfiles import StaticFiles
 
 from ...model import DYNAMIC, SYSTEM, TRANSPORTS, USER
+from ...rules import RANGE_CLASSES
 from ...services.query import STATES
 from ...services.table import TableData
 from .. import markup, urls
@@ -48,9 +49,9 @@ STATIC = HERE / "static"
 STYLESHEET = "portreg.css"
 
 RANGE_LABELS = {
-    SYSTEM: "System Ports (0–1023)",
-    USER: "User Ports (1024–49151)",
-    DYNAMIC: "Dynamic and/or Private Ports (49152–65535)",
+    cls: f"{name} ({ports.low}–{ports.high})"
+    for cls, name in ((SYSTEM, "System Ports"), (USER, "User Ports"), (DYNAMIC, "Dynamic and/or Private Ports"))
+    for ports in (RANGE_CLASSES[cls],)
 }
 
 
