@@ -46,17 +46,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "PORTREG_MAIL_INTERVAL": "0.5",
             "PORTREG_MAIL_FROM": "registry@example.net",
         }
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
+        with pytest.MonkeyPatch.context() as patch:  # restores the environment after
+            for key, value in env.items():
+                patch.setenv(key, value)
             with serving(url, "--init-from", "none") as (base, _):
                 yield {"base": base, "inbox": inbox, "url": url}
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
 
 class Browser:

@@ -34,17 +34,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Inbox]
             "PORTREG_SMTP_PORT": str(settings.port),
             "PORTREG_MAIL_INTERVAL": "0.5",
         }
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
+        with pytest.MonkeyPatch.context() as patch:  # restores the environment after
+            for key, value in env.items():
+                patch.setenv(key, value)
             with serving(url, "--init-from", "none") as (base, _):
                 yield base, inbox
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
 
 @pytest.fixture(scope="module")
