@@ -23,15 +23,19 @@ if TYPE_CHECKING:
 _R = ", ".join(f"b.{c}" for c in RECORD_COLUMNS)
 _P = ", ".join(f"p.{c}" for c in PERSON_COLUMNS)
 #: Rows valid at the lower version only, and at the higher one only.
-_ONLY_LOW = "{t}.valid_from <= :lo AND {t}.valid_to > :lo AND {t}.valid_to <= :hi"
-_ONLY_HIGH = "{t}.valid_from > :lo AND {t}.valid_from <= :hi AND ({t}.valid_to IS NULL OR {t}.valid_to > :hi)"
-_VALID = "{t}.valid_from <= :v AND ({t}.valid_to IS NULL OR {t}.valid_to > :v)"
+_ONLY_LOW = "{t}.registry = :reg AND {t}.valid_from <= :lo AND {t}.valid_to > :lo AND {t}.valid_to <= :hi"
+_ONLY_HIGH = (
+    "{t}.registry = :reg AND {t}.valid_from > :lo AND {t}.valid_from <= :hi "
+    "AND ({t}.valid_to IS NULL OR {t}.valid_to > :hi)"
+)
+_VALID = "{t}.registry = :reg AND {t}.valid_from <= :v AND ({t}.valid_to IS NULL OR {t}.valid_to > :v)"
 
 
-def delta(db: Backend, old: Version, new: Version) -> Delta:
-    """What differs from ``old`` to ``new`` (either may be the later one); see the module doc."""
+def delta(db: Backend, old: Version, new: Version, registry: str) -> Delta:
+    """What differs from ``old`` to ``new`` (either may be the later one), two versions of
+    ``registry``; see the module doc."""
     low, high = sorted((old.number, new.number))
-    params = {"lo": low, "hi": high}
+    params = {"lo": low, "hi": high, "reg": registry}
     decoder = Decoder()
     heads = dict(db.rows("SELECT number, head FROM versions WHERE number IN (:lo, :hi)", params))
 
@@ -43,14 +47,14 @@ def delta(db: Backend, old: Version, new: Version) -> Delta:
     at_high = {row[0]: row for row in db.rows(select + _ONLY_HIGH.format(t="r"), params)}
     before, after = (at_low, at_high) if old.number <= new.number else (at_high, at_low)
     records = _pairs(before, after, lambda row: decoder.record(row[3:]))
-    record_anchors = _anchors(db, "record_revisions", "record_id", new.number, before, after)
+    record_anchors = _anchors(db, "record_revisions", "record_id", params | {"v": new.number}, before, after)
 
     select = f"SELECT p.person_id, p.sort_key, p.content_hash, {_P} FROM person_revisions p WHERE "
     at_low = {row[0]: row for row in db.rows(select + _ONLY_LOW.format(t="p"), params)}
     at_high = {row[0]: row for row in db.rows(select + _ONLY_HIGH.format(t="p"), params)}
     before, after = (at_low, at_high) if old.number <= new.number else (at_high, at_low)
     people = _pairs(before, after, lambda row: decoder.person(row[3:]))
-    person_anchors = _anchors(db, "person_revisions", "person_id", new.number, before, after)
+    person_anchors = _anchors(db, "person_revisions", "person_id", params | {"v": new.number}, before, after)
 
     empty: tuple[()] = ()
     return Delta(
@@ -76,14 +80,14 @@ def _pairs(before: dict[Any, Any], after: dict[Any, Any], decode: Any) -> list[t
 
 
 def _anchors(
-    db: Backend, table: str, column: str, number: int, before: dict[Any, Any], after: dict[Any, Any]
+    db: Backend, table: str, column: str, at: dict[str, Any], before: dict[Any, Any], after: dict[Any, Any]
 ) -> dict[Any, Any]:
-    """For each row that is new or changed place: the key of the row before it in version
-    ``number`` (None when it comes first)."""
+    """For each row that is new or changed place: the key of the row before it in the
+    version ``at`` names (None when it comes first)."""
     placed = {key for key, row in after.items() if key not in before or before[key][1] != row[1]}
     if not placed:
         return {}
-    order = db.rows(f"SELECT t.{column} FROM {table} t WHERE {_VALID.format(t='t')} ORDER BY t.sort_key", {"v": number})
+    order = db.rows(f"SELECT t.{column} FROM {table} t WHERE {_VALID.format(t='t')} ORDER BY t.sort_key", at)
     anchors: dict[Any, Any] = {}
     previous = None
     for (key,) in order:

@@ -49,11 +49,15 @@ def import_registry(
     progress: Progress | None = None,
     series: Series | None = None,
     sync_state: SyncState | None = None,
+    into: str = "iana",
 ) -> Version | None:
-    """Store ``registry`` as the next version; None (nothing written) when identical to the current one.
+    """Store ``registry`` as the next version of registry ``into``; None (nothing written)
+    when identical to that registry's current one.
 
     ``series``: what a series of imports carries from one to the next (see :class:`Series`).
-    ``sync_state`` is written in the same transaction, naming the new version.
+    ``sync_state`` is written in the same transaction, naming the new version. The new
+    version's number follows every registry's (one sequence); its rows are matched
+    against, and close, only rows of ``into``.
     """
     with bulk():
         return _import(
@@ -65,6 +69,7 @@ def import_registry(
             progress=progress,
             series=series or Series(False),
             sync_state=sync_state,
+            into=into,
         )
 
 
@@ -95,8 +100,12 @@ def _import(
     progress: Progress | None,
     series: Series,
     sync_state: SyncState | None = None,
+    into: str,
 ) -> Version | None:
-    started = _current(backend.rows("SELECT number, content_hash FROM versions ORDER BY number DESC LIMIT 1"))
+    from sqlalchemy import text
+
+    current = text(_CURRENT)
+    started = _current(backend.rows(_CURRENT, {"reg": into}))
     encoder = series.encoder
     head = encoder.head(registry)
     records, people = encoder.rows(registry)
@@ -104,16 +113,15 @@ def _import(
     if started[1] == digest:
         return None
     with backend.transaction() as conn:
-        now = _current(
-            conn.exec_driver_sql("SELECT number, content_hash FROM versions ORDER BY number DESC LIMIT 1").all()
-        )
+        now = _current(conn.execute(current, {"reg": into}).all())
         if now != started:
             raise Conflict(
                 f"{backend.url.masked}: version {now[0]} was published by another import while this one ran; "
                 "nothing was written"
             )
+        last = conn.exec_driver_sql("SELECT coalesce(max(number), 0) FROM versions").scalar() or 0
         version = Version(
-            number=started[0] + 1,
+            number=last + 1,
             published=registry.updated,
             created_at=datetime.now(UTC),
             source=source,
@@ -122,7 +130,9 @@ def _import(
             reason=reason,
         )
         known, series.current = series.current, None
-        writer = _Writer(conn, backend.dialect, version, progress, known[1:] if known and known[0] == now else None)
+        writer = _Writer(
+            conn, backend.dialect, version, into, progress, known[1:] if known and known[0] == now else None
+        )
         writer.write(head, digest, records, people)
         if sync_state is not None:
             from dataclasses import replace
@@ -135,6 +145,10 @@ def _import(
     return version
 
 
+#: A registry's current version: number and content hash.
+_CURRENT = "SELECT number, content_hash FROM versions WHERE registry = :reg ORDER BY number DESC LIMIT 1"
+
+
 def _current(rows: Sequence[Sequence[Any]]) -> tuple[int, str | None]:
     return (rows[0][0], rows[0][1]) if rows else (0, None)
 
@@ -145,6 +159,7 @@ class _Writer:
         conn: Connection,
         dialect: str,
         version: Version,
+        registry: str,
         progress: Progress | None,
         known: tuple[list[Any], list[Any], list[Any]] | None,
     ) -> None:
@@ -158,6 +173,7 @@ class _Writer:
         self.dialect = dialect
         self.version = version
         self.number = version.number
+        self.registry = registry
         self.progress = progress
         self.done = 0
         self.total = 0
@@ -179,6 +195,7 @@ class _Writer:
                 "person_count": len(people),
                 "content_hash": digest,
                 "head": head,
+                "registry": self.registry,
             },
         )
         person_plan, changed_people = self._plan_people(people)
@@ -197,10 +214,10 @@ class _Writer:
         if self.known is not None:
             old = self.known[1]
         else:
-            old = self.conn.exec_driver_sql(
+            old = self._open_rows(
                 "SELECT row_id, person_id, sort_key, content_hash, name, org FROM person_revisions "
-                "WHERE valid_to IS NULL ORDER BY sort_key"
-            ).all()
+                "WHERE valid_to IS NULL AND registry = :reg ORDER BY sort_key"
+            )
         by_id = {row[1]: row for row in old}
         matched = [by_id.pop(p.person.id, None) for p in people]
         keys = sort_keys([m[2] if m is not None else None for m in matched])
@@ -226,10 +243,10 @@ class _Writer:
         if self.known is not None:
             old, old_keys = self.known[0], self.known[2]
         else:
-            old = self.conn.exec_driver_sql(
+            old = self._open_rows(
                 "SELECT row_id, record_id, sort_key, content_hash, port_low, port_high, transport, name_key "
-                "FROM record_revisions WHERE valid_to IS NULL ORDER BY sort_key"
-            ).all()
+                "FROM record_revisions WHERE valid_to IS NULL AND registry = :reg ORDER BY sort_key"
+            )
             old_keys = [row[4:] for row in old]
         self.keys_now = [r.key for r in records]
         matches = match(old_keys, self.keys_now, self._assignees(old), lambda j: records[j].record.assignees)
@@ -249,11 +266,17 @@ class _Writer:
                 closes.append({"closing": found[0]})
                 inserts.append((j, keys[j], found[1]))
             else:
-                new_ids.append({"id": next_id, "first_version": self.number})
+                new_ids.append({"id": next_id, "first_version": self.number, "registry": self.registry})
                 inserts.append((j, keys[j], next_id))
                 next_id += 1
         self.records_now = now
         return inserts, closes, new_ids
+
+    def _open_rows(self, sql: str) -> Sequence[Any]:
+        """The current (open) rows of this registry that ``sql`` selects."""
+        from sqlalchemy import text
+
+        return self.conn.execute(text(sql), {"reg": self.registry}).all()
 
     def _assignees(self, old: Sequence[Any]) -> Callable[[int], tuple[str, ...]]:
         """The assignee ids of old row ``i``, read from the database when matching asks."""
@@ -268,9 +291,9 @@ class _Writer:
 
         sql = text(
             "SELECT rp.row_id FROM record_people rp JOIN record_revisions r ON r.row_id = rp.row_id "
-            "WHERE r.valid_to IS NULL AND rp.person_id IN :ids"
+            "WHERE r.valid_to IS NULL AND r.registry = :reg AND rp.person_id IN :ids"
         ).bindparams(bindparam("ids", expanding=True))
-        return {row_id for (row_id,) in self.conn.execute(sql, {"ids": sorted(people)})}
+        return {row_id for (row_id,) in self.conn.execute(sql, {"ids": sorted(people), "reg": self.registry})}
 
     # -- writing
 
@@ -298,6 +321,7 @@ class _Writer:
                     "updated": person.updated,
                     "layout": p.layout,
                     "content_hash": p.content_hash,
+                    "registry": self.registry,
                 }
             )
             documents.append((row_id + offset, *(_search.document(self.dialect, t) for t in person_document(person))))
@@ -345,6 +369,7 @@ class _Writer:
                     "modified": record.modified,
                     "service_code": record.service_code,
                     "content_hash": row.content_hash,
+                    "registry": self.registry,
                 }
             )
             bodies.append({"row_id": rid, "body": row.body, "layout": row.layout})

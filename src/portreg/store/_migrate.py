@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ._backend import Backend
 
 #: The Alembic head this code works with (a test checks it against ``migrations/``).
-SCHEMA_REVISION = "0006_sync_state"
+SCHEMA_REVISION = "0007_registries"
 
 
 def ensure_schema(backend: Backend) -> None:

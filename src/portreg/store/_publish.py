@@ -39,23 +39,35 @@ _RANK = "CASE transport WHEN 'tcp' THEN 0 WHEN 'udp' THEN 1 WHEN 'sctp' THEN 2 W
 
 
 def publish(
-    conn: Connection, dialect: str, change: Change, *, source: str, actor: str | None, reason: str | None
+    conn: Connection,
+    dialect: str,
+    change: Change,
+    *,
+    source: str,
+    actor: str | None,
+    reason: str | None,
+    registry: str = "iana",
 ) -> Version:
-    """Write ``change`` as the next version in the caller's transaction; returns the version."""
+    """Write ``change`` as the next version of ``registry`` in the caller's transaction; returns the version."""
     from sqlalchemy import text
 
-    current = conn.execute(text("SELECT number, head FROM versions ORDER BY number DESC LIMIT 1")).first()
-    if current is None:
+    from ._registries import check_name
+
+    check_name(registry)  # it is written into two statements below
+    current = conn.execute(
+        text("SELECT number, head FROM versions WHERE registry = :reg ORDER BY number DESC LIMIT 1"), {"reg": registry}
+    ).first()
+    if current is None and registry == "iana":
         raise NotFound("the store is empty: a request can be published only onto a registry")
-    number = current[0] + 1
-    head = loads(current[1])
+    number = (conn.exec_driver_sql("SELECT coalesce(max(number), 0) FROM versions").scalar() or 0) + 1
+    head = loads(current[1]) if current is not None else {"title": registry}
     head["updated"] = change.updated
     head_text = dumps(head)
     created = datetime.now(UTC)
     conn.execute(
         text(
             "INSERT INTO versions (number, published, created_at, source, actor, reason, record_count, person_count, "
-            "content_hash, head) VALUES (:n, :p, :c, :s, :a, :r, 0, 0, '', :h)"
+            "content_hash, head, registry) VALUES (:n, :p, :c, :s, :a, :r, 0, 0, '', :h, :reg)"
         ),
         {
             "n": number,
@@ -65,9 +77,10 @@ def publish(
             "a": actor,
             "r": reason,
             "h": head_text,
+            "reg": registry,
         },
     )
-    writer = _Writer(conn, dialect, number)
+    writer = _Writer(conn, dialect, number, registry)
     writer.people(change.people)
     for record_id in change.remove:
         writer.close_record(record_id)
@@ -76,8 +89,9 @@ def publish(
         writer.insert_record(record_id, record, sort_key)
     for record in change.add:
         writer.insert_record(writer.new_record_id(), record, writer.place(record))
-    record_hashes = _column(conn, f"SELECT content_hash FROM record_revisions WHERE {_CURRENT} ORDER BY sort_key")
-    person_hashes = _column(conn, f"SELECT content_hash FROM person_revisions WHERE {_CURRENT} ORDER BY sort_key")
+    mine = f"{_CURRENT.replace(':reg', repr(registry))}"
+    record_hashes = _column(conn, f"SELECT content_hash FROM record_revisions WHERE {mine} ORDER BY sort_key")
+    person_hashes = _column(conn, f"SELECT content_hash FROM person_revisions WHERE {mine} ORDER BY sort_key")
     conn.execute(
         text("UPDATE versions SET content_hash = :h, record_count = :rc, person_count = :pc WHERE number = :n"),
         {
@@ -90,7 +104,8 @@ def publish(
     return Version(number, change.updated, created, source, actor, len(record_hashes), reason)
 
 
-_CURRENT = "valid_to IS NULL"
+#: This registry's current rows.
+_CURRENT = "valid_to IS NULL AND registry = :reg"
 #: A column of the search vector's expression, to be replaced by a parameter.
 _PARAMETER = re.compile(r"to_tsvector\('(\w+)', (\w+)\)")
 
@@ -106,10 +121,11 @@ def _column(conn: Connection, sql: str) -> list[int]:
 
 
 class _Writer:
-    def __init__(self, conn: Connection, dialect: str, number: int) -> None:
+    def __init__(self, conn: Connection, dialect: str, number: int, registry: str) -> None:
         from sqlalchemy import text
 
         self.conn = conn
+        self.registry = registry
         self.dialect = dialect
         self.number = number
         self.encoder = Encoder()
@@ -117,7 +133,10 @@ class _Writer:
         self.row_ids: dict[str, int] = {}
 
     def _one(self, sql: str, params: dict[str, Any]) -> Any:
-        return self.conn.execute(self.text(sql), params).scalar()
+        return self.conn.execute(self.text(sql), {**params, "reg": self.registry}).scalar()
+
+    def _first(self, sql: str, params: dict[str, Any]) -> Any:
+        return self.conn.execute(self.text(sql), {**params, "reg": self.registry}).first()
 
     def _next(self, table: str) -> int:
         """The next row id of ``table`` (read once; this transaction holds the write lock)."""
@@ -131,18 +150,17 @@ class _Writer:
 
     def people(self, people: list[Person]) -> None:
         for person in people:
-            found = self.conn.execute(
-                self.text("SELECT row_id, sort_key FROM person_revisions WHERE person_id = :id AND valid_to IS NULL"),
-                {"id": person.id},
-            ).first()
+            found = self._first(
+                f"SELECT row_id, sort_key FROM person_revisions WHERE person_id = :id AND {_CURRENT}", {"id": person.id}
+            )
             if found is not None:
                 self._close("person_revisions", found[0])
                 key = found[1]
             else:
                 key = self._between(
-                    "SELECT sort_key FROM person_revisions WHERE valid_to IS "
-                    "NULL AND person_id < :id ORDER BY person_id DESC LIMIT 1",
-                    "SELECT min(sort_key) FROM person_revisions WHERE valid_to IS NULL AND sort_key > :k",
+                    f"SELECT sort_key FROM person_revisions WHERE {_CURRENT} AND person_id < :id "
+                    "ORDER BY person_id DESC LIMIT 1",
+                    f"SELECT min(sort_key) FROM person_revisions WHERE {_CURRENT} AND sort_key > :k",
                     {"id": person.id},
                 )
             row = self.encoder.person(person)
@@ -150,11 +168,12 @@ class _Writer:
             self.conn.execute(
                 self.text(
                     "INSERT INTO person_revisions (row_id, person_id, valid_from, valid_to, sort_key, name, org, uris, "
-                    "updated, layout, content_hash) VALUES (:r, :id, :v, NULL, :k, :n, :o, :u, :up, :l, :h)"
+                    "updated, layout, content_hash, registry) VALUES (:r, :id, :v, NULL, :k, :n, :o, :u, :up, :l, :h, "
+                    ":reg)"
                 ),
                 {
                     "r": row_id, "id": person.id, "v": self.number, "k": key, "n": person.name, "o": person.org,
-                    "u": row.uris, "up": person.updated, "l": row.layout, "h": row.content_hash,
+                    "u": row.uris, "up": person.updated, "l": row.layout, "h": row.content_hash, "reg": self.registry,
                 },
             )
             self._index("person", row_id, person_document(person))
@@ -164,16 +183,16 @@ class _Writer:
     def new_record_id(self) -> int:
         record_id = (self._one("SELECT coalesce(max(id), 0) FROM records", {}) or 0) + 1
         self.conn.execute(
-            self.text("INSERT INTO records (id, first_version) VALUES (:id, :v)"), {"id": record_id, "v": self.number}
+            self.text("INSERT INTO records (id, first_version, registry) VALUES (:id, :v, :reg)"),
+            {"id": record_id, "v": self.number, "reg": self.registry},
         )
         return record_id
 
     def close_record(self, record_id: int) -> int:
         """Close the current revision of ``record_id``; returns its sort key."""
-        found = self.conn.execute(
-            self.text("SELECT row_id, sort_key FROM record_revisions WHERE record_id = :id AND valid_to IS NULL"),
-            {"id": record_id},
-        ).first()
+        found = self._first(
+            f"SELECT row_id, sort_key FROM record_revisions WHERE record_id = :id AND {_CURRENT}", {"id": record_id}
+        )
         if found is None:
             raise NotFound(f"record {record_id} is not in the current version")
         self._close("record_revisions", found[0])
@@ -192,9 +211,9 @@ class _Writer:
             rows = self.conn.execute(
                 self.text(
                     "SELECT sort_key, valid_to, port_low, transport FROM record_revisions WHERE port_low <= :p "
-                    "ORDER BY port_low DESC LIMIT 256"
+                    "AND registry = :reg ORDER BY port_low DESC LIMIT 256"
                 ),
-                {"p": port},
+                {"p": port, "reg": self.registry},
             ).all()
             keys = [
                 row[0]
@@ -203,15 +222,15 @@ class _Writer:
                 and (row[2] < port or (TRANSPORTS.index(row[3]) if row[3] in TRANSPORTS else 4) <= rank)
             ]
             low = max(keys) if keys else None
-            after = "SELECT min(sort_key) FROM record_revisions WHERE valid_to IS NULL AND sort_key > :k"
+            after = f"SELECT min(sort_key) FROM record_revisions WHERE {_CURRENT} AND sort_key > :k"
             return self._between_keys(low, after)
         before = (
-            "SELECT coalesce((SELECT max(sort_key) FROM record_revisions WHERE valid_to IS NULL AND port_low IS NULL "
+            f"SELECT coalesce((SELECT max(sort_key) FROM record_revisions WHERE {_CURRENT} AND port_low IS NULL "
             f"AND (name_key < :n OR (name_key = :n AND {_RANK} <= :t))), "
-            "(SELECT max(sort_key) FROM record_revisions WHERE valid_to IS NULL))"
+            f"(SELECT max(sort_key) FROM record_revisions WHERE {_CURRENT}))"
         )
         params = {"n": (record.name or "").casefold(), "t": rank}
-        after = "SELECT min(sort_key) FROM record_revisions WHERE valid_to IS NULL AND sort_key > :k"
+        after = f"SELECT min(sort_key) FROM record_revisions WHERE {_CURRENT} AND sort_key > :k"
         return self._between(before, after, params)
 
     def _between(self, before: str, after: str, params: dict[str, Any]) -> int:
@@ -244,8 +263,8 @@ class _Writer:
             self.text(
                 "INSERT INTO record_revisions (row_id, record_id, "
                 "valid_from, valid_to, sort_key, name, name_key, port_low, "
-                "port_high, transport, state, registered, modified, service_code, content_hash) VALUES "
-                "(:r, :id, :v, NULL, :k, :name, :nk, :lo, :hi, :t, :st, :reg, :mod, :sc, :h)"
+                "port_high, transport, state, registered, modified, service_code, content_hash, registry) VALUES "
+                "(:r, :id, :v, NULL, :k, :name, :nk, :lo, :hi, :t, :st, :regd, :mod, :sc, :h, :reg)"
             ),
             {
                 "r": row_id,
@@ -258,10 +277,11 @@ class _Writer:
                 "hi": row.key[1],
                 "t": record.transport,
                 "st": record_state(record),
-                "reg": record.registered,
+                "regd": record.registered,
                 "mod": record.modified,
                 "sc": record.service_code,
                 "h": row.content_hash,
+                "reg": self.registry,
             },
         )
         self.conn.execute(
@@ -279,9 +299,11 @@ class _Writer:
             from sqlalchemy import bindparam
 
             sql = self.text(
-                "SELECT person_id, name, org FROM person_revisions WHERE valid_to IS NULL AND person_id IN :ids"
+                f"SELECT person_id, name, org FROM person_revisions WHERE {_CURRENT} AND person_id IN :ids"
             ).bindparams(bindparam("ids", expanding=True))
-            people = {pid: (pid, name, org) for pid, name, org in self.conn.execute(sql, {"ids": named})}
+            people = {
+                pid: (pid, name, org) for pid, name, org in self.conn.execute(sql, {"ids": named, "reg": self.registry})
+            }
         self._index("record", row_id, search_document(record, people))
 
     # -- shared

@@ -42,7 +42,8 @@ _NAMED = _SELECT.format(where="r.name_key = :name") + " ORDER BY r.sort_key"
 
 def open_current(path: str) -> tuple[sqlite3.Connection, int] | None:
     """A connection to the SQLite store at ``path`` and its current version; None when
-    the file is missing, not an up-to-date store, or empty (the full road then says why)."""
+    the file is missing, not an up-to-date store, empty (the full road then says why), or
+    holds local registries as well as IANA's."""
     import os
 
     from ._migrate import SCHEMA_REVISION
@@ -58,6 +59,9 @@ def open_current(path: str) -> tuple[sqlite3.Connection, int] | None:
         if revision is None or revision[0] != SCHEMA_REVISION:
             conn.close()
             return None
+        if conn.execute("SELECT count(*) FROM registries").fetchone()[0] != 1:
+            conn.close()
+            return None  # local registries stacked on IANA's: the full road answers over the stack
         version = conn.execute("SELECT max(number) FROM versions").fetchone()[0]
     except sqlite3.Error:
         conn.close()

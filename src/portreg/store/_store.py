@@ -21,6 +21,7 @@ from . import _search
 from ._backend import Backend, open_backend
 from ._codec import PERSON_COLUMNS, RECORD_COLUMNS, Decoder, bulk
 from ._migrate import ensure_schema
+from ._registries import UPSTREAM
 from ._sync_state import SyncState
 from ._transaction import Reader, Transaction
 from ._urls import resolve
@@ -28,6 +29,7 @@ from ._values import Delta, Diff, RecordChange, SearchPage, StoredRecord, Versio
 
 if TYPE_CHECKING:
     from ._importer import Series
+    from ._registries import RegistryTable
     from ._translog import LogTable
     from ._watches import WatchQueries
 
@@ -40,9 +42,10 @@ _P = ", ".join(f"p.{c}" for c in PERSON_COLUMNS)
 #: A stored record: id, sort key, then the columns the decoder reads.
 _RECORD = f"r.record_id, r.sort_key, {_R}"
 _REVISIONS = "record_revisions r JOIN record_bodies b ON b.row_id = r.row_id"
-_VALID_R = "r.valid_from <= :v AND (r.valid_to IS NULL OR r.valid_to > :v)"
-_VALID_P = "p.valid_from <= :v AND (p.valid_to IS NULL OR p.valid_to > :v)"
+_VALID_R = "r.registry = :reg AND r.valid_from <= :v AND (r.valid_to IS NULL OR r.valid_to > :v)"
+_VALID_P = "p.registry = :reg AND p.valid_from <= :v AND (p.valid_to IS NULL OR p.valid_to > :v)"
 _VERSION = "SELECT number, published, created_at, source, actor, record_count, reason FROM versions"
+_MINE = "registry = :reg"
 
 
 class Store:
@@ -51,8 +54,11 @@ class Store:
     #: How many rebuilt versions to keep in memory.
     CACHED_VERSIONS = 3
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, registry: str = UPSTREAM, *, owner: bool = True) -> None:
         self._db = backend
+        #: The registry this store object reads and writes (see :meth:`scoped`).
+        self.registry_name = registry
+        self._owner = owner
         self._cache: OrderedDict[int, tuple[Registry, list[StoredRecord]]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._series: Series | None = None
@@ -84,7 +90,28 @@ class Store:
         return self._db.dialect
 
     def close(self) -> None:
-        self._db.close()
+        if self._owner:
+            self._db.close()
+
+    # -- registries
+
+    def scoped(self, registry: str) -> Store:
+        """The same database seen as registry ``registry``: its versions, records, people
+        and imports. Shares this store's connection (closing it leaves this one open);
+        NotFound, with the names it holds, when the store has no such registry."""
+        if registry == self.registry_name:
+            return self
+        from ._registries import RegistryTable
+
+        RegistryTable(self._db).get(registry)
+        return Store(self._db, registry, owner=False)
+
+    @property
+    def registries(self) -> RegistryTable:
+        """The registries this store holds, their ranges and their conflicts."""
+        from ._registries import RegistryTable
+
+        return RegistryTable(self._db)
 
     def __enter__(self) -> Store:
         return self
@@ -93,7 +120,8 @@ class Store:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Store({self.url!r})"
+        scope = "" if self.registry_name == UPSTREAM else f", registry={self.registry_name!r}"
+        return f"Store({self.url!r}{scope})"
 
     @property
     def log(self) -> LogTable:
@@ -107,7 +135,7 @@ class Store:
         """Which versions changed a port, a range, a name or a person (for feeds of changes)."""
         from ._watches import WatchQueries
 
-        return WatchQueries(self._db)
+        return WatchQueries(self._db, self.registry_name)
 
     # -- writing
 
@@ -156,6 +184,7 @@ class Store:
             progress=progress,
             series=self._series,
             sync_state=sync_state,
+            into=self.registry_name,
         )
         if version is None and sync_state is not None:
             self.save_sync_state(sync_state)
@@ -171,10 +200,14 @@ class Store:
         """Record ``state`` for the current version (a download that changed nothing)."""
         from dataclasses import replace
 
+        from sqlalchemy import text
+
         from ._sync_state import save
 
         with self._db.transaction() as conn:
-            rows = conn.exec_driver_sql("SELECT max(number) FROM versions").all()
+            rows = conn.execute(
+                text("SELECT max(number) FROM versions WHERE registry = :reg"), {"reg": self.registry_name}
+            ).all()
             save(conn, replace(state, version=rows[0][0] if rows else None))
 
     @contextlib.contextmanager
@@ -205,36 +238,51 @@ class Store:
     # -- versions
 
     def versions(self) -> list[Version]:
-        return [_version(row) for row in self._db.rows(f"{_VERSION} ORDER BY number")]
+        """This registry's versions, oldest first."""
+        return [_version(row) for row in self._db.rows(f"{_VERSION} WHERE {_MINE} ORDER BY number", self._reg)]
 
     def current_version(self) -> Version | None:
-        rows = self._db.rows(f"{_VERSION} ORDER BY number DESC LIMIT 1")
+        rows = self._db.rows(f"{_VERSION} WHERE {_MINE} ORDER BY number DESC LIMIT 1", self._reg)
         return _version(rows[0]) if rows else None
+
+    @property
+    def _reg(self) -> dict[str, Any]:
+        return {"reg": self.registry_name}
 
     def version(self, number: int | None = None, *, at: str | None = None) -> Version:
         """Version ``number``; or the one current on date ``at`` (by the registry's own
         dates: the last version published on or before it); or the current one."""
         if number is not None:
-            rows = self._db.rows(f"{_VERSION} WHERE number = :n", {"n": number})
+            rows = self._db.rows(f"{_VERSION} WHERE number = :n AND {_MINE}", {"n": number, **self._reg})
             if not rows:
-                raise NotFound(f"the store has no version {number}")
+                raise NotFound(f"{self._whose} has no version {number}")
         elif at is not None:
-            rows = self._db.rows(f"{_VERSION} WHERE published <= :at ORDER BY number DESC LIMIT 1", {"at": at})
+            rows = self._db.rows(
+                f"{_VERSION} WHERE published <= :at AND {_MINE} ORDER BY number DESC LIMIT 1", {"at": at, **self._reg}
+            )
             if not rows:
                 raise NotFound(f"no version of the registry was published on or before {at}")
         else:
-            rows = self._db.rows(f"{_VERSION} ORDER BY number DESC LIMIT 1")
+            rows = self._db.rows(f"{_VERSION} WHERE {_MINE} ORDER BY number DESC LIMIT 1", self._reg)
             if not rows:
-                raise EmptyStore()
+                raise EmptyStore() if self.registry_name == UPSTREAM else NotFound(f"{self._whose} has no version yet")
         return _version(rows[0])
 
     def _number(self, version: int | None) -> int:
         """The version number reads use: the current one for None (0 when the store is empty)."""
         if version is None:
-            return self._db.scalar("SELECT max(number) FROM versions") or 0
-        if not self._db.rows("SELECT 1 FROM versions WHERE number = :n", {"n": version}):
-            raise NotFound(f"the store has no version {version}")
+            return self._db.scalar(f"SELECT max(number) FROM versions WHERE {_MINE}", self._reg) or 0
+        if not self._db.rows(f"SELECT 1 FROM versions WHERE number = :n AND {_MINE}", {"n": version, **self._reg}):
+            raise NotFound(f"{self._whose} has no version {version}")
         return version
+
+    def _at(self, version: int | None) -> dict[str, Any]:
+        """The parameters of a read at ``version``: its number and this registry."""
+        return {"v": self._number(version), **self._reg}
+
+    @property
+    def _whose(self) -> str:
+        return "the store" if self.registry_name == UPSTREAM else f"registry {self.registry_name}"
 
     # -- whole versions
 
@@ -255,13 +303,13 @@ class Store:
             if found is not None:
                 self._cache.move_to_end(number)
                 return found
-        params = {"v": number}
+        params = {"v": number, **self._reg}
         decoder = Decoder()
         rows = self._db.rows(f"SELECT {_RECORD} FROM {_REVISIONS} WHERE {_VALID_R} ORDER BY r.sort_key", params)
         people = self._db.rows(f"SELECT {_P} FROM person_revisions p WHERE {_VALID_P} ORDER BY p.sort_key", params)
         head = self._db.scalar("SELECT head FROM versions WHERE number = :v", params)
         with bulk():
-            stored = [StoredRecord(row[0], decoder.record(row[2:])) for row in rows]
+            stored = [StoredRecord(row[0], decoder.record(row[2:]), self.registry_name) for row in rows]
             registry = decoder.head(head, tuple(s.record for s in stored), tuple(map(decoder.person, people)))
         with self._cache_lock:
             self._cache[number] = (registry, stored)
@@ -274,14 +322,14 @@ class Store:
     def _records(
         self, where: str, params: dict[str, Any], version: int | None, transport: str | None = None
     ) -> list[StoredRecord]:
-        params = {**params, "v": self._number(version)}
+        params = {**params, **self._at(version)}
         if transport is not None:
             where += " AND r.transport = :t"
             params["t"] = transport
         rows = self._db.rows(
             f"SELECT {_RECORD} FROM {_REVISIONS} WHERE {where} AND {_VALID_R} ORDER BY r.sort_key", params
         )
-        return _stored(rows)
+        return _stored(rows, self.registry_name)
 
     def records_at_port(
         self, port: int, *, transport: str | None = None, version: int | None = None
@@ -303,7 +351,7 @@ class Store:
     ) -> list[StoredRecord]:
         """Single ports through the (port_low, port_high) index, ranges through the partial
         index that holds only them: no scan of every row below the port asked for."""
-        params = {**params, "v": self._number(version)}
+        params = {**params, **self._at(version)}
         only = ""
         if transport is not None:
             only = " AND r.transport = :t"
@@ -315,7 +363,7 @@ class Store:
             "ORDER BY 2",
             params,
         )
-        return _stored(rows)
+        return _stored(rows, self.registry_name)
 
     def records_named(
         self, name: str, *, transport: str | None = None, version: int | None = None
@@ -340,11 +388,11 @@ class Store:
         """
         rows = self._db.rows(
             f"SELECT r.valid_from, r.valid_to, r.content_hash, {_R} FROM {_REVISIONS} "
-            "WHERE r.record_id = :id ORDER BY r.valid_from",
-            {"id": record_id},
+            "WHERE r.record_id = :id AND r.registry = :reg ORDER BY r.valid_from",
+            {"id": record_id, **self._reg},
         )
         if not rows:
-            raise NotFound(f"the store has no record {record_id}")
+            raise NotFound(f"{self._whose} has no record {record_id}")
         decoder = Decoder()
         history: list[tuple[int, int | None, int, Record]] = []
         for valid_from, valid_to, content_hash, *columns in rows:
@@ -359,14 +407,14 @@ class Store:
     def person(self, person_id: str, *, version: int | None = None) -> Person | None:
         rows = self._db.rows(
             f"SELECT {_P} FROM person_revisions p WHERE p.person_id = :id AND {_VALID_P}",
-            {"id": person_id, "v": self._number(version)},
+            {"id": person_id, **self._at(version)},
         )
         return Decoder().person(rows[0]) if rows else None
 
     def people(self, *, version: int | None = None) -> list[Person]:
         """Every person of a version (the current one for None), in registry order."""
         rows = self._db.rows(
-            f"SELECT {_P} FROM person_revisions p WHERE {_VALID_P} ORDER BY p.sort_key", {"v": self._number(version)}
+            f"SELECT {_P} FROM person_revisions p WHERE {_VALID_P} ORDER BY p.sort_key", self._at(version)
         )
         decoder = Decoder()
         return [decoder.person(row) for row in rows]
@@ -386,7 +434,7 @@ class Store:
         rows = self._db.rows(
             f"SELECT {_P} FROM {source} WHERE {condition} AND {_VALID_P} "
             f"ORDER BY {rank} {direction}, p.sort_key LIMIT :limit",
-            {"q": query, "v": self._number(version), "limit": limit},
+            {"q": query, **self._at(version), "limit": limit},
         )
         decoder = Decoder()
         return [decoder.person(row) for row in rows]
@@ -420,7 +468,7 @@ class Store:
         inclusive (``registered_before=2005`` keeps ``2005-08-15``).
         """
         where = [_VALID_R]
-        params: dict[str, Any] = {"v": self._number(version), "limit": limit, "offset": offset}
+        params: dict[str, Any] = {**self._at(version), "limit": limit, "offset": offset}
         if transport is not None:
             where.append("(r.transport = :transport OR r.transport IS NULL)")
             params["transport"] = transport
@@ -474,14 +522,14 @@ class Store:
             total = len(rows)
         else:
             total = self._db.scalar(f"SELECT count(*) FROM {source} WHERE {condition}", params)
-        return SearchPage(total, _stored(rows))
+        return SearchPage(total, _stored(rows, self.registry_name))
 
     def stats(self, *, version: int | None = None) -> dict[str, Any]:
         """Counts: ``records``, ``people``, ``by_state``, ``by_transport``, ``by_range_class``,
         ``by_year`` (of registration). Rows without a transport, port or date count under "none"."""
         from ..rules import SYSTEM_PORTS, USER_PORTS
 
-        params = {"v": self._number(version), "sys": SYSTEM_PORTS.high, "usr": USER_PORTS.high}
+        params = {**self._at(version), "sys": SYSTEM_PORTS.high, "usr": USER_PORTS.high}
         rows = self._db.rows(
             "SELECT r.state, coalesce(r.transport, 'none'), "
             "CASE WHEN r.port_low IS NULL THEN 'none' WHEN r.port_low <= :sys THEN 'system' "
@@ -508,9 +556,11 @@ class Store:
         """
         old_version, new_version = self.version(old), self.version(new)
         low, high = min(old, new), max(old, new)
-        params = {"lo": low, "hi": high}
-        only_low = "valid_from <= :lo AND valid_to > :lo AND valid_to <= :hi"
-        only_high = "valid_from > :lo AND valid_from <= :hi AND (valid_to IS NULL OR valid_to > :hi)"
+        params = {"lo": low, "hi": high, **self._reg}
+        only_low = "registry = :reg AND valid_from <= :lo AND valid_to > :lo AND valid_to <= :hi"
+        only_high = (
+            "registry = :reg AND valid_from > :lo AND valid_from <= :hi AND (valid_to IS NULL OR valid_to > :hi)"
+        )
         select = f"SELECT {_RECORD}, r.content_hash FROM {_REVISIONS} WHERE "
         at_low = {row[0]: row for row in self._db.rows(select + only_low, params)}
         at_high = {row[0]: row for row in self._db.rows(select + only_high, params)}
@@ -518,7 +568,7 @@ class Store:
         decoder = Decoder()
 
         def stored(row: tuple[Any, ...]) -> StoredRecord:
-            return StoredRecord(row[0], decoder.record(row[2:-1]))
+            return StoredRecord(row[0], decoder.record(row[2:-1]), self.registry_name)
 
         added = [stored(row) for rid, row in sorted(came.items(), key=lambda i: i[1][1]) if rid not in gone]
         removed = [stored(row) for rid, row in sorted(gone.items(), key=lambda i: i[1][1]) if rid not in came]
@@ -541,7 +591,7 @@ class Store:
         from ``old`` exactly (see ``_delta``); what the history service builds its diffs on."""
         from ._delta import delta
 
-        return delta(self._db, self.version(old), self.version(new))
+        return delta(self._db, self.version(old), self.version(new), self.registry_name)
 
 
 def _version(row: tuple[Any, ...]) -> Version:
@@ -549,6 +599,6 @@ def _version(row: tuple[Any, ...]) -> Version:
     return Version(number, published, datetime.fromisoformat(created_at), source, actor, record_count, reason)
 
 
-def _stored(rows: list[tuple[Any, ...]]) -> list[StoredRecord]:
+def _stored(rows: list[tuple[Any, ...]], source: str) -> list[StoredRecord]:
     decoder = Decoder()
-    return [StoredRecord(row[0], decoder.record(row[2:])) for row in rows]
+    return [StoredRecord(row[0], decoder.record(row[2:]), source) for row in rows]

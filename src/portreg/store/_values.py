@@ -16,8 +16,10 @@ __all__ = [
     "Delta",
     "Diff",
     "PersonDelta",
+    "PortRange",
     "RecordChange",
     "RecordDelta",
+    "RegistryInfo",
     "SearchPage",
     "StoredRecord",
     "Version",
@@ -40,10 +42,46 @@ class Version:
 
 @dataclass(frozen=True)
 class StoredRecord:
-    """A record as the store holds it: ``id`` is stable across versions (see ``_matching``)."""
+    """A record as the store holds it: ``id`` is stable across versions (see ``_matching``);
+    ``source`` names the registry it belongs to (``iana``, or a local one such as ``acme``)."""
 
     id: int
     record: Record
+    source: str = "iana"
+
+
+@dataclass(frozen=True)
+class PortRange:
+    """Ports ``low`` to ``high`` on ``transport`` (None: every transport)."""
+
+    low: int
+    high: int
+    transport: str | None = None
+
+    def __str__(self) -> str:
+        ports = str(self.low) if self.low == self.high else f"{self.low}-{self.high}"
+        return ports if self.transport is None else f"{ports}/{self.transport}"
+
+
+@dataclass(frozen=True)
+class RegistryInfo:
+    """A registry the store holds: the upstream (``iana``) or a local one stacked on it.
+
+    ``position`` orders the stack: the highest is consulted first. ``ranges`` are the
+    ports a local registry allocates from (none for the upstream).
+    """
+
+    name: str
+    kind: str  # upstream | local
+    title: str
+    position: int
+    created_at: str
+    created_by: str | None = None
+    ranges: tuple[PortRange, ...] = ()
+
+    @property
+    def local(self) -> bool:
+        return self.kind == "local"
 
 
 @dataclass(frozen=True)

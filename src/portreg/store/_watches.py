@@ -17,12 +17,13 @@ if TYPE_CHECKING:
 __all__ = ["WatchQueries"]
 
 _STARTS = (
-    "SELECT r.valid_from, r.record_id FROM record_revisions r WHERE {match} AND NOT EXISTS ("
+    "SELECT r.valid_from, r.record_id FROM record_revisions r WHERE r.registry = :reg AND {match} AND NOT EXISTS ("
     "SELECT 1 FROM record_revisions o WHERE o.record_id = r.record_id AND o.valid_to = r.valid_from "
     "AND o.content_hash = r.content_hash)"
 )
 _ENDS = (
-    "SELECT r.valid_to, r.record_id FROM record_revisions r WHERE {match} AND r.valid_to IS NOT NULL AND NOT EXISTS ("
+    "SELECT r.valid_to, r.record_id FROM record_revisions r WHERE r.registry = :reg AND {match} "
+    "AND r.valid_to IS NOT NULL AND NOT EXISTS ("
     "SELECT 1 FROM record_revisions n WHERE n.record_id = r.record_id AND n.valid_from = r.valid_to "
     "AND n.content_hash = r.content_hash)"
 )
@@ -31,12 +32,13 @@ _ENDS = (
 class WatchQueries:
     """The store's answers to "which versions touched this", as (version, record id) pairs."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, registry: str) -> None:
         self._db = backend
+        self._registry = registry
 
     def _touching(self, match: str, params: dict[str, Any]) -> list[tuple[int, int]]:
         sql = f"{_STARTS.format(match=match)} UNION {_ENDS.format(match=match)} ORDER BY 1 DESC, 2"
-        return [(int(v), int(rid)) for v, rid in self._db.rows(sql, params)]
+        return [(int(v), int(rid)) for v, rid in self._db.rows(sql, {**params, "reg": self._registry})]
 
     def ports(self, low: int, high: int) -> list[tuple[int, int]]:
         """Changes of records whose port or range overlaps ``low``..``high``."""
@@ -55,8 +57,9 @@ class WatchQueries:
     def person_versions(self, person_id: str) -> list[int]:
         """Versions where the person's own entry (name, organization, URIs) changed."""
         rows = self._db.rows(
-            "SELECT valid_from FROM person_revisions WHERE person_id = :pid UNION "
-            "SELECT valid_to FROM person_revisions WHERE person_id = :pid AND valid_to IS NOT NULL ORDER BY 1 DESC",
-            {"pid": person_id},
+            "SELECT valid_from FROM person_revisions WHERE person_id = :pid AND registry = :reg UNION "
+            "SELECT valid_to FROM person_revisions WHERE person_id = :pid AND registry = :reg AND valid_to IS NOT NULL "
+            "ORDER BY 1 DESC",
+            {"pid": person_id, "reg": self._registry},
         )
         return [int(v) for (v,) in rows]

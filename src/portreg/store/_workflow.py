@@ -151,7 +151,9 @@ class WorkflowStore:
         """How many current records carry DCCP service code ``code``."""
         return int(
             self._db.scalar(
-                "SELECT count(*) FROM record_revisions WHERE valid_to IS NULL AND service_code = :c", {"c": code}
+                "SELECT count(*) FROM record_revisions "
+                "WHERE valid_to IS NULL AND registry = 'iana' AND service_code = :c",
+                {"c": code},
             )
             or 0
         )
@@ -344,7 +346,9 @@ class WorkflowTransaction:
     def service_code_records(self, code: str) -> int:
         return int(
             self._scalar(
-                "SELECT count(*) FROM record_revisions WHERE valid_to IS NULL AND service_code = :c", {"c": code}
+                "SELECT count(*) FROM record_revisions "
+                "WHERE valid_to IS NULL AND registry = 'iana' AND service_code = :c",
+                {"c": code},
             )
             or 0
         )
@@ -354,7 +358,7 @@ class WorkflowTransaction:
 
         rows = self._rows(
             "SELECT r.record_id, b.body, b.layout FROM record_revisions r JOIN record_bodies b ON b.row_id = r.row_id "
-            f"WHERE {where} AND r.valid_to IS NULL ORDER BY r.sort_key",
+            f"WHERE {where} AND r.valid_to IS NULL AND r.registry = 'iana' ORDER BY r.sort_key",
             params,
         )
         decoder = Decoder()
@@ -363,14 +367,15 @@ class WorkflowTransaction:
     def person(self, person_id: str) -> tuple[str | None, tuple[str, ...]] | None:
         """(name, uris) of a current person, None when the registry has nobody of that id."""
         rows = self._rows(
-            "SELECT name, uris FROM person_revisions WHERE person_id = :id AND valid_to IS NULL", {"id": person_id}
+            "SELECT name, uris FROM person_revisions WHERE person_id = :id AND valid_to IS NULL AND registry = 'iana'",
+            {"id": person_id},
         )
         if not rows:
             return None
         return rows[0][0], tuple(loads(rows[0][1])) if rows[0][1] else ()
 
     def has_version(self) -> bool:
-        return self._scalar("SELECT count(*) FROM versions") > 0
+        return self._scalar("SELECT count(*) FROM versions WHERE registry = 'iana'") > 0
 
     def publish(self, change: Change, *, source: str, actor: str | None, reason: str | None) -> Version:
         from ._publish import publish

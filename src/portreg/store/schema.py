@@ -51,6 +51,56 @@ metadata = MetaData(
     }
 )
 
+#: The registries a store holds (see docs/overlays.md): ``iana``, the upstream kept by
+#: ``portreg sync``, and the organization's own, stacked above it by ``position``. Every
+#: version, record and revision row names its registry in a ``registry`` column; version
+#: numbers stay one sequence over all of them, so that the transparency log, the feeds and
+#: "what changed since N" keep one order.
+registries = Table(
+    "registries",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("kind", String(8), nullable=False),  # upstream | local
+    Column("title", Text, nullable=False),
+    Column("position", Integer, nullable=False),  # stack order: higher is consulted first
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", Text),
+)
+
+#: The ranges a local registry allocates from (``transport`` NULL: every transport).
+registry_ranges = Table(
+    "registry_ranges",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("registry", Text, ForeignKey("registries.name"), nullable=False),
+    Column("port_low", Integer, nullable=False),
+    Column("port_high", Integer, nullable=False),
+    Column("transport", String(8)),
+    Index(None, "registry", "port_low"),
+)
+
+#: Collisions between a local registry and the upstream, found when the local registry
+#: changes (import, assignment) or when a sync brings new upstream assignments; kept
+#: until either side changes so that the collision no longer holds, or a person resolves it.
+overlay_conflicts = Table(
+    "overlay_conflicts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("registry", Text, ForeignKey("registries.name"), nullable=False),
+    Column("kind", String(12), nullable=False),  # port, reserved, name, outside, owned
+    Column("local_record_id", Integer),
+    Column("upstream_record_id", Integer),
+    Column("local_version", Integer),
+    Column("upstream_version", Integer),
+    Column("message", Text, nullable=False),
+    Column("found_at", String(32), nullable=False),
+    Column("found_by", String(8), nullable=False),  # import, sync, request
+    Column("resolved_at", String(32)),
+    Column("resolved_by", Text),
+    Column("resolution", Text),
+    Index(None, "registry", "resolved_at"),
+)
+
 versions = Table(
     "versions",
     metadata,
@@ -64,6 +114,8 @@ versions = Table(
     Column("person_count", Integer, nullable=False),
     Column("content_hash", String(32), nullable=False),
     Column("head", Text, nullable=False),  # title, notes, footnotes, experts ... as compact JSON
+    Column("registry", Text, nullable=False, server_default="iana"),  # see ``registries``
+    Index(None, "registry", "number"),
 )
 
 records = Table(
@@ -71,6 +123,7 @@ records = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("first_version", Integer, ForeignKey("versions.number"), nullable=False),
+    Column("registry", Text, nullable=False, server_default="iana"),  # see ``registries``
 )
 
 record_revisions = Table(
@@ -91,6 +144,7 @@ record_revisions = Table(
     Column("modified", String(10)),
     Column("service_code", Text),
     Column("content_hash", BigInteger, nullable=False),
+    Column("registry", Text, nullable=False, server_default="iana"),  # see ``registries``
     Index(None, "port_low", "port_high"),
     # Ranges are few (about 800 of 14,000 rows): "which ranges contain port p" scans only them.
     Index(
@@ -129,6 +183,7 @@ person_revisions = Table(
     Column("updated", String(10)),
     Column("layout", Text),
     Column("content_hash", BigInteger, nullable=False),
+    Column("registry", Text, nullable=False, server_default="iana"),  # see ``registries``
     Index(None, "person_id", "valid_from"),
 )
 
@@ -280,6 +335,7 @@ requests = Table(
     Column("published_version", Integer),
     Column("last_event", Integer),
     Column("last_hash", String(64)),
+    Column("registry", Text, nullable=False, server_default="iana"),  # see ``registries``
     Index(None, "requester_id"),
     Index(None, "is_open", "state"),
 )
@@ -395,6 +451,19 @@ SEARCH_DDL: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Every store holds the upstream registry from its creation (or its upgrade to 0007).
+UPSTREAM_REGISTRY = (
+    "INSERT INTO registries (name, kind, title, position, created_at) "
+    "VALUES ('iana', 'upstream', 'IANA Service Name and Transport Protocol Port Number Registry', 0, :at)"
+)
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat()
+
+
 def create_current(conn: Connection) -> None:
     """Create the whole current schema in an empty database and stamp it for Alembic."""
     metadata.create_all(conn)
@@ -405,3 +474,4 @@ def create_current(conn: Connection) -> None:
         "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
     )
     conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": SCHEMA_REVISION})
+    conn.execute(text(UPSTREAM_REGISTRY), {"at": _now()})
