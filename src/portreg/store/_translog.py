@@ -79,6 +79,20 @@ class LogTable:
         )
         return [n for (n,) in rows]
 
+    def unlogged(self) -> list[tuple[int, str]]:
+        """(number, registry) of every published version without a leaf, oldest first:
+        version numbers are one sequence over all the registries a store holds."""
+        rows = self._db.rows(
+            "SELECT v.number, v.registry FROM versions v "
+            "WHERE NOT EXISTS (SELECT 1 FROM log_entries l WHERE l.version = v.number) ORDER BY v.number"
+        )
+        return [(n, r) for n, r in rows]
+
+    def registry_of_version(self, number: int) -> str | None:
+        """The registry version ``number`` belongs to (None when no registry has it)."""
+        found = self._db.scalar("SELECT registry FROM versions WHERE number = :n", {"n": number})
+        return None if found is None else str(found)
+
     def append(self, leaves: Sequence[NewLeaf], *, at: int) -> None:
         """Append ``leaves`` as leaves ``at``, ``at + 1`` ...; Conflict when the log no longer has ``at`` leaves."""
         if not leaves:

@@ -7,7 +7,13 @@ spaces, UTF-8) of::
      "source": "...", "xml_sha256": "<SHA-256 of the version's canonical XML>"}
 
 where the canonical XML is what ``portreg export --format xml --version N`` writes (the
-same bytes as ``/assignments/.../service-names-port-numbers.xml?version=N``). The tree
+same bytes as ``/assignments/.../service-names-port-numbers.xml?version=N``). A store
+may hold local registries stacked on IANA's (``portreg registry create``); version
+numbers are one sequence over all of them, so the log is one log, in that order. A
+leaf of a local registry's version names it, ``"registry": "acme"``, and hashes that
+registry's XML (``...xml?registry=acme&version=N``); a leaf of IANA's versions has no
+``registry`` key, so the leaves logged before local registries existed, and every
+verifier's cache of them, stay valid byte for byte. The tree
 over the leaves (:mod:`.merkle`) gives a root hash that changes if any leaf is altered,
 dropped or reordered; the server signs its heads (:mod:`.signing`); inclusion proofs
 show that a version is in the log, consistency proofs that a later log extends an
@@ -55,6 +61,7 @@ __all__ = [
     "canonical_json",
     "catch_up",
     "pending",
+    "scope_of",
     "version_leaf",
     "xml_sha256",
 ]
@@ -88,31 +95,47 @@ def xml_sha256(registry: Registry, *, record_texts: dict[int, Any] | None = None
             gc.enable()
 
 
+def scope_of(store: Store, number: int) -> Store:
+    """``store`` seen as the registry version ``number`` belongs to; NotFound when no registry has it."""
+    name = store.log.registry_of_version(number)
+    if name is None:
+        raise NotFound(f"the store has no version {number}")
+    return store.scoped(name)
+
+
 def version_leaf(
     store: Store, number: int, registry: Registry | None = None, *, record_texts: dict[int, Any] | None = None
 ) -> bytes:
-    """The leaf of version ``number``, from what the store holds now (``registry``: that
-    version, when the caller has it already; else it is rebuilt from the store)."""
+    """The leaf of version ``number`` (of whichever registry holds it), from what the
+    store holds now (``registry``: that version, when the caller has it already; else
+    it is rebuilt from the store)."""
+    from ...store._registries import UPSTREAM
+
+    store = scope_of(store, number)
     version = store.version(number)
-    return canonical_json(
-        {
-            "kind": "version",
-            "number": version.number,
-            "published": version.published,
-            "source": version.source,
-            "actor": version.actor,
-            "xml_sha256": xml_sha256(
-                registry if registry is not None else store.registry(number), record_texts=record_texts
-            ),
-        }
-    )
+    value: dict[str, Any] = {
+        "kind": "version",
+        "number": version.number,
+        "published": version.published,
+        "source": version.source,
+        "actor": version.actor,
+        "xml_sha256": xml_sha256(
+            registry if registry is not None else store.registry(number), record_texts=record_texts
+        ),
+    }
+    if store.registry_name != UPSTREAM:
+        value["registry"] = store.registry_name
+    return canonical_json(value)
 
 
 class _Versions:
-    """Consecutive versions, each made from the one before by the history service's exact
-    :func:`~portreg.services.history.apply` of their delta: a fraction of a rebuild. The
-    records a version shares with the one before are the same objects, so their XML is
-    written once (``record_texts``).
+    """Consecutive versions of one registry, each made from the one before by the history
+    service's exact :func:`~portreg.services.history.apply` of their delta: a fraction
+    of a rebuild. The records a version shares with the one before are the same
+    objects, so their XML is written once (``record_texts``).
+
+    ``store`` is scoped to that registry: its versions are consecutive in its own list,
+    not in the store's one sequence, which other registries' versions interleave.
 
     Only the log's writer takes this road; ``portreg verify --db`` rebuilds every version
     from the store on its own, so the two check each other.
@@ -124,11 +147,14 @@ class _Versions:
         self.registry: Registry | None = None
         self.ids: list[int] = []
         self.record_texts: dict[int, Any] = {}
+        numbers = [v.number for v in store.versions()]
+        #: Each version's predecessor in this registry.
+        self._before = dict(zip(numbers[1:], numbers))
 
     def get(self, number: int) -> Registry:
         from .. import history
 
-        if self.registry is not None and number == self.number + 1:
+        if self.registry is not None and self._before.get(number) == self.number:
             self.registry, self.ids = history.apply(
                 history.from_delta(self.store.delta(self.number, number)), self.registry, self.ids
             )
@@ -153,16 +179,19 @@ def catch_up(store: Store, *, progress: Callable[[int, int], None] | None = None
     from ...store._translog import NewLeaf
 
     appended = 0
-    versions = _Versions(store)
+    versions: dict[str, _Versions] = {}
     for _attempt in range(5):
-        missing = store.log.unlogged_versions()
+        missing = store.log.unlogged()
         total = appended + len(missing)
         try:
             for start in range(0, len(missing), BATCH):
                 at = store.log.size()
                 leaves = []
-                for number in missing[start : start + BATCH]:
-                    leaf = version_leaf(store, number, versions.get(number), record_texts=versions.record_texts)
+                for number, name in missing[start : start + BATCH]:
+                    if name not in versions:
+                        versions[name] = _Versions(store.scoped(name))
+                    made = versions[name]
+                    leaf = version_leaf(store, number, made.get(number), record_texts=made.record_texts)
                     leaves.append(NewLeaf("version", number, leaf, merkle.leaf_hash(leaf)))
                 store.log.append(leaves, at=at)
                 appended += len(leaves)
@@ -253,7 +282,7 @@ class TransparencyLog:
         """The inclusion proof of version ``version``'s leaf in the tree of ``tree_size`` leaves (default: all)."""
         entry = self.store.log.entry_of_version(version)
         if entry is None:
-            self.store.version(version)  # NotFound when there is no such version at all
+            scope_of(self.store, version)  # NotFound when there is no such version at all
             raise NotFound(f"version {version} is not in the log yet (leaves are appended shortly after each import)")
         hashes = self.hashes()
         size = len(hashes) if tree_size is None else self._size(tree_size, "tree_size")

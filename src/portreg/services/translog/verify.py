@@ -11,8 +11,9 @@ A verifier trusts nothing the server says without proof, and remembers what it s
    included at the same place: an inclusion proof checked against the new root with
    the leaf hash the verifier kept, not the server's;
 6. every version leaf must describe a version the server still publishes, with the same
-   number, date, source and actor (a dropped or relabelled version fails), and every
-   version the server publishes must be in the log (one not yet logged is a warning);
+   number, registry, date, source and actor (a dropped or relabelled version fails),
+   and every version the server publishes, of every registry it holds (IANA's and each
+   local one), must be in the log (one not yet logged is a warning);
 7. the content: a version's canonical XML must hash to its leaf's ``xml_sha256``
    (``content="new"``: versions not checked before and the current one; ``"all"``:
    every version, the only way to catch a rewritten body of a version already seen;
@@ -28,12 +29,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ...errors import RegistryError
+from ...store._registries import UPSTREAM
 from . import merkle
 from .signing import SignedTreeHead, public_key_from_pem
 
@@ -64,12 +66,18 @@ def default_cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class Published:
-    """A version as the server lists it."""
+    """A version as the server lists it, with the registry that publishes it."""
 
     number: int
     published: str | None
     source: str
     actor: str | None
+    registry: str = UPSTREAM
+
+    @property
+    def label(self) -> str:
+        """``version 7``, or ``version 9 of acme`` for a local registry's."""
+        return _label(self.number, self.registry)
 
 
 class Source(Protocol):
@@ -82,8 +90,12 @@ class Source(Protocol):
     def entries(self, start: int, end: int) -> list[tuple[int, bytes, bytes]]: ...
     def consistency(self, first: int, second: int) -> list[bytes]: ...
     def inclusion(self, version: int, tree_size: int) -> tuple[int, list[bytes]] | None: ...
-    def versions(self) -> list[Published]: ...
-    def xml_sha256(self, version: int) -> str | None: ...
+    def versions(self, registries: Collection[str] = ()) -> list[Published]:
+        """Every version of every registry the source holds, and of ``registries`` (those
+        the log's leaves name, in case the source does not list its registries)."""
+        ...
+
+    def xml_sha256(self, version: int, registry: str = UPSTREAM) -> str | None: ...
 
 
 @dataclass
@@ -175,21 +187,28 @@ def verify(
             continue
         report.included += 1
 
-    published = {v.number: v for v in source.versions()}
+    values = {index: value for index, leaf in leaves.items() if (value := _leaf_json(leaf)) is not None}
+    named_registries = {str(value["registry"]) for value in values.values() if isinstance(value.get("registry"), str)}
+    published = {v.number: v for v in source.versions(sorted(named_registries))}
     logged: dict[int, tuple[int, dict[str, Any]]] = {}
-    for index, leaf in leaves.items():
-        value = _leaf_json(leaf)
-        if value is None or value.get("kind") != "version":
+    for index, value in values.items():
+        if value.get("kind") != "version":
             continue
         named = value.get("number")
         if not isinstance(named, int):
             report.problems.append(f"leaf {index} names no version number")
             continue
         logged[named] = (index, value)
+        registry = value.get("registry", UPSTREAM)
         version = published.get(named)
         if version is None:
             report.problems.append(
-                f"version {named} is in the log (leaf {index}) but the registry no longer publishes it: dropped"
+                f"{_label(named, registry)} is in the log (leaf {index}) but no longer published: dropped"
+            )
+        elif version.registry != registry:
+            report.problems.append(
+                f"version {named} is published by registry {version.registry}, "
+                f"its leaf says {registry}: moved between registries"
             )
         elif (version.published, version.source, version.actor) != (
             value.get("published"),
@@ -197,26 +216,29 @@ def verify(
             value.get("actor"),
         ):
             report.problems.append(
-                f"version {named} is published with a date, source or actor other than its leaf's: rewritten"
+                f"{version.label} is published with a date, source or actor other than its leaf's: rewritten"
             )
     unlogged = sorted(set(published) - set(logged))
     if unlogged:
         report.warnings.append(f"{len(unlogged)} published version(s) not in the log yet: {_numbers(unlogged)}")
 
     if content != "none":
-        current = max(published) if published else None
+        # The current version of each registry is checked at every run.
+        current = {v.registry: v.number for v in sorted(published.values(), key=lambda v: v.number)}
+        currents = set(current.values())
         for number, (_index, value) in sorted(logged.items()):
-            if number not in published:
+            held = published.get(number)
+            if held is None or held.registry != value.get("registry", UPSTREAM):
                 continue
-            if content == "new" and str(number) in seen and number != current:
+            if content == "new" and str(number) in seen and number not in currents:
                 continue
-            digest = source.xml_sha256(number)
+            digest = source.xml_sha256(number, held.registry)
             report.content_checked += 1
             if digest is None:
-                report.problems.append(f"version {number}'s XML cannot be had from the registry")
+                report.problems.append(f"{held.label}'s XML cannot be had from the registry")
             elif digest != value.get("xml_sha256"):
                 report.problems.append(
-                    f"version {number}'s XML does not hash to its leaf's xml_sha256: its content was rewritten"
+                    f"{held.label}'s XML does not hash to its leaf's xml_sha256: its content was rewritten"
                 )
         say(f"content of {report.content_checked} version(s) matches the log" if report.ok else "content checked")
 
@@ -259,6 +281,10 @@ def _leaf_json(leaf: bytes) -> dict[str, Any] | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
+
+
+def _label(number: int, registry: Any) -> str:
+    return f"version {number}" if registry == UPSTREAM else f"version {number} of {registry}"
 
 
 def _numbers(numbers: list[int]) -> str:
@@ -347,14 +373,28 @@ class HttpSource:
             return None
         return body["leaf_index"], [bytes.fromhex(h) for h in body["audit_path"]]
 
-    def versions(self) -> list[Published]:
-        body = self._json("/api/v1/versions", missing_ok=True)
-        if body is None:  # an empty registry
-            return []
-        return [Published(v["version"], v["updated"], v["source"], v["actor"]) for v in body["versions"]]
+    def registries(self) -> list[str]:
+        """The registries the server lists (``/api/v1/registries``); IANA's alone when it lists none."""
+        body = self._json("/api/v1/registries", missing_ok=True)
+        listed = body.get("registries", []) if isinstance(body, dict) else body if isinstance(body, list) else []
+        names = [str(r["name"]) if isinstance(r, dict) else str(r) for r in listed]
+        return names or [UPSTREAM]
 
-    def xml_sha256(self, version: int) -> str | None:
-        response = self._get(XML_PATH, {"version": version}, missing_ok=True)
+    def versions(self, registries: Collection[str] = ()) -> list[Published]:
+        found: list[Published] = []
+        for name in dict.fromkeys([*self.registries(), *registries]):
+            params = None if name == UPSTREAM else {"registry": name}
+            body = self._json("/api/v1/versions", params, missing_ok=True)
+            if body is None:  # an empty registry, or one the server does not hold
+                continue
+            found += [Published(v["version"], v["updated"], v["source"], v["actor"], name) for v in body["versions"]]
+        return found
+
+    def xml_sha256(self, version: int, registry: str = UPSTREAM) -> str | None:
+        params: dict[str, Any] = {"version": version}
+        if registry != UPSTREAM:
+            params = {"registry": registry, **params}
+        response = self._get(XML_PATH, params, missing_ok=True)
         return None if response is None else hashlib.sha256(response.content).hexdigest()
 
 
@@ -391,10 +431,16 @@ class StoreSource:
             return None
         return proof.entry.index, proof.path
 
-    def versions(self) -> list[Published]:
-        return [Published(v.number, v.published, v.source, v.actor) for v in self.store.versions()]
+    def versions(self, registries: Collection[str] = ()) -> list[Published]:
+        """Every registry's versions: those the store holds (a registry a leaf names and
+        the store does not hold has none)."""
+        found = []
+        for info in self.store.registries.all():
+            scoped = self.store.scoped(info.name)
+            found += [Published(v.number, v.published, v.source, v.actor, info.name) for v in scoped.versions()]
+        return found
 
-    def xml_sha256(self, version: int) -> str | None:
+    def xml_sha256(self, version: int, registry: str = UPSTREAM) -> str | None:
         from . import xml_sha256
 
-        return xml_sha256(self.store.registry(version))
+        return xml_sha256(self.store.scoped(registry).registry(version))
