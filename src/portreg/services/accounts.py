@@ -293,9 +293,12 @@ def _check_roles(roles: Iterable[str], parameter: str = "role") -> set[str]:
     return found
 
 
-def _check_groups(groups: Iterable[str]) -> set[str]:
+def _check_groups(groups: Iterable[str], db: Source | None = None) -> set[str]:
+    """``groups`` if each is the upstream's or a local registry's review group (read from ``db``)."""
     found = set(groups)
     unknown = sorted(found - set(GROUPS))
+    if unknown and db is not None:
+        unknown = sorted(set(unknown) - _reader(db).local_groups())
     if unknown:
         raise InvalidQuery(f"unknown review group {unknown[0]!r}; groups are {', '.join(GROUPS)}", parameter="group")
     return found
@@ -322,7 +325,7 @@ def create_account(
     """
     email, key = normalize_email(email)
     name = check_name(name)
-    role_set, group_set = _check_roles(roles), _check_groups(groups)
+    role_set, group_set = _check_roles(roles), _check_groups(groups, db)
     if group_set and "expert" not in role_set:
         raise InvalidQuery("review groups are for experts: give the expert role too", parameter="group")
     password_hash = None
@@ -371,7 +374,7 @@ def list_accounts(db: Source, *, role: str | None = None, group: str | None = No
     if role is not None:
         _check_roles([role])
     if group is not None:
-        _check_groups([group])
+        _check_groups([group], db)
     found = rows.with_role(role) if role is not None else rows.all()
     ids = [row[0] for row in found]
     roles, groups = rows.roles(ids), rows.groups(ids)
@@ -402,7 +405,7 @@ def change_roles(
     group. Conflict when it would leave the registry without an active admin.
     """
     add_set, remove_set = _check_roles(add), _check_roles(remove)
-    add_g, remove_g = _check_groups(add_groups), _check_groups(remove_groups)
+    add_g, remove_g = _check_groups(add_groups, db), _check_groups(remove_groups, db)
     both = (add_set & remove_set) or (add_g & remove_g)
     if both:
         raise InvalidQuery(
@@ -431,7 +434,7 @@ def change_roles(
 def set_roles(db: Source, account: int | str, *, roles: Iterable[str], groups: Iterable[str] = ()) -> Account:
     """Make the account hold exactly ``roles`` and review ``groups`` (what the admin's page
     sends); the rules of :func:`change_roles` apply."""
-    role_set, group_set = _check_roles(roles), _check_groups(groups)
+    role_set, group_set = _check_roles(roles), _check_groups(groups, db)
     if group_set and "expert" not in role_set:
         raise InvalidQuery("review groups are for experts: give the expert role too", parameter="group")
     with _writer(db) as rows:

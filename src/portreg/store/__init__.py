@@ -46,6 +46,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
+    from ._registry_rules import LocalRules, PortException
     from ._store import Store
     from ._sync_state import SyncState
     from ._transaction import Reader, Transaction
@@ -68,7 +69,9 @@ __all__ = [
     "Change",
     "Delta",
     "Diff",
+    "LocalRules",
     "PersonDelta",
+    "PortException",
     "PortRange",
     "Reader",
     "RecordChange",
@@ -83,7 +86,14 @@ __all__ = [
     "VersionSpan",
 ]
 
-_HOMES = {"Store": "._store", "Reader": "._transaction", "Transaction": "._transaction", "SyncState": "._sync_state"}
+_HOMES = {
+    "Store": "._store",
+    "Reader": "._transaction",
+    "Transaction": "._transaction",
+    "SyncState": "._sync_state",
+    "LocalRules": "._registry_rules",
+    "PortException": "._registry_rules",
+}
 
 
 def __getattr__(name: str) -> object:

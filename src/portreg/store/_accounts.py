@@ -108,6 +108,17 @@ class AccountRows:
     def roles(self, account_ids: list[int]) -> dict[int, set[str]]:
         return self._pairs("SELECT account_id, role FROM account_roles", account_ids)
 
+    def local_groups(self) -> set[str]:
+        """Review groups of local registries: each one's own (named after it) and any its rules name."""
+        return {
+            str(row[0])
+            for row in self._db.rows(
+                "SELECT name FROM registries WHERE kind = 'local' "
+                "UNION SELECT review_group FROM registry_rules WHERE review_group IS NOT NULL"
+            )
+            if len(str(row[0])) <= 16
+        }
+
     def groups(self, account_ids: list[int]) -> dict[int, set[str]]:
         return self._pairs("SELECT account_id, review_group FROM account_groups", account_ids)
 

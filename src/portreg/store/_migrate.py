@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ._backend import Backend
 
 #: The Alembic head this code works with (a test checks it against ``migrations/``).
-SCHEMA_REVISION = "0007_registries"
+SCHEMA_REVISION = "0008_local_rules"
 
 
 def ensure_schema(backend: Backend) -> None:

@@ -30,6 +30,7 @@ from ._values import Delta, Diff, RecordChange, SearchPage, StoredRecord, Versio
 if TYPE_CHECKING:
     from ._importer import Series
     from ._registries import RegistryTable
+    from ._registry_rules import RegistryRulesTable
     from ._translog import LogTable
     from ._watches import WatchQueries
 
@@ -112,6 +113,13 @@ class Store:
         from ._registries import RegistryTable
 
         return RegistryTable(self._db)
+
+    @property
+    def registry_rules(self) -> RegistryRulesTable:
+        """Local registries' rules for the assignment process and the exceptions they record."""
+        from ._registry_rules import RegistryRulesTable
+
+        return RegistryRulesTable(self._db)
 
     def __enter__(self) -> Store:
         return self

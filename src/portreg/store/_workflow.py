@@ -21,17 +21,20 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from ._codec import Decoder, dumps, loads
+from ._registries import UPSTREAM
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from ._backend import Backend
+    from ._registry_rules import LocalRules
     from ._transaction import Transaction
     from ._values import Change, StoredRecord, Version
 
 REQUEST_COLUMNS = (
     "id", "kind", "state", "etag", "requester_id", "requester_email", "service_name", "name_key", "port", "data",
     "turn", "resume_state", "is_open", "created_at", "state_since", "published_version", "last_event", "last_hash",
+    "registry",
 )
 EVENT_COLUMNS = (
     "seq",
@@ -95,11 +98,15 @@ class WorkflowStore:
         open_only: bool = False,
         limit: int = 100,
         offset: int = 0,
+        registry: str | None = None,
     ) -> list[dict[str, Any]]:
         """Requests, newest first, narrowed to a requester's own, to those an expert group
-        reviews (or reviewed), to some states, or to open ones."""
+        reviews (or reviewed), to some states, to open ones, or to one registry's."""
         where: list[str] = ["1 = 1"]
         params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if registry is not None:
+            where.append("registry = :registry")
+            params["registry"] = registry
         if requester_id is not None:
             where.append("requester_id = :rid")
             params["rid"] = requester_id
@@ -185,8 +192,8 @@ class WorkflowTransaction:
         self.conn = conn
         self.dialect = dialect
         self._text = text
-        self._at: dict[int, list[StoredRecord]] = {}
-        self._named: dict[str, list[StoredRecord]] = {}
+        self._at: dict[tuple[str, int], list[StoredRecord]] = {}
+        self._named: dict[tuple[str, str], list[StoredRecord]] = {}
         self._last: tuple[int, str] | None = None
 
     def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
@@ -322,64 +329,79 @@ class WorkflowTransaction:
 
     # -- the registry, as it stands under the lock
 
-    def records_at(self, port: int, transport: str | None = None) -> list[StoredRecord]:
-        """Current records whose port or range holds ``port`` (on ``transport``).
+    def records_at(self, port: int, transport: str | None = None, registry: str = UPSTREAM) -> list[StoredRecord]:
+        """Current records of ``registry`` whose port or range holds ``port`` (on ``transport``).
 
         Read once per port and transaction (checks and publication ask about the same
         port on each transport; on PostgreSQL each query is a round trip).
         """
-        found = self._at.get(port)
+        found = self._at.get((registry, port))
         if found is None:
             # Single ports through the ports' index, ranges through the partial index of ranges.
-            singles = self._records("r.port_low = :p AND r.port_high = r.port_low", {"p": port})
-            ranges = self._records("r.port_high > r.port_low AND r.port_low <= :p AND r.port_high >= :p", {"p": port})
-            found = self._at[port] = singles + ranges
+            singles = self._records("r.port_low = :p AND r.port_high = r.port_low", {"p": port}, registry)
+            ranges = self._records(
+                "r.port_high > r.port_low AND r.port_low <= :p AND r.port_high >= :p", {"p": port}, registry
+            )
+            found = self._at[(registry, port)] = singles + ranges
         return found if transport is None else [s for s in found if s.record.transport == transport]
 
-    def records_named(self, name: str) -> list[StoredRecord]:
+    def records_named(self, name: str, registry: str = UPSTREAM) -> list[StoredRecord]:
         key = name.casefold()
-        found = self._named.get(key)
+        found = self._named.get((registry, key))
         if found is None:
-            found = self._named[key] = self._records("r.name_key = :n", {"n": key})
+            found = self._named[(registry, key)] = self._records("r.name_key = :n", {"n": key}, registry)
         return found
 
-    def service_code_records(self, code: str) -> int:
+    def service_code_records(self, code: str, registry: str = UPSTREAM) -> int:
         return int(
             self._scalar(
                 "SELECT count(*) FROM record_revisions "
-                "WHERE valid_to IS NULL AND registry = 'iana' AND service_code = :c",
-                {"c": code},
+                "WHERE valid_to IS NULL AND registry = :reg AND service_code = :c",
+                {"c": code, "reg": registry},
             )
             or 0
         )
 
-    def _records(self, where: str, params: dict[str, Any]) -> list[StoredRecord]:
+    def _records(self, where: str, params: dict[str, Any], registry: str = UPSTREAM) -> list[StoredRecord]:
         from ._values import StoredRecord
 
         rows = self._rows(
             "SELECT r.record_id, b.body, b.layout FROM record_revisions r JOIN record_bodies b ON b.row_id = r.row_id "
-            f"WHERE {where} AND r.valid_to IS NULL AND r.registry = 'iana' ORDER BY r.sort_key",
-            params,
+            f"WHERE {where} AND r.valid_to IS NULL AND r.registry = :reg ORDER BY r.sort_key",
+            {**params, "reg": registry},
         )
         decoder = Decoder()
-        return [StoredRecord(row[0], decoder.record(row[1:])) for row in rows]
+        return [StoredRecord(row[0], decoder.record(row[1:]), registry) for row in rows]
 
-    def person(self, person_id: str) -> tuple[str | None, tuple[str, ...]] | None:
+    def person(self, person_id: str, registry: str = UPSTREAM) -> tuple[str | None, tuple[str, ...]] | None:
         """(name, uris) of a current person, None when the registry has nobody of that id."""
         rows = self._rows(
-            "SELECT name, uris FROM person_revisions WHERE person_id = :id AND valid_to IS NULL AND registry = 'iana'",
-            {"id": person_id},
+            "SELECT name, uris FROM person_revisions WHERE person_id = :id AND valid_to IS NULL AND registry = :reg",
+            {"id": person_id, "reg": registry},
         )
         if not rows:
             return None
         return rows[0][0], tuple(loads(rows[0][1])) if rows[0][1] else ()
 
-    def has_version(self) -> bool:
-        return self._scalar("SELECT count(*) FROM versions WHERE registry = 'iana'") > 0
+    def has_version(self, registry: str = UPSTREAM) -> bool:
+        return self._scalar("SELECT count(*) FROM versions WHERE registry = :reg", {"reg": registry}) > 0
 
-    def publish(self, change: Change, *, source: str, actor: str | None, reason: str | None) -> Version:
+    def registry_kind(self, registry: str) -> str | None:
+        """``upstream`` or ``local`` for a registry the store holds, None otherwise."""
+        kind = self._scalar("SELECT kind FROM registries WHERE name = :n", {"n": registry})
+        return str(kind) if kind is not None else None
+
+    def local_rules(self, registry: str) -> LocalRules:
+        """The rules of local registry ``registry`` as they stand in this transaction."""
+        from ._registry_rules import read
+
+        return read(self._rows, registry)
+
+    def publish(
+        self, change: Change, *, source: str, actor: str | None, reason: str | None, registry: str = UPSTREAM
+    ) -> Version:
         from ._publish import publish
 
         self._at.clear()
         self._named.clear()
-        return publish(self.conn, self.dialect, change, source=source, actor=actor, reason=reason)
+        return publish(self.conn, self.dialect, change, source=source, actor=actor, reason=reason, registry=registry)

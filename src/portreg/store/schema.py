@@ -79,6 +79,34 @@ registry_ranges = Table(
     Index(None, "registry", "port_low"),
 )
 
+#: A local registry's rules for the assignment process (see docs/process.md, "Local
+#: registries"): the review group its requests go to and the checks it relaxes (their
+#: findings become warnings). A registry without a row keeps the defaults.
+registry_rules = Table(
+    "registry_rules",
+    metadata,
+    Column("registry", Text, ForeignKey("registries.name"), primary_key=True),
+    Column("review_group", String(16)),
+    Column("relaxed", Text, nullable=False),  # space-separated check names
+    Column("updated_at", String(32), nullable=False),
+    Column("updated_by", Text),
+)
+
+#: Ports on which a local registry may assign although the upstream assigns or reserves
+#: them there: each one recorded with its reason, by whom and when.
+registry_exceptions = Table(
+    "registry_exceptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("registry", Text, ForeignKey("registries.name"), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("transport", String(8), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", Text),
+    UniqueConstraint("registry", "port", "transport"),
+)
+
 #: Collisions between a local registry and the upstream, found when the local registry
 #: changes (import, assignment) or when a sync brings new upstream assignments; kept
 #: until either side changes so that the collision no longer holds, or a person resolves it.

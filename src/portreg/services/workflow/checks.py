@@ -233,8 +233,15 @@ def _port(
     reserved_ok: tuple[str, ...] = (),
     assigned_ok: str | None = None,
 ) -> None:
-    """The range policy (§6, §8.1.2) and that ``port`` is free on every transport asked for."""
+    """The range policy (§6, §8.1.2) and that ``port`` is free on every transport asked for;
+    a local registry's ranges and rules instead, when ``view`` is a local registry's."""
     if port is None:
+        return
+    if getattr(view, "local", None) is not None:
+        from .local import LocalView, check_port
+
+        assert isinstance(view, LocalView)
+        check_port(data, view, own, found, port, reserved_ok=reserved_ok, assigned_ok=assigned_ok)
         return
     justification = data.get("justification")
     if isinstance(port, str):

@@ -7,7 +7,7 @@ request says so without saying whose request it is.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from ...rules import name_key
 
@@ -36,3 +36,11 @@ def keys_of(data: dict[str, Any], port: int | None, code: int | None) -> list[tu
     if code is not None:
         keys.append(code_key(code))
     return keys
+
+
+def scoped(keys: Sequence[tuple[str, str]], registry: str) -> list[tuple[str, str]]:
+    """``keys`` as held in ``registry``: the upstream's unchanged, a local registry's
+    prefixed with its name, so that each registry's holds are its own."""
+    if registry == "iana":
+        return list(keys)
+    return [(kind, f"{registry}:{key}") for kind, key in keys]

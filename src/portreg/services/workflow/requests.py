@@ -24,8 +24,9 @@ from ...errors import (
 )
 from ...rules import parse_service_code, range_class
 from ...store import Store
+from ...store._registries import UPSTREAM
 from ...store._workflow import WorkflowTransaction
-from . import checks, clock, holds, notify, states
+from . import checks, clock, holds, local, notify, states
 from ._accounts import Account
 from .checks import Finding
 from .publishing import change_for
@@ -44,7 +45,7 @@ from .states import (
     TURN,
     Transition,
 )
-from .templates import normalize
+from .templates import normalize, registry_of
 
 #: Which review group looks at each transport (the registry's Expert(s) head).
 GROUP_OF = {"tcp": "tcp-udp", "udp": "tcp-udp", "sctp": "sctp", "dccp": "dccp"}
@@ -75,6 +76,28 @@ def groups_for(data: Mapping[str, Any]) -> list[str]:
     if not found and data.get("kind") != ASSIGNMENT:
         found.append("tcp-udp")
     return [g for g in GROUPS if g in found]
+
+
+def review_groups(tx: WorkflowTransaction, request: Mapping[str, Any]) -> list[str]:
+    """The groups that review ``request``: a local registry's own group, else :func:`groups_for`."""
+    registry = request.get("registry") or UPSTREAM
+    if registry == UPSTREAM:
+        return groups_for(request["data"])
+    return [local.review_group(tx.local_rules(registry))]
+
+
+def _checks(
+    view: WorkflowTransaction | local.LocalView,
+    data: dict[str, Any],
+    *,
+    own: int | None = None,
+    staff: bool = False,
+    requester: str | None = None,
+) -> list[Finding]:
+    """The checks of the registry asked: RFC 6335's, or a local registry's rules over them."""
+    if isinstance(view, local.LocalView):
+        return local.run(data, view, own=own, staff=staff, requester=requester)
+    return checks.run(data, view, own=own, staff=staff, requester=requester)
 
 
 def roles_on(request: Mapping[str, Any], account: Account | None, groups: Sequence[str]) -> frozenset[str]:
@@ -142,6 +165,7 @@ def view(
     rejection = next((e["reason"] for e in reversed(events) if e["to_state"] == states.REJECTED), None)
     return {
         "id": request["id"],
+        "registry": request.get("registry") or UPSTREAM,
         "kind": request["kind"],
         "state": request["state"],
         "state_label": states.LABELS[request["state"]],
@@ -207,11 +231,16 @@ def list_requests(
     open_only: bool = False,
     limit: int = 100,
     offset: int = 0,
+    registry: str | None = None,
 ) -> list[dict[str, Any]]:
     """Requests the account may see. ``scope``: ``mine`` (filed by it), ``queue`` (its
     review groups' open requests, or for staff and iesg every request waiting on them),
-    ``visible`` (everything it may see)."""
+    ``visible`` (everything it may see); ``registry``: only the requests to that registry."""
     account = _require(account)
+    if registry is not None:
+        from ...store._registries import check_name
+
+        check_name(registry)
     if state is not None and state not in states.STATES:
         raise InvalidQuery(f"state must be one of {', '.join(states.STATES)}", parameter="state")
     if scope not in ("mine", "queue", "visible"):
@@ -219,12 +248,14 @@ def list_requests(
     wf = store.workflow()
     wanted = [state] if state else None
     if scope == "mine" or (scope == "visible" and not SEE_ALL & set(account.roles) and "expert" not in account.roles):
-        rows = wf.requests(requester_id=account.id, states=wanted, open_only=open_only, limit=limit, offset=offset)
+        rows = wf.requests(
+            requester_id=account.id, states=wanted, open_only=open_only, limit=limit, offset=offset, registry=registry
+        )
     elif scope == "queue":
         if "staff" in account.roles or "iesg" in account.roles:
             turns = {p for p in ("staff", "iesg") if p in account.roles}
             queue_states = [s for s in states.OPEN if TURN[s] in turns and (state is None or s == state)]
-            rows = wf.requests(states=queue_states, open_only=True, limit=limit, offset=offset)
+            rows = wf.requests(states=queue_states, open_only=True, limit=limit, offset=offset, registry=registry)
         elif "expert" in account.roles:
             rows = wf.requests(
                 groups=sorted(account.groups),
@@ -232,14 +263,19 @@ def list_requests(
                 open_only=True,
                 limit=limit,
                 offset=offset,
+                registry=registry,
             )
         else:
             raise PermissionDenied("only experts, staff and the IESG have a queue")
     elif SEE_ALL & set(account.roles):
-        rows = wf.requests(states=wanted, open_only=open_only, limit=limit, offset=offset)
+        rows = wf.requests(states=wanted, open_only=open_only, limit=limit, offset=offset, registry=registry)
     else:
-        own = wf.requests(requester_id=account.id, states=wanted, open_only=open_only, limit=limit + offset)
-        reviewed = wf.requests(groups=sorted(account.groups), states=wanted, open_only=open_only, limit=limit + offset)
+        own = wf.requests(
+            requester_id=account.id, states=wanted, open_only=open_only, limit=limit + offset, registry=registry
+        )
+        reviewed = wf.requests(
+            groups=sorted(account.groups), states=wanted, open_only=open_only, limit=limit + offset, registry=registry
+        )
         merged = {r["id"]: r for r in [*own, *reviewed]}
         rows = [merged[k] for k in sorted(merged, reverse=True)][offset : offset + limit]
     return [view(store, account, r) for r in rows]
@@ -260,9 +296,9 @@ def events(store: Store, account: Account | None, request_id: int) -> list[dict[
 def dry_run(store: Store, account: Account | None, raw: Mapping[str, Any]) -> list[Finding]:
     """The checks a request would meet, without filing it."""
     account = _require(account)
-    data = normalize(raw)
+    data, registry = normalize(raw), registry_of(raw)
     with store.workflow().transaction() as tx:
-        return checks.run(data, tx, staff="staff" in account.roles, requester=account.email)
+        return _checks(local.view_of(tx, registry), data, staff="staff" in account.roles, requester=account.email)
 
 
 def file(store: Store, account: Account | None, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -272,16 +308,17 @@ def file(store: Store, account: Account | None, raw: Mapping[str, Any]) -> dict[
     fails; nothing is written then.
     """
     account = _require(account)
-    data = normalize(raw)
+    data, registry = normalize(raw), registry_of(raw)
     with store.workflow().transaction() as tx:
-        findings = checks.run(data, tx, staff="staff" in account.roles, requester=account.email)
+        target = local.view_of(tx, registry)
+        findings = _checks(target, data, staff="staff" in account.roles, requester=account.email)
         if checks.has_errors(findings):
             raise RequestRejected(findings)
         if checks.needs_iesg(findings):
             data["iesg"] = True
         now = clock.stamp()
         request_id = tx.next_request_id()
-        port = _port_of(data, tx)
+        port = _port_of(data, target)
         code = (
             parse_service_code(data["service_code"])
             if data.get("service_code") and "dccp" in data["transports"]
@@ -303,9 +340,10 @@ def file(store: Store, account: Account | None, raw: Mapping[str, Any]) -> dict[
             "is_open": 1,
             "created_at": now,
             "state_since": now,
+            "registry": registry,
         }
         tx.insert_request(row)
-        tx.hold(request_id, holds.keys_of(data, port, code))
+        tx.hold(request_id, holds.scoped(holds.keys_of(data, port, code), registry))
         role = states.STAFF if data["kind"] == REVOCATION else states.REQUESTER
         _event(tx, row, account, "transition", None, NEW, "filed", now=now, role=role)
         _event(
@@ -326,7 +364,7 @@ def file(store: Store, account: Account | None, raw: Mapping[str, Any]) -> dict[
         return view(tx, account, request, findings=findings)
 
 
-def _port_of(data: Mapping[str, Any], tx: WorkflowTransaction) -> int | None:
+def _port_of(data: Mapping[str, Any], tx: WorkflowTransaction | local.LocalView) -> int | None:
     """The port a request is about, when it is one number already."""
     if isinstance(data.get("port"), int):
         return int(data["port"])
@@ -490,7 +528,7 @@ def _recheck(tx: WorkflowTransaction, request: Mapping[str, Any], *, publishing:
     if isinstance(request.get("port"), int) and data["kind"] == ASSIGNMENT:
         data["port"] = request["port"]
     kind = data["kind"]
-    found = checks.run(data, tx, own=request["id"], staff=True)
+    found = _checks(local.view_of(tx, request.get("registry") or UPSTREAM), data, own=request["id"], staff=True)
     if kind == TRANSFER and data.get("transfer_from") and publishing:
         old = tx.request(int(data["transfer_from"]))
         if old is None or old["state"] != MODIFIED:
@@ -516,7 +554,7 @@ def _conflict(
     """Approval lost a race (or the registry changed under the request): back to review, with a note."""
     source = request["state"]
     tx.update_request(request["id"], state=EXPERT_REVIEW, turn=TURN[EXPERT_REVIEW], state_since=now)
-    tx.start_reviews(request["id"], groups_for(request["data"]))  # the experts look again
+    tx.start_reviews(request["id"], review_groups(tx, request))  # the experts look again
     moved = {**request, "state": EXPERT_REVIEW}
     _event(
         tx,
@@ -603,7 +641,7 @@ def _move(
     if transition.action == "answer":
         fields["resume_state"] = None
     if target == EXPERT_REVIEW and transition.action == "route":
-        tx.start_reviews(request["id"], groups_for(request["data"]))
+        tx.start_reviews(request["id"], review_groups(tx, request))
     if request.get("port") is not None and request["port"] != tx.request(request["id"])["port"]:  # type: ignore[index]
         fields["port"] = request["port"]
     extra: dict[str, Any] = {}
@@ -637,9 +675,12 @@ def _move(
 
 def _publish(tx: WorkflowTransaction, request: Mapping[str, Any], account: Account, now: str) -> Any:
     today = now[:10]
-    change = change_for(dict(request), tx, today)
+    registry = request.get("registry") or UPSTREAM
+    change = change_for(dict(request), local.view_of(tx, registry), today)
     reason = f"request {request['id']} ({request['kind']} of {request['service_name']}), approved through the workflow"
-    return tx.publish(change, source=f"request {request['id']}", actor=account.email, reason=reason)
+    return tx.publish(
+        change, source=f"request {request['id']}", actor=account.email, reason=reason, registry=registry
+    )
 
 
 # --------------------------------------------------------------------------- comments and votes

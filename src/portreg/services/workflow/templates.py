@@ -39,6 +39,7 @@ KIND_FIELDS: dict[str, str] = {
     ),
     "changes": "modification: {description, contact, notes, unauthorized_uses}; never the assignee (§8.6)",
     "transfer_from": "transfer: the number of the old party's de-assignment request (§8.5)",
+    "registry": "the registry asked: iana (the default) or a local registry of this store, e.g. acme",
     "clearly_unused": "revocation: true when the port is plainly unused (§8.4)",
     "community_call": "revocation otherwise: {started, ended, summary} of the four-week call (§8.4)",
 }
@@ -71,6 +72,7 @@ def normalize(raw: Mapping[str, Any]) -> dict[str, Any]:
     kind = raw.get("kind") or "assignment"
     if kind not in KINDS:
         raise InvalidQuery(f"kind must be one of {', '.join(KINDS)}", parameter="kind")
+    registry_of(raw)
     data: dict[str, Any] = {"kind": kind}
     for name in _TEXT:
         data[name] = _text(raw.get(name), name)
@@ -162,3 +164,16 @@ def _port(value: Any) -> int | str | None:
         if text.isascii() and text.isdigit() and len(text) <= 5:
             return int(text)
     raise InvalidQuery("port is a number, \"user\" or \"system\"", parameter="port")
+
+
+def registry_of(raw: Mapping[str, Any]) -> str:
+    """The registry a request asks (``iana`` unless it names another); kept beside the
+    template, not in it, so that an upstream request's data is what it always was."""
+    from ...store._registries import UPSTREAM, check_name
+
+    value = raw.get("registry") if isinstance(raw, Mapping) else None
+    if value is None or value == "":
+        return UPSTREAM
+    if not isinstance(value, str):
+        raise InvalidQuery("registry is the name of a registry", parameter="registry")
+    return check_name(value.strip())

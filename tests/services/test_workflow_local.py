@@ -1,0 +1,175 @@
+"""Local registries' requests: RFC 6335's process with the registry's own rules, on both databases.
+
+A local registry ``acme`` sits on the small real registry (ports below 1500); its
+requests are checked against its ranges, its exceptions and the upstream's rows,
+reviewed by its own group and published into it, while the upstream's process and
+answers stay as they were.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from portreg.errors import Conflict, InvalidQuery, NotFound
+from portreg.services import workflow as wf
+from portreg.services.workflow import Account, local
+from portreg.store import PortRange
+from tests.support.workflow import ALICE, BOB, EVE, SAM, drive, template
+
+#: An expert of acme's own review group (the group named after the registry).
+ACE = Account(8, "ace@acme.example", "Ace Acme", frozenset({"expert"}), frozenset({"acme"}), True)
+
+
+@pytest.fixture
+def acme(wf_store: Any) -> Any:
+    wf_store.registries.create(
+        "acme", title="ACME Corp.", owns=(PortRange(20000, 20999), PortRange(1400, 1499, "tcp"), PortRange(50000, 50099))
+    )
+    return wf_store
+
+
+def asked(**fields: Any) -> dict[str, Any]:
+    """A request to acme: acme-sync on 20100, ``fields`` override."""
+    return template(**{"registry": "acme", "service_name": "acme-sync", "port": 20100, **fields})
+
+
+def errors(findings: list[Any]) -> list[tuple[str, str]]:
+    return [(f.field, f.message) for f in findings if f.level == "error"]
+
+
+def test_a_local_assignment_is_reviewed_by_its_group_and_published_into_its_registry(acme: Any) -> None:
+    store = acme
+    filed = wf.file(store, ALICE, asked())
+    assert (filed["registry"], filed["state"]) == ("acme", "new")
+    routed = drive(store, filed["id"], (SAM, "validate"), (SAM, "route"))
+    assert [r["group"] for r in routed["reviews"]] == ["acme"]
+    with pytest.raises(NotFound):  # IANA's tcp-udp experts do not review acme's requests
+        wf.act(store, EVE, filed["id"], "approve")
+    assert [r["id"] for r in wf.list_requests(store, ACE, scope="queue")] == [filed["id"]]
+    done = drive(store, filed["id"], (ACE, "approve"), (SAM, "assign"))
+    assert done["state"] == "assigned" and done["published_version"] == 2
+
+    acme_store = store.scoped("acme")
+    assert acme_store.current_version().number == 2 and acme_store.version(2).source == f"request {filed['id']}"
+    published = acme_store.records_at_port(20100)
+    assert {(s.record.name, s.record.transport, s.source) for s in published} == {
+        ("acme-sync", "tcp", "acme"),
+        ("acme-sync", "udp", "acme"),
+        (None, "sctp", "acme"),
+        (None, "dccp", "acme"),
+    }
+    assert acme_store.person("Alice_Example") is not None
+    # The upstream is untouched: same version, nothing at 20100, no new person.
+    assert store.current_version().number == 1 and store.records_at_port(20100) == []
+    assert wf.verify(store).ok
+    assert [r["id"] for r in wf.list_requests(store, SAM, registry="acme")] == [filed["id"]]
+    assert wf.list_requests(store, SAM, registry="iana") == []
+
+
+def test_a_port_outside_the_ranges_or_the_upstreams_is_refused_unless_excepted(acme: Any) -> None:
+    store = acme
+    found = wf.dry_run(store, ALICE, asked(port=21000))
+    assert ("port", "port 21000/tcp is outside the ranges acme allocates from (1400-1499/tcp, 20000-20999, 50000-50099)") in errors(found)
+    # 1400-1499 is acme's on tcp only.
+    assert any("1433/udp is outside" in m for _, m in errors(wf.dry_run(store, ALICE, asked(port=1433))))
+    refused = errors(wf.dry_run(store, ALICE, asked(port=1433, transports=["tcp"])))
+    assert refused == [("port", "iana assigns 1433/tcp to 'ms-sql-s': acme never assigns it without a recorded exception")]
+    with pytest.raises(wf.RequestRejected):
+        wf.file(store, ALICE, asked(port=1433, transports=["tcp"]))
+
+    local.add_exception(store, "acme", 1433, "tcp", "our SQL gateway has used it since 2009", actor="ops")
+    with pytest.raises(Conflict):
+        local.add_exception(store, "acme", 1433, "tcp", "again")
+    found = wf.dry_run(store, ALICE, asked(port=1433, transports=["tcp"]))
+    assert errors(found) == []
+    assert any(f.level == "warning" and "exception: our SQL gateway" in f.message for f in found)
+    filed = wf.file(store, ALICE, asked(port=1433, transports=["tcp"]))
+    assert filed["port"] == 1433
+    local.remove_exception(store, "acme", 1433, "tcp")
+    with pytest.raises(Conflict, match="never assigns it without a recorded exception"):
+        drive(store, filed["id"], (SAM, "validate"), (SAM, "route"), (ACE, "approve"))
+
+
+def test_the_range_policy_is_the_registrys_ranges_and_nothing_goes_to_the_iesg(acme: Any) -> None:
+    store = acme
+    # A dynamic port IANA never assigns is acme's to give when it owns it.
+    dynamic = wf.file(store, ALICE, asked(port=50010))
+    assert errors(wf.dry_run(store, BOB, asked(service_name="other", port=50011))) == []
+    assert not dynamic["data"].get("iesg")
+    validated = drive(store, dynamic["id"], (SAM, "validate"))
+    assert "route" in {n["action"] for n in validated["next"]}  # to acme's experts, not to the IESG
+    assert errors(wf.dry_run(store, ALICE, asked(service_name="any-sync", port="user"))) == [
+        ("port", "acme assigns from its own ranges (1400-1499/tcp, 20000-20999, 50000-50099): name the port")
+    ]
+    # The upstream still refuses it.
+    assert ("port", "port 50010 is a dynamic port (49152-65535): never assigned") in errors(
+        wf.dry_run(store, ALICE, template(port=50010))
+    )
+
+
+def test_names_are_one_namespace_with_the_upstream_and_holds_are_per_registry(acme: Any) -> None:
+    store = acme
+    assert any("iana assigns the name 'HTTP'" in m for _, m in errors(wf.dry_run(store, ALICE, asked(service_name="HTTP"))))
+    upstream = wf.file(store, ALICE, template())  # an open upstream request holds frobnitz and 1491
+    assert ("service_name", "an open request to iana holds the name 'frobnitz'") in errors(
+        wf.dry_run(store, BOB, asked(service_name="frobnitz"))
+    )
+    mine = wf.file(store, ALICE, asked())
+    assert ("port", "an open request holds port 20100/tcp; you may choose another port") in errors(
+        wf.dry_run(store, BOB, asked(service_name="other-sync"))
+    )
+    # The upstream's checks never see a local hold: 20100 is free upstream.
+    assert errors(wf.dry_run(store, BOB, template(service_name="bobsync", port=20100))) == []
+    drive(store, mine["id"], (ALICE, "withdraw", {"reason": "not needed"}))
+    assert errors(wf.dry_run(store, BOB, asked(service_name="other-sync"))) == []
+    assert upstream["registry"] == "iana"
+
+
+def test_a_registry_relaxes_some_checks_into_warnings_never_the_port_rules(acme: Any) -> None:
+    store = acme
+    loose = asked(service_name="acme_metrics_collector", justification=None, reference=None)
+    refused = {field for field, _ in errors(wf.dry_run(store, ALICE, loose))}
+    assert refused == {"service_name", "justification", "reference"}
+    rules = local.set_rules(store, "acme", relax=["name-syntax", "justification", "reference"], actor="ops")
+    assert rules.relaxed == {"name-syntax", "justification", "reference"} and rules.updated_by == "ops"
+    found = wf.dry_run(store, ALICE, loose)
+    assert errors(found) == []
+    assert any(f.level == "warning" and f.message.endswith("(acme relaxes justification)") for f in found)
+    filed = wf.file(store, ALICE, loose)
+    # Still unique, and still no port of the upstream's.
+    assert ("service_name", "an open request holds the name 'acme_metrics_collector'") in errors(
+        wf.dry_run(store, BOB, {**loose, "port": 20101})
+    )
+    assert any(field == "port" for field, _ in errors(wf.dry_run(store, ALICE, {**loose, "service_name": "x_y", "port": 1433, "transports": ["tcp"]})))
+    assert any("at most 63 characters" in m for _, m in errors(wf.dry_run(store, ALICE, {**loose, "service_name": "a b"})))
+    assert filed["registry"] == "acme"
+    local.set_rules(store, "acme", enforce=["reference"])
+    assert local.rules_of(store, "acme").relaxed == {"name-syntax", "justification"}
+    with pytest.raises(InvalidQuery) as bad:
+        local.set_rules(store, "acme", relax=["port"])
+    assert bad.value.parameter == "relax"
+
+
+def test_the_review_group_is_the_registrys_choice(acme: Any) -> None:
+    store = acme
+    local.set_rules(store, "acme", review_group="tcp-udp")
+    filed = wf.file(store, ALICE, asked())
+    routed = drive(store, filed["id"], (SAM, "validate"), (SAM, "route"))
+    assert [r["group"] for r in routed["reviews"]] == ["tcp-udp"]
+    assert wf.act(store, EVE, filed["id"], "approve")["state"] == "assignable"
+    with pytest.raises(InvalidQuery):
+        local.set_rules(store, "acme", review_group="No Such Group!")
+    assert local.rules_json(local.rules_of(store, "acme"))["review_group"] == "tcp-udp"
+
+
+def test_a_request_names_a_registry_the_store_holds(acme: Any) -> None:
+    with pytest.raises(NotFound):
+        wf.dry_run(acme, ALICE, template(registry="nosuch"))
+    with pytest.raises(InvalidQuery) as bad:
+        wf.file(acme, ALICE, template(registry="Not A Name"))
+    assert bad.value.parameter == "registry"
+    with pytest.raises(InvalidQuery):
+        local.rules_of(acme, "iana")
+    assert wf.file(acme, ALICE, template(registry="iana"))["registry"] == "iana"
