@@ -32,7 +32,7 @@ def _actor() -> str | None:
 @click.command(
     "import",
     epilog=f"""\b
-JSON (--json): {{"imported": [{{"source": "FILE", "version": version | null}}, ...]}}
+JSON (--json): {{"imported": [{{"source": "FILE", "registry": "iana", "version": version | null}}, ...]}}
 version null: the file holds what the current version holds, nothing was imported.
 
 {VERSION_JSON}""",
@@ -42,32 +42,44 @@ version null: the file holds what the current version holds, nothing was importe
 @click.option(
     "--max-size", metavar="SIZE", help="Refuse a file larger than SIZE (64M by default, or $PORTREG_MAX_INPUT)."
 )
+@click.option(
+    "--registry",
+    metavar="NAME",
+    help="The registry to import into: a local one made by `portreg registry create` (default: iana, the upstream).",
+)
 @listing
-def import_(files: tuple[str, ...], format_: str | None, max_size: str | None) -> Listing:
+def import_(files: tuple[str, ...], format_: str | None, max_size: str | None, registry: str | None) -> Listing:
     """Import registry FILEs (XML, CSV, JSON, services…), each as a new version, in order.
 
     Every file is read before any is imported, and each import is one transaction:
     all of it or nothing. A file whose content equals the current version's publishes
     no new version. "-" reads standard input.
+
+    \b
+    portreg import --registry acme acme.services   # a new version of local registry acme
     """
     from .. import formats
     from ..services.query import version_json
+    from ..services.registries import UPSTREAM, import_into, parse_selector
+
+    target = parse_selector(registry)  # a bad name fails before any file is read
 
     # Read every file before importing any: a bad third file should not leave two imported.
     limit = _limit(max_size)
     registries = [(name, formats.read(_read(name, limit), format=format_, source=name)) for name in files]
     done: list[dict[str, Any]] = []
     lines: list[str] = []
+    into = "" if target == UPSTREAM else f" of {target}"
     with open_service() as service:
-        for name, registry in registries:
+        for name, content in registries:
             source = "<stdin>" if name == "-" else str(Path(name).resolve())
             with progress(f"importing {Path(name).name}") as advance:
-                version = service.import_registry(registry, source=source, actor=_actor(), progress=advance)
-            done.append({"source": source, "version": version and version_json(version)})
+                version = import_into(service, target, content, source=source, actor=_actor(), progress=advance)
+            done.append({"source": source, "registry": target, "version": version and version_json(version)})
             if version is None:
-                lines.append(f"{name}: unchanged (the current version holds the same registry)")
+                lines.append(f"{name}: unchanged (the current version{into} holds the same registry)")
             else:
-                lines.append(f"{name}: imported as version {version.number} ({version.record_count} records)")
+                lines.append(f"{name}: imported as version {version.number}{into} ({version.record_count} records)")
         _log_versions(service.store)
     return Listing({"imported": done}, lines=lines)
 
@@ -122,6 +134,12 @@ def _limit(max_size: str | None) -> int:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (default: standard output).")
 @click.option("--version", type=click.IntRange(1), metavar="N", help="Export version N (default: the current one).")
 @click.option(
+    "--registry",
+    metavar="iana|NAME|stack",
+    help="Which registry: iana (the default: IANA's registry alone, byte for byte), a local registry's NAME, "
+    "or stack (every registry, local ones first).",
+)
+@click.option(
     "--profile",
     metavar="full|small|local|names:FILE",
     help="With --format services: which services to keep (default: full; small: those of Debian's netbase; "
@@ -133,7 +151,14 @@ def _limit(max_size: str | None) -> int:
     help="With --format services: a unified diff (patch) of the file from VERSION (a number, "
     "a date YYYY-MM-DD or 'latest') to the current version, or to --version N.",
 )
-def export(format_: str, output: str | None, version: int | None, profile: str | None, since: str | None) -> None:
+def export(
+    format_: str,
+    output: str | None,
+    version: int | None,
+    registry: str | None,
+    profile: str | None,
+    since: str | None,
+) -> None:
     """Write the registry (the current version, or version N) in any format.
 
     \b
@@ -141,28 +166,32 @@ def export(format_: str, output: str | None, version: int | None, profile: str |
     portreg export --format services --profile small -o /etc/services
     portreg export --format services --profile names:my-services.txt
     portreg export --format services --since 2024-01-01 -o services.patch
+    portreg export --format csv --registry acme            # local registry acme alone
+    portreg export --format services --registry stack      # acme's services, then IANA's
+    portreg export --format services --profile local       # every local registry, no IANA
 
     A file is written whole or not at all: an interrupted export leaves what was there.
     With --since, services only: the patch a distribution applies to the /etc/services
     of the version it shipped (`patch /etc/services < services.patch`).
+    With --registry stack, --version N is a moment: each registry as it was at version N
+    (version numbers are one sequence over every registry).
     """
     from .. import formats
     from .._files import atomic_writer
+    from ..services.registries import STACK, UPSTREAM, parse_selector
 
-    options: dict[str, Any] = {}
-    if profile is not None:
-        if format_ != "services":
-            raise click.UsageError("--profile applies to --format services only")
-        from ..services.exports import services_profile
-
-        options["profile"] = chosen = services_profile(profile)
-        if chosen.empty_reason:
-            click.echo(f"portreg: {chosen.empty_reason}", err=True)
+    if profile is not None and format_ != "services":
+        raise click.UsageError("--profile applies to --format services only")
+    selected = parse_selector(registry, default=STACK if profile == "local" else UPSTREAM)
     if since is not None:
         if format_ != "services":
             raise click.UsageError("--since makes a patch of /etc/services: use it with --format services")
+        if selected != UPSTREAM or profile == "local":
+            raise click.UsageError("--since patches IANA's /etc/services: leave out --registry and --profile local")
+        from ..services.exports import services_profile
         from ..services.history import services_patch
 
+        options: dict[str, Any] = {} if profile is None else {"profile": services_profile(profile)}
         with open_service() as service:
             patch = services_patch(service.store, since, "latest" if version is None else version, **options).encode(
                 "utf-8"
@@ -173,13 +202,17 @@ def export(format_: str, output: str | None, version: int | None, profile: str |
         with atomic_writer(output) as out:
             out.write(patch)
         return
+    from ..services.registries import export as exported
+
     with open_service() as service:
-        registry = service.registry(version)
+        document = exported(service, registry=selected, version=version, profile=profile)
+    if document.notice:
+        click.echo(f"portreg: {document.notice}", err=True)
     if output is None or output == "-":
-        formats.write(registry, format_, sys.stdout.buffer, **options)
+        formats.write(document.registry, format_, sys.stdout.buffer, **document.options)
         return
     with atomic_writer(output) as out:
-        formats.write(registry, format_, out, **options)
+        formats.write(document.registry, format_, out, **document.options)
 
 
 # --------------------------------------------------------------------------- sync

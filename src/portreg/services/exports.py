@@ -7,9 +7,11 @@ name of one into a :class:`~portreg.formats.services.Profile`:
 - ``small``: the services a typical system resolves, those Debian's netbase package
   lists (``portreg/data/netbase-services.txt``, with its package version; made by
   ``scripts/make_netbase_names.py``);
-- ``local``: the records of the organization's own registries stacked on IANA's. A
-  store holds no local registry yet, so this file lists no service, and its header
-  says so rather than pass IANA's records off as local ones;
+- ``local``: the records of the organization's own registries (``portreg registry
+  create``), without IANA's (:func:`portreg.services.registries.export` gives it
+  them, see :func:`local_profile`). A store that holds no local registry gets a file
+  that lists no service, and a header that says so rather than pass IANA's records
+  off as local ones;
 - ``names:FILE``: the names a user lists in FILE (one or more a line, ``#`` comments).
 
 Names compare ignoring case, as RFC 6335 §5.1 says.
@@ -23,7 +25,7 @@ from pathlib import Path
 from ..errors import FormatError, InvalidQuery
 from ..formats.services import FULL, Profile
 
-__all__ = ["NETBASE_FILE", "PROFILES", "netbase_names", "services_profile"]
+__all__ = ["NETBASE_FILE", "PROFILES", "local_profile", "netbase_names", "services_profile"]
 
 #: The profiles named by a word; ``names:FILE`` is the one more.
 PROFILES = ("full", "small", "local")
@@ -34,7 +36,8 @@ _LOCAL = Profile(
     "local",
     "the records of local registries stacked on IANA's; IANA's own are left out",
     frozenset(),
-    empty_reason="This store holds no local registry (portreg cannot keep one yet), so this file lists no service.",
+    empty_reason="This store holds no local registry (`portreg registry create NAME` makes one), "
+    "so this file lists no service.",
     left_out_as="named records of the upstream registry (IANA's)",
 )
 
@@ -59,6 +62,13 @@ def services_profile(spec: str) -> Profile:
         names = _names_file(Path(path))
         return Profile.of_names("names", f"the {len(names)} names listed in {path}", names)
     raise InvalidQuery(f"unknown profile {spec!r}; choose full, small, local or names:FILE", parameter="profile")
+
+
+def local_profile(registries: list[str]) -> Profile:
+    """Profile ``local`` over a document holding only the local ``registries`` (named in
+    the header): every one of their records is kept."""
+    which = f"registry {registries[0]}" if len(registries) == 1 else f"registries {', '.join(registries)}"
+    return Profile("local", f"the records of the local {which}; IANA's own are left out")
 
 
 def netbase_names() -> tuple[str, str, list[str]]:

@@ -1,0 +1,289 @@
+"""The registries a store holds, as people manage them, and the documents they export.
+
+A store holds the upstream registry (``iana``, kept by ``portreg sync``) and any local
+registries stacked on it (``portreg registry create acme``). This service is the one
+road for the commands and pages that create and describe them, import into one, and
+export one of three views:
+
+- ``iana`` (the default): the upstream registry alone, so that IANA's files stay IANA's
+  byte for byte whatever else the store holds;
+- a local registry's name: that registry alone;
+- ``stack``: every registry, the one consulted first (the top of the stack) first, so
+  that in ``/etc/services`` a local name on a port IANA also assigns is the official
+  name of that line, and IANA's names its aliases.
+
+The services(5) profile ``local`` exports the local registries (all of them, stacked)
+and leaves IANA's records out.
+
+Version numbers are one sequence over every registry, so "the stack at version N" is
+well defined: each registry at its greatest version not after N.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from ..errors import EmptyStore, InvalidQuery, NotFound
+
+if TYPE_CHECKING:
+    from ..model import Registry
+    from ..store import RegistryInfo, Store, Version
+    from .registry import RegistryService
+
+__all__ = [
+    "STACK",
+    "UPSTREAM",
+    "Export",
+    "RegistrySummary",
+    "create",
+    "describe",
+    "export",
+    "import_into",
+    "layers",
+    "list_registries",
+    "parse_selector",
+    "set_ranges",
+    "summary_json",
+]
+
+#: The upstream registry's name (IANA's).
+UPSTREAM = "iana"
+#: The view of every registry, stacked: what ``--registry stack`` names.
+STACK = "stack"
+
+
+@dataclass(frozen=True)
+class RegistrySummary:
+    """A registry with what a person asks first about it: its current version."""
+
+    info: RegistryInfo
+    current: Version | None
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+
+@dataclass(frozen=True)
+class Export:
+    """A document to write: ``registry`` in some format, with the writer's ``options``
+    (a services(5) profile), from the ``layers`` (registry name, version) it stacks.
+
+    ``notice`` is what the exporter should tell the person (the profile holds nothing
+    yet, and why).
+    """
+
+    registry: Registry
+    layers: tuple[tuple[str, int], ...]
+    options: dict[str, Any]
+    notice: str | None = None
+
+
+# --------------------------------------------------------------------------- naming
+
+
+def parse_selector(text: str | None, *, default: str = UPSTREAM) -> str:
+    """What ``--registry`` / ``?registry=`` names: ``stack`` or a registry name
+    (``default`` when absent); InvalidQuery on ``registry`` for anything else."""
+    from ..store._registries import check_name
+
+    if text is None or text == "":
+        return default
+    if text == STACK:
+        return STACK
+    if len(text) > 40:
+        raise InvalidQuery("a registry name has at most 32 characters", parameter="registry")
+    return check_name(text)
+
+
+def _ranges(owns: Sequence[str]) -> tuple[Any, ...]:
+    """``20000-20999`` or ``20000-20999/tcp`` each, as the store's ranges."""
+    from ..store import PortRange
+    from .overlay import parse_owned
+
+    parsed = [parse_owned(text) for text in owns]
+    return tuple(PortRange(r.ports.low, r.ports.high, r.transport) for r in parsed)
+
+
+# --------------------------------------------------------------------------- managing
+
+
+def list_registries(service: RegistryService) -> list[RegistrySummary]:
+    """Every registry the store holds, in stack order (the one consulted first first)."""
+    store = service.store
+    return [RegistrySummary(info, store.scoped(info.name).current_version()) for info in store.registries.all()]
+
+
+def describe(service: RegistryService, name: str) -> RegistrySummary:
+    """Registry ``name`` and its current version; NotFound naming those held otherwise."""
+    store = service.store
+    info = store.registries.get(parse_selector(name))
+    return RegistrySummary(info, store.scoped(info.name).current_version())
+
+
+def create(
+    service: RegistryService, name: str, *, title: str | None = None, owns: Sequence[str] = (), actor: str | None = None
+) -> RegistrySummary:
+    """Add local registry ``name`` on top of the stack, allocating from ``owns``
+    (``20000-20999``, ``30000-30099/udp``); Conflict when the name is taken,
+    InvalidQuery (``registry``, ``owns``, ``title``) when a value cannot be used."""
+    if title is not None and not (0 < len(title) <= 200 and title.isprintable() and title.strip()):
+        raise InvalidQuery("a title is 1 to 200 printable characters", parameter="title")
+    info = service.store.registries.create(parse_selector(name), title=title, owns=_ranges(owns), actor=actor)
+    return RegistrySummary(info, None)
+
+
+def set_ranges(service: RegistryService, name: str, owns: Sequence[str]) -> RegistrySummary:
+    """Replace the ranges local registry ``name`` allocates from (none: it allocates from none)."""
+    store = service.store
+    info = store.registries.set_ranges(parse_selector(name), _ranges(owns))
+    return RegistrySummary(info, store.scoped(info.name).current_version())
+
+
+def import_into(
+    service: RegistryService,
+    name: str,
+    registry: Registry,
+    *,
+    source: str,
+    actor: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Version | None:
+    """Publish ``registry`` as the next version of registry ``name`` (None when it holds
+    the same already). ``stack`` names no one registry, so it is refused."""
+    selected = parse_selector(name)
+    if selected == STACK:
+        raise InvalidQuery("an import goes into one registry: name it, not the stack", parameter="registry")
+    if selected == UPSTREAM:
+        return service.import_registry(registry, source=source, actor=actor, progress=progress)
+    target = service.store.scoped(selected)
+    return target.import_registry(registry, source=source, actor=actor, progress=progress)
+
+
+# --------------------------------------------------------------------------- exporting
+
+
+def layers(store: Store, selected: str, version: int | None = None) -> list[tuple[str, Version]]:
+    """The registries ``selected`` stacks, top first, each with the version it shows.
+
+    For one registry, ``version`` must be one of its versions (NotFound otherwise); for
+    ``stack``, each registry shows its greatest version not after ``version`` (after
+    every version when None), and a registry with none yet is left out.
+    """
+    if selected != STACK:
+        target = store.scoped(selected)
+        return [(selected, target.version(version))]
+    found: list[tuple[str, Version]] = []
+    for info in store.registries.all():
+        held = [v for v in store.scoped(info.name).versions() if version is None or v.number <= version]
+        if held:
+            found.append((info.name, held[-1]))
+    if not found:
+        if version is not None:
+            raise NotFound(f"no registry in the store has a version {version} or earlier")
+        raise EmptyStore()
+    return found
+
+
+def _locals(store: Store, version: int | None) -> list[tuple[str, Version]]:
+    return [(name, v) for name, v in layers(store, STACK, version) if name != UPSTREAM]
+
+
+def export(
+    service: RegistryService,
+    *,
+    registry: str | None = None,
+    version: int | None = None,
+    profile: str | None = None,
+) -> Export:
+    """What ``portreg export`` and the downloads write: registry ``registry`` (``iana`` by
+    default, a local name, or ``stack``) at ``version``, with services(5) ``profile``.
+
+    Profile ``local`` takes the local registries (all of them, stacked; or the one
+    ``registry`` names) and leaves IANA's out; with no local registry it writes IANA's
+    registry with every record left out, and a header that says why.
+    """
+    from .exports import local_profile, services_profile
+
+    store = service.store
+    selected = parse_selector(registry)
+    options: dict[str, Any] = {}
+    if profile == "local":
+        if selected == UPSTREAM:
+            raise InvalidQuery("profile local leaves IANA's registry out: name a local registry", parameter="profile")
+        chosen = _locals(store, version) if selected == STACK else layers(store, selected, version)
+        if not chosen:
+            empty = services_profile("local")
+            stack = layers(store, UPSTREAM, version)
+            options["profile"] = empty
+            return Export(service.registry(stack[0][1].number), _numbers(stack), options, empty.empty_reason)
+        options["profile"] = local_profile([name for name, _ in chosen])
+        return Export(_compose(store, chosen), _numbers(chosen), options)
+    if profile is not None:
+        options["profile"] = services_profile(profile)
+    chosen = layers(store, selected, version)
+    if selected == UPSTREAM:  # from the service, whose snapshot keeps IANA's registry in memory
+        return Export(service.registry(chosen[0][1].number), _numbers(chosen), options)
+    return Export(_compose(store, chosen), _numbers(chosen), options)
+
+
+def _titled(name: str, title: str) -> str:
+    return name if title == name else f"{title} ({name})"
+
+
+def _numbers(chosen: list[tuple[str, Version]]) -> tuple[tuple[str, int], ...]:
+    return tuple((name, v.number) for name, v in chosen)
+
+
+def _compose(store: Store, chosen: list[tuple[str, Version]]) -> Registry:
+    """One registry of the ``chosen`` layers, top first: their records in that order, each
+    person and footnote once (the higher registry's wins), the head of the lowest
+    (IANA's notes and experts when it is in), the latest date, and a title naming every
+    layer. A single layer is that registry exactly as imported."""
+    parts = [(name, store.scoped(name).registry(v.number)) for name, v in chosen]
+    if len(parts) == 1:
+        return parts[0][1]
+    titles = {info.name: info.title for info in store.registries.all()}
+    base = parts[-1][1]
+    people: dict[str, Any] = {}
+    footnotes: dict[str, Any] = {}
+    for _, part in parts:
+        for person in part.people:
+            people.setdefault(person.id, person)
+        for footnote in part.footnotes:
+            footnotes.setdefault(footnote.anchor, footnote)
+    dates = [part.updated for _, part in parts if part.updated]
+    return replace(
+        base,
+        title=" stacked on ".join(_titled(name, titles.get(name) or part.title) for name, part in parts),
+        records=tuple(record for _, part in parts for record in part.records),
+        people=tuple(people.values()),
+        footnotes=tuple(footnotes.values()),
+        updated=max(dates) if dates else None,
+    )
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def summary_json(summary: RegistrySummary) -> dict[str, Any]:
+    """A registry's stable JSON shape (the CLI's ``--json`` and ``/api/v1/registries``)."""
+    from .query import version_json
+
+    info = summary.info
+    return {
+        "name": info.name,
+        "kind": info.kind,
+        "title": info.title,
+        "position": info.position,
+        "created_at": info.created_at,
+        "created_by": info.created_by,
+        "ranges": [range_json(r) for r in info.ranges],
+        "current": summary.current and version_json(summary.current),
+    }
+
+
+def range_json(port_range: Any) -> dict[str, Any]:
+    """``{"low": 20000, "high": 20999, "transport": "tcp" | null, "text": "20000-20999/tcp"}``."""
+    return {"low": port_range.low, "high": port_range.high, "transport": port_range.transport, "text": str(port_range)}
