@@ -35,6 +35,7 @@ __all__ = [
     "STACK",
     "UPSTREAM",
     "Export",
+    "Plan",
     "RegistrySummary",
     "create",
     "describe",
@@ -43,6 +44,7 @@ __all__ = [
     "layers",
     "list_registries",
     "parse_selector",
+    "plan",
     "set_ranges",
     "summary_json",
 ]
@@ -190,50 +192,83 @@ def _locals(store: Store, version: int | None) -> list[tuple[str, Version]]:
     return [(name, v) for name, v in layers(store, STACK, version) if name != UPSTREAM]
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What an export will hold, known before anything is rebuilt: the registry view
+    ``selected``, the ``layers`` (registry, version) it stacks, top first, and the
+    services(5) ``profile`` asked for. ``key`` names the document for a cache: a
+    version never changes, so the same key is the same bytes."""
+
+    selected: str
+    layers: tuple[tuple[str, Version], ...]
+    profile: str | None
+    #: Profile ``local`` in a store without local registries: IANA's layer, all left out.
+    nothing_local: bool = False
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.selected, tuple((name, v.number) for name, v in self.layers), self.profile)
+
+    @property
+    def modified(self) -> Version:
+        """The newest version the document shows (its Last-Modified)."""
+        return max((v for _, v in self.layers), key=lambda v: v.number)
+
+
+def plan(
+    service: RegistryService, *, registry: str | None = None, version: int | None = None, profile: str | None = None
+) -> Plan:
+    """The :class:`Plan` of ``export(service, registry=, version=, profile=)``: cheap (a few
+    small reads), and raising what the export would (InvalidQuery, NotFound, EmptyStore)."""
+    store = service.store
+    selected = parse_selector(registry, default=STACK if profile == "local" else UPSTREAM)
+    if profile == "local":
+        if selected == UPSTREAM:
+            raise InvalidQuery("profile local leaves IANA's registry out: name a local registry", parameter="profile")
+        chosen = _locals(store, version) if selected == STACK else layers(store, selected, version)
+        if not chosen:
+            return Plan(selected, tuple(layers(store, UPSTREAM, version)), profile, nothing_local=True)
+        return Plan(selected, tuple(chosen), profile)
+    return Plan(selected, tuple(layers(store, selected, version)), profile)
+
+
 def export(
     service: RegistryService,
     *,
     registry: str | None = None,
     version: int | None = None,
     profile: str | None = None,
+    planned: Plan | None = None,
 ) -> Export:
     """What ``portreg export`` and the downloads write: registry ``registry`` (``iana`` by
-    default, a local name, or ``stack``) at ``version``, with services(5) ``profile``.
+    default, a local name, or ``stack``) at ``version``, with services(5) ``profile``
+    (``full``, ``small``, ``local`` or ``names:FILE``); ``planned`` if :func:`plan` was
+    asked already.
 
-    Profile ``local`` takes the local registries (all of them, stacked; or the one
-    ``registry`` names) and leaves IANA's out; with no local registry it writes IANA's
-    registry with every record left out, and a header that says why.
+    Profile ``local`` takes the local registries (all of them, stacked, by default; or
+    the one ``registry`` names) and leaves IANA's out; with no local registry it writes
+    IANA's registry with every record left out, and a header that says why.
     """
     from .exports import local_profile, services_profile
 
-    store = service.store
-    selected = parse_selector(registry)
+    chosen = planned or plan(service, registry=registry, version=version, profile=profile)
+    numbers = tuple((name, v.number) for name, v in chosen.layers)
     options: dict[str, Any] = {}
-    if profile == "local":
-        if selected == UPSTREAM:
-            raise InvalidQuery("profile local leaves IANA's registry out: name a local registry", parameter="profile")
-        chosen = _locals(store, version) if selected == STACK else layers(store, selected, version)
-        if not chosen:
-            empty = services_profile("local")
-            stack = layers(store, UPSTREAM, version)
-            options["profile"] = empty
-            return Export(service.registry(stack[0][1].number), _numbers(stack), options, empty.empty_reason)
-        options["profile"] = local_profile([name for name, _ in chosen])
-        return Export(_compose(store, chosen), _numbers(chosen), options)
-    if profile is not None:
-        options["profile"] = services_profile(profile)
-    chosen = layers(store, selected, version)
-    if selected == UPSTREAM:  # from the service, whose snapshot keeps IANA's registry in memory
-        return Export(service.registry(chosen[0][1].number), _numbers(chosen), options)
-    return Export(_compose(store, chosen), _numbers(chosen), options)
+    if chosen.nothing_local:
+        empty = services_profile("local")
+        options["profile"] = empty
+        return Export(service.registry(numbers[0][1]), numbers, options, empty.empty_reason)
+    if chosen.profile == "local":
+        options["profile"] = local_profile([name for name, _ in numbers])
+    elif chosen.profile is not None:
+        options["profile"] = services_profile(chosen.profile)
+    if numbers == ((UPSTREAM, numbers[0][1]),):  # from the service, whose snapshot keeps IANA's in memory
+        return Export(service.registry(numbers[0][1]), numbers, options)
+    return Export(_compose(service.store, list(chosen.layers)), numbers, options)
 
 
 def _titled(name: str, title: str) -> str:
     return name if title == name else f"{title} ({name})"
-
-
-def _numbers(chosen: list[tuple[str, Version]]) -> tuple[tuple[str, int], ...]:
-    return tuple((name, v.number) for name, v in chosen)
 
 
 def _compose(store: Store, chosen: list[tuple[str, Version]]) -> Registry:

@@ -4,7 +4,10 @@
 plus ``.services`` and ``.json``: the same bytes ``portreg export --format F --version N``
 writes, because both call :func:`portreg.formats.to_bytes` on the store's registry of
 that version. ``?version=N`` serves an older version; ``?profile=small|local|full`` a
-profile of ``.services`` (as ``portreg export --profile``).
+profile of ``.services`` (as ``portreg export --profile``); ``?registry=NAME|stack`` a
+local registry alone or every registry stacked (as ``portreg export --registry``).
+Without ``?registry=`` a document is IANA's registry alone, byte for byte, whatever
+local registries the store holds (``?profile=local`` alone takes every local one).
 
 A version never changes once published, so each document is rendered once per version
 and kept (bounded, least recently used first), and a download of an explicit version is
@@ -26,10 +29,12 @@ from fastapi.responses import Response
 from .. import formats
 from ..errors import InvalidQuery, NotFound
 from ..services.params import shown
+from ..services.registries import UPSTREAM
 from .middleware import CONTENT_SECURITY_POLICY, http_date
 from .urls import DOWNLOADS_PREFIX, DOWNLOADS_STEM, download_url
 
 if TYPE_CHECKING:
+    from ..services.registries import Plan
     from ..services.registry import Snapshot
 
 __all__ = ["DOWNLOADS", "PREFIX", "download_path", "router"]
@@ -58,7 +63,7 @@ class DocumentCache:
 
     def __init__(self, limit: int = CACHE_BYTES) -> None:
         self.limit = limit
-        self._items: OrderedDict[tuple[int, str, str | None], tuple[bytes, str]] = OrderedDict()
+        self._items: OrderedDict[tuple[Any, ...], tuple[bytes, str]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
@@ -81,6 +86,29 @@ class DocumentCache:
         body = formats.to_bytes(snapshot.registry, fmt, **options)
         kind = fmt if profile is None else f"{fmt}-{profile}"
         etag = f'"v{key[0]}-{kind}-{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
+        self._keep(key, body, etag)
+        return body, etag
+
+    def get_planned(self, service: Any, plan: Plan, fmt: str) -> tuple[bytes, str]:
+        """The document of an export :class:`~portreg.services.registries.Plan` (a local
+        registry, the stack, profile local), rendered on first use like :meth:`get`."""
+        key = ("plan", *plan.key, fmt)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        from ..services.registries import export
+
+        document = export(service, planned=plan)
+        body = formats.to_bytes(document.registry, fmt, **document.options)
+        layers = "+".join(f"{name}{number}" for name, number in document.layers)
+        kind = fmt if plan.profile is None else f"{fmt}-{plan.profile}"
+        etag = f'"{plan.selected}-{layers}-{kind}-{hashlib.blake2b(body, digest_size=8).hexdigest()}"'
+        self._keep(key, body, etag)
+        return body, etag
+
+    def _keep(self, key: tuple[Any, ...], body: bytes, etag: str) -> None:
         with self._lock:
             if key not in self._items and len(body) <= self.limit:
                 self._items[key] = (body, etag)
@@ -88,7 +116,6 @@ class DocumentCache:
                 while self._size > self.limit:
                     _, (dropped, _) = self._items.popitem(last=False)
                     self._size -= len(dropped)
-        return body, etag
 
 
 @router.get(PREFIX + "/" + STEM + ".{extension}")
@@ -114,17 +141,31 @@ def download(request: Request, extension: str) -> Response:
         return error_page(request, 400, "Bad version", exc.message + ".")
     service = request.app.state.registry_service
     service.current()  # an empty store is a 503 that says how to fill it, not a missing version
-    try:
-        snapshot = service.at(number)
-    except NotFound:
-        versions = service.versions()
-        held = f"versions {versions[0].number} to {versions[-1].number}" if len(versions) > 1 else "version 1"
-        return error_page(request, 404, f"No version {number}", f"This registry holds {held}.")
     cache: DocumentCache = request.app.state.documents
-    body, etag = cache.get(snapshot, fmt, None if profile == "full" else profile)
+    which = request.query_params.get("registry")
+    if which not in (None, UPSTREAM) or profile == "local":
+        from ..services.registries import plan
+
+        try:
+            planned = plan(service, registry=which, version=number, profile=profile)
+        except InvalidQuery as exc:
+            return error_page(request, 400, f"Bad {exc.parameter or 'registry'}", exc.message + ".")
+        except NotFound as exc:
+            return error_page(request, 404, "No such registry or version", str(exc) + ".")
+        body, etag = cache.get_planned(service, planned, fmt)
+        modified = planned.modified.created_at
+    else:
+        try:
+            snapshot = service.at(number)
+        except NotFound:
+            versions = service.versions()
+            held = f"versions {versions[0].number} to {versions[-1].number}" if len(versions) > 1 else "version 1"
+            return error_page(request, 404, f"No version {number}", f"This registry holds {held}.")
+        body, etag = cache.get(snapshot, fmt, None if profile == "full" else profile)
+        modified = snapshot.version.created_at
     headers = {
         "ETag": etag,
-        "Last-Modified": http_date(snapshot.version.created_at),
+        "Last-Modified": http_date(modified),
         "Cache-Control": "public, max-age=31536000, immutable" if number is not None else "no-cache",
     }
     if fmt == "html":

@@ -237,6 +237,39 @@ class Versions(BaseModel):
     versions: list[VersionOut] = Field(description="Every stored version, oldest first.")
 
 
+class RangeOut(BaseModel):
+    low: int
+    high: int
+    transport: str | None = Field(description="tcp, udp, sctp or dccp; null: every transport.")
+    text: str = Field(description="As the CLI writes it: 20000-20999 or 30000-30099/udp.")
+
+
+class RegistryVersionOut(BaseModel):
+    number: int
+    published: str | None = Field(description="The registry's own date of that version.")
+    created_at: str = Field(description="When portreg stored it (ISO 8601, UTC).")
+    source: str
+    actor: str | None
+    record_count: int
+
+
+class RegistryOut(BaseModel):
+    name: str = Field(description="iana (the upstream), or a local registry's name.")
+    kind: Literal["upstream", "local"]
+    title: str
+    position: int = Field(description="Stack order: the highest is consulted first.")
+    created_at: str
+    created_by: str | None
+    ranges: list[RangeOut] = Field(description="The ports a local registry allocates from (none for iana).")
+    current: RegistryVersionOut | None = Field(description="Its current version; null before its first import.")
+    links: dict[str, str] = Field(description="self, and its documents: xml, csv, json, services, …")
+
+
+class RegistriesOut(BaseModel):
+    registries: list[RegistryOut] = Field(description="In stack order: the one consulted first first.")
+    stack: bool = Field(description="Whether any local registry is stacked on the upstream.")
+
+
 class ErrorBody(BaseModel):
     code: Literal[
         "invalid_parameter",

@@ -119,10 +119,14 @@ def static_url(name: str, digest: str | None = None) -> str:
     return f"/static/{name}" + (f"?v={digest}" if digest else "")
 
 
-def download_url(extension: str, version: int | None = None, *, profile: str | None = None) -> str:
-    """The published document in ``extension`` (of ``version``, in a services(5) ``profile``, when given)."""
+def download_url(
+    extension: str, version: int | None = None, *, profile: str | None = None, registry: str | None = None
+) -> str:
+    """The published document in ``extension`` (of ``version``, in a services(5) ``profile``,
+    of ``registry``: a local registry's name or ``stack``, when given)."""
     path = f"{DOWNLOADS_PREFIX}/{DOWNLOADS_STEM}.{extension}"
-    query = [f"{key}={value}" for key, value in (("version", version), ("profile", profile)) if value is not None]
+    pairs = (("registry", registry), ("version", version), ("profile", profile))
+    query = [f"{key}={value}" for key, value in pairs if value is not None]
     return f"{path}?{'&'.join(query)}" if query else path
 
 
@@ -132,6 +136,11 @@ def download_url(extension: str, version: int | None = None, *, profile: str | N
 def api_url(path: str = "/") -> str:
     """``/api/v1`` + ``path`` (``/docs``, ``/openapi.json``)."""
     return API_ROOT + path
+
+
+def api_registry_url(name: str | None = None) -> str:
+    """``/api/v1/registries`` (every registry the store holds), or registry ``name``'s."""
+    return f"{API_ROOT}/registries" + (f"/{_segment(name)}" if name is not None else "")
 
 
 def api_record_url(record_id: int) -> str:
