@@ -233,3 +233,14 @@ def check(file: str, owns: tuple[str, ...], since: str | None, from_format: str 
         found=not result.collides,
         message=summary,
     )
+
+
+def _rules_commands() -> None:
+    """The local assignment rules live in their own module (cli/registry_rules.py)."""
+    from .registry_rules import exception, rules
+
+    registry.add_command(rules)
+    registry.add_command(exception)
+
+
+_rules_commands()

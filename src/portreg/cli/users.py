@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from ..services.accounts import Account, Token
 
 ROLE_CHOICE = click.Choice(["requester", "expert", "staff", "iesg", "admin"])
-GROUP_CHOICE = click.Choice(["tcp-udp", "sctp", "dccp", "service-codes"])
+#: A review group: tcp-udp, sctp, dccp, service-codes, or a local registry's (checked by the
+#: accounts service, which knows the store's registries).
+GROUP_CHOICE = click.STRING
 
 ACCOUNT_JSON = """\b
 An account in JSON:
@@ -97,7 +99,8 @@ def user() -> None:
     "--role", "roles", multiple=True, type=ROLE_CHOICE, help="A role to give (repeatable; default: requester)."
 )
 @click.option(
-    "--group", "groups", multiple=True, type=GROUP_CHOICE, help="A review group (repeatable; makes an expert)."
+    "--group", "groups", multiple=True, type=GROUP_CHOICE, metavar="GROUP",
+    help="A review group (repeatable; makes an expert): tcp-udp, sctp, dccp, service-codes or a local registry's."
 )
 @click.option("--password-stdin", is_flag=True, help="Read the password from one line of standard input.")
 @click.option("--no-password", is_flag=True, help="No password: the person sets one through a password-reset mail.")
@@ -131,9 +134,13 @@ def add(
 @click.argument("account")
 @click.option("--add", "add_roles", multiple=True, type=ROLE_CHOICE, help="A role to give (repeatable).")
 @click.option("--remove", "remove_roles", multiple=True, type=ROLE_CHOICE, help="A role to take away (repeatable).")
-@click.option("--group", "add_groups", multiple=True, type=GROUP_CHOICE, help="A review group to join (repeatable).")
 @click.option(
-    "--leave", "remove_groups", multiple=True, type=GROUP_CHOICE, help="A review group to leave (repeatable)."
+    "--group", "add_groups", multiple=True, type=GROUP_CHOICE, metavar="GROUP",
+    help="A review group to join (repeatable).",
+)
+@click.option(
+    "--leave", "remove_groups", multiple=True, type=GROUP_CHOICE, metavar="GROUP",
+    help="A review group to leave (repeatable).",
 )
 @listing
 def role(

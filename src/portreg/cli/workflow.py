@@ -62,8 +62,10 @@ def _account(store: Any, email: str) -> Any:
 
 def _summary(request: dict[str, Any]) -> str:
     port = request["port"] if request["port"] is not None else "-"
+    registry = request.get("registry") or "iana"
+    to = "" if registry == "iana" else f" to {registry}"
     return (
-        f"request {request['id']} ({request['kind']} {request['service_name'] or ''} port {port} "
+        f"request {request['id']}{to} ({request['kind']} {request['service_name'] or ''} port {port} "
         f"{'/'.join(request['transports'])}): {request['state_label']}, waiting on {request['turn']}"
     )
 
@@ -82,6 +84,12 @@ def _table(requests: list[dict[str, Any]], title: str) -> Table:
         )
         for r in requests
     ]
+    if any((r.get("registry") or "iana") != "iana" for r in requests):  # only when local registries are asked
+        return Table(
+            ("id", "registry", "kind", "name", "port", "transports", "state", "turn", "since"),
+            [(row[0], r["registry"], *row[1:]) for row, r in zip(rows, requests, strict=True)],
+            title,
+        )
     return Table(("id", "kind", "name", "port", "transports", "state", "turn", "since"), rows, title)
 
 
@@ -157,6 +165,12 @@ def template_options(func: Any) -> Any:
             click.option("--service-code", help="The DCCP service code (with dccp only)."),
             click.option("--target", help="The assigned name the request is about (other kinds)."),
             click.option("--transfer-from", type=int, help="Transfer: the old party's de-assignment request."),
+            click.option(
+                "--registry",
+                metavar="NAME",
+                help="The registry asked: iana (default) or a local registry of this store, with its own rules "
+                "(see `portreg registry rules NAME`).",
+            ),
         ]
     ):
         func = option(func)
@@ -234,14 +248,20 @@ def check(actor: str, file: str | None, **options: Any) -> Listing:
 @click.option("--mine", is_flag=True, help="Only requests I filed.")
 @click.option("--state", help="Only requests in this state (e.g. expert-review).")
 @click.option("--open", "open_only", is_flag=True, help="Only open requests.")
+@click.option("--registry", metavar="NAME", help="Only requests to this registry (iana or a local one).")
 @listing
-def list_(actor: str, mine: bool, state: str | None, open_only: bool) -> Listing:
+def list_(actor: str, mine: bool, state: str | None, open_only: bool, registry: str | None) -> Listing:
     """Requests I may see: my own; an expert's groups'; for staff and the IESG, all."""
     from ..services import workflow
 
     with open_store() as store:
         found = workflow.list_requests(
-            store, _account(store, actor), scope="mine" if mine else "visible", state=state, open_only=open_only
+            store,
+            _account(store, actor),
+            scope="mine" if mine else "visible",
+            state=state,
+            open_only=open_only,
+            registry=registry,
         )
     return Listing({"requests": found}, tables=[_table(found, "requests")], message=None if found else "no requests")
 
