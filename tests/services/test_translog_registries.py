@@ -7,7 +7,6 @@ registry and hashes that registry's XML, and ``verify`` checks both.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -17,42 +16,20 @@ import pytest
 
 from portreg.errors import NotFound
 from portreg.formats import to_bytes
-from portreg.model import PortRange, Registry, Text
+from portreg.model import Registry
 from portreg.services import translog
 from portreg.services.translog.signing import load_key
 from portreg.services.translog.verify import StoreSource, verify
-from portreg.store import PortRange as OwnedRange
 from portreg.store import Store
+from tests.support.interleaved import interleave
 from tests.support.overlay import acme_registry
-
-
-def small(registry: Registry, count: int = 60) -> Registry:
-    """IANA's registry cut short, so that each version hashes in milliseconds."""
-    return dataclasses.replace(registry, records=registry.records[:count], people=registry.people[:20])
-
-
-def acme_v2() -> Registry:
-    """acme's second version: a record added, one's description changed."""
-    acme = acme_registry()
-    records = list(acme.records)
-    records[1] = dataclasses.replace(records[1], description=Text.of("acme's sync service, now with TLS"))
-    records.append(dataclasses.replace(records[1], name="acme-new", port=PortRange(20300, 20300)))
-    return dataclasses.replace(acme, records=tuple(records))
 
 
 @pytest.fixture
 def interleaved(store_url: str, current_registry: Registry) -> Any:
     """iana v1, acme v2, iana v3, acme v4, iana v5: the registries' versions interleave."""
-    iana = [small(current_registry, n) for n in (60, 61, 62)]
-    iana[2] = dataclasses.replace(iana[2], records=iana[2].records[1:])
     store = Store.open(store_url)
-    store.import_registry(iana[0], source="iana-1.xml", actor="sync")
-    store.registries.create("acme", title="ACME Corp.", owns=(OwnedRange(20000, 20999),), actor="ops")
-    acme = store.scoped("acme")
-    acme.import_registry(acme_registry(), source="acme.services", actor="ops")
-    store.import_registry(iana[1], source="iana-2.xml", actor="sync")
-    acme.import_registry(acme_v2(), source="acme-2.services", actor="ops")
-    store.import_registry(iana[2], source="iana-3.xml", actor="sync")
+    interleave(store, current_registry)
     yield store
     store.close()
 

@@ -8,16 +8,23 @@ touched it, each with only the changes that touched it.
 
 Versions never change once published, so each version's changes are computed once
 (from the store's diff of it and the version before) and kept.
+
+Registries: a store may hold local registries stacked on IANA's, their versions
+numbered in one sequence. Entries are of one registry (``registry="acme"``), or of the
+whole stack (``registry=None`` or ``"stack"``: every registry's versions, in the one
+order of their numbers, each entry naming its registry). A version is compared with
+the version before it *in its registry*. With IANA's registry alone, the stack is IANA's.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidQuery, NotFound
+from ..store._registries import UPSTREAM
 from . import params
 from .history import RECORD_KINDS, describe
 
@@ -26,7 +33,7 @@ if TYPE_CHECKING:
     from ..store import Store, Version
     from .history import Diff
 
-__all__ = ["WATCH_KINDS", "Change", "Entry", "Feeds", "Watch", "label_of"]
+__all__ = ["WATCH_KINDS", "Change", "Entry", "Feeds", "Listed", "Watch", "label_of"]
 
 #: The fields a change lists, in the registry's column order (attribute, label).
 FIELDS: tuple[tuple[str, str], ...] = (
@@ -90,10 +97,19 @@ class Entry:
     overall: str | None = None
     #: Changes left out of ``changes`` (a store's first version, watched over a wide range).
     more: int = 0
+    #: The registry that published the version (``iana``, or a local one).
+    registry: str = UPSTREAM
+    #: The registry's version before this one (None for its first).
+    before: int | None = None
 
     @property
     def previous(self) -> int | None:
-        return None if self.first else self.version.number - 1
+        """The version this one is compared with: the previous one of the same registry."""
+        return None if self.first else self.before
+
+    @property
+    def local(self) -> bool:
+        return self.registry != UPSTREAM
 
     def count(self, kind: str) -> int:
         return sum(1 for c in self.changes if c.kind == kind)
@@ -102,7 +118,8 @@ class Entry:
     def summary(self) -> str:
         """``3 added, 1 renamed, 2 changed; 1 person changed`` (or what the first version held)."""
         if self.first:
-            return f"first version in this store: {self.version.record_count:,} records"
+            whose = f" of {self.registry}" if self.local else " in this store"
+            return f"first version{whose}: {self.version.record_count:,} records"
         if self.overall is not None:
             return self.overall
         parts = [f"{n} {kind}" for kind in RECORD_KINDS if (n := self.count(kind))]
@@ -115,7 +132,8 @@ class Entry:
     @property
     def title(self) -> str:
         date = f" ({self.version.published})" if self.version.published else ""
-        return f"Version {self.version.number}{date}: {self.summary}"
+        whose = f" of {self.registry}" if self.local else ""
+        return f"Version {self.version.number}{whose}{date}: {self.summary}"
 
 
 @dataclass(frozen=True)
@@ -126,6 +144,8 @@ class Watch:
     key: str
     low: int = 0
     high: int = 0
+    #: The one registry followed (None: every registry the store holds).
+    registry: str | None = None
 
     @classmethod
     def parse(cls, kind: str, text: str) -> Watch:
@@ -145,88 +165,142 @@ class Watch:
         return {"port": "port", "range": "ports", "service": "service", "person": "person"}[self.kind] + f" {self.key}"
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A published version, the registry that published it, and its version before in that registry."""
+
+    version: Version
+    registry: str
+    before: int | None
+
+
 class Feeds:
-    """Entries of a store's versions, computed once per version and kept."""
+    """Entries of a store's versions, computed once per version and kept.
+
+    ``store`` is the store as the service opened it; every registry it holds is read
+    through ``store.scoped(name)``.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self._lock = threading.Lock()
         self._diffs: OrderedDict[int, Entry] = OrderedDict()
 
-    def versions(self, *, since: str | None = None) -> list[Version]:
-        """Published versions, newest first; ``since`` (YYYY[-MM[-DD]]) keeps those published on or after it."""
-        found = self.store.versions()
-        if since is not None:
-            bound = params.parse_date(since, "since")
-            text = bound.text
-            found = [v for v in found if v.published is not None and v.published[: len(text)] >= text]
-        return found[::-1]
+    def registries(self, registry: str | None = None) -> list[str]:
+        """The registries ``registry`` names: all of them for None or ``stack``; else that
+        one (InvalidQuery for a malformed name, NotFound naming those held for an unknown one)."""
+        from ..store._registries import check_name
+        from .history import STACK
 
-    def page(self, *, since: str | None = None, page: int = 1, page_size: int = 25) -> tuple[list[Entry], int]:
+        if registry is None or registry == STACK:
+            return [info.name for info in self.store.registries.all()]
+        check_name(registry)
+        return [self.store.registries.get(registry).name]
+
+    def listed(self, *, since: str | None = None, registry: str | None = None) -> list[Listed]:
+        """Published versions of ``registry`` (see :meth:`registries`), newest first;
+        ``since`` (YYYY[-MM[-DD]]) keeps those published on or after it."""
+        bound = params.parse_date(since, "since").text if since is not None else None
+        found: list[Listed] = []
+        for name in self.registries(registry):
+            before = None
+            for version in self.store.scoped(name).versions():
+                if bound is None or (version.published is not None and version.published[: len(bound)] >= bound):
+                    found.append(Listed(version, name, before))
+                before = version.number
+        found.sort(key=lambda listed: listed.version.number, reverse=True)
+        return found
+
+    def versions(self, *, since: str | None = None, registry: str | None = None) -> list[Version]:
+        """Published versions, newest first; ``since`` (YYYY[-MM[-DD]]) keeps those published on or after it."""
+        return [listed.version for listed in self.listed(since=since, registry=registry)]
+
+    def page(
+        self, *, since: str | None = None, page: int = 1, page_size: int = 25, registry: str | None = None
+    ) -> tuple[list[Entry], int]:
         """One page of entries, newest first, and how many there are in all."""
-        found = self.versions(since=since)
+        found = self.listed(since=since, registry=registry)
         chosen = found[(page - 1) * page_size : page * page_size]
-        return [self.entry(v) for v in chosen], len(found)
+        return [self._entry(listed) for listed in chosen], len(found)
 
     def entry(self, version: Version) -> Entry:
-        """Everything ``version`` changed."""
+        """Everything ``version`` (of whichever registry published it) changed."""
+        with self._lock:
+            found = self._diffs.get(version.number)
+        if found is not None:
+            return found
+        name = self.store.log.registry_of_version(version.number) or UPSTREAM
+        from .history import predecessors
+
+        before = predecessors(self.store.scoped(name)).get(version.number)
+        return self._entry(Listed(version, name, before))
+
+    def _entry(self, listed: Listed) -> Entry:
+        version = listed.version
         with self._lock:
             found = self._diffs.get(version.number)
             if found is not None:
                 self._diffs.move_to_end(version.number)
                 return found
-        if version.number == 1 or not self._has(version.number - 1):
-            found = Entry(version, (), first=True)
+        if listed.before is None:
+            found = Entry(version, (), first=True, registry=listed.registry)
         else:
             from . import history
 
-            found = _entry(history.diff(self.store, version.number - 1, version.number))
+            diff = history.diff(self.store, listed.before, version.number, registry=listed.registry)
+            found = replace(_entry(diff), registry=listed.registry, before=listed.before)
         with self._lock:
             self._diffs[version.number] = found
             while len(self._diffs) > CACHED:
                 self._diffs.popitem(last=False)
         return found
 
-    def _has(self, number: int) -> bool:
-        try:
-            self.store.version(number)
-        except NotFound:
-            return False
-        return True
-
-    def watch(self, watch: Watch, *, limit: int = 50) -> list[Entry]:
-        """The versions that touched ``watch``, newest first, each with only the changes touching it."""
-        watches = self.store.watches
-        if watch.kind in ("port", "range"):
-            touched = watches.ports(watch.low, watch.high)
-        elif watch.kind == "service":
-            touched = watches.name(watch.key)
-        else:
-            touched = watches.person(watch.key)
+    def watch(self, watch: Watch, *, limit: int = 50, registry: str | None = None) -> list[Entry]:
+        """The versions of ``registry`` (default: every registry) that touched ``watch``,
+        newest first, each with only the changes touching it."""
+        touched: list[tuple[int, int]] = []
+        own: set[int] = set()
+        owner: dict[int, str] = {}
+        for name in self.registries(registry):
+            watches = self.store.scoped(name).watches
+            if watch.kind in ("port", "range"):
+                found = watches.ports(watch.low, watch.high)
+            elif watch.kind == "service":
+                found = watches.name(watch.key)
+            else:
+                found = watches.person(watch.key)
+                mine = set(watches.person_versions(watch.key))
+                own |= mine
+                owner.update(dict.fromkeys(mine, name))
+            touched += found
+            owner.update({number: name for number, _ in found})
         by_version: dict[int, set[int]] = {}
         for number, record_id in touched:
             by_version.setdefault(number, set()).add(record_id)
-        own: set[int] = set(watches.person_versions(watch.key)) if watch.kind == "person" else set()
         numbers = sorted(by_version.keys() | own, reverse=True)[:limit]
         entries = []
+        listed = {item.version.number: item for name in set(owner.values()) for item in self.listed(registry=name)}
         for number in numbers:
-            full = self.entry(self.store.version(number))
+            full = self._entry(listed[number])
+            scoped = self.store.scoped(owner[number])
             ids = by_version.get(number, set())
             more = 0
             if full.first:
-                changes = tuple(self._added(number, sorted(ids)[:LISTED]))
+                changes = tuple(self._added(scoped, number, sorted(ids)[:LISTED]))
                 more = max(0, len(ids) - LISTED)
             else:
                 changes = tuple(c for c in full.changes if c.record_id in ids)
             people = tuple(p for p in full.people_changed if p == watch.key) if watch.kind == "person" else ()
-            entries.append(Entry(full.version, changes, people, False, full.first, None, more))
+            entries.append(
+                replace(full, changes=changes, people_changed=people, head_changed=False, overall=None, more=more)
+            )
         return entries
 
-    def _added(self, number: int, ids: list[int]) -> list[Change]:
+    def _added(self, store: Store, number: int, ids: list[int]) -> list[Change]:
         out = []
         for record_id in ids:
             try:
-                stored = self.store.record(record_id, version=number)
+                stored = store.record(record_id, version=number)
             except NotFound:
                 continue
             out.append(Change("added", record_id, label_of(stored.record)))

@@ -29,6 +29,14 @@ version exactly.
 Version references (``resolve``): a number (``12``), a date ``YYYY-MM-DD`` (the version
 in force that day: the last one the registry dated on or before it), or ``latest``.
 Digits alone are always a number, so ``2024`` is version 2024, never a year.
+
+Registries: a store may hold local registries stacked on IANA's. Each has its own
+versions, but their numbers are one sequence over all of them, so IANA's versions may
+be 1, 3, 5 when a local registry published 2 and 4: a version's predecessor is the
+previous version *of its registry*, never simply N - 1. A diff compares two versions
+of one registry: ``diff(store, 2, 4)`` finds the registry the numbers belong to;
+``registry="acme"`` names it (needed for dates and ``latest``, which mean IANA's
+otherwise). IANA's history is unchanged by a local registry beside it.
 """
 
 from __future__ import annotations
@@ -56,7 +64,9 @@ __all__ = [
     "changes",
     "diff",
     "parse_span",
+    "predecessors",
     "resolve",
+    "scope",
     "services_patch",
     "since",
 ]
@@ -68,6 +78,44 @@ RECORD_KINDS: tuple[RecordKind, ...] = ("added", "removed", "renamed", "moved", 
 
 
 # --------------------------------------------------------------------------- version references
+
+
+#: What ``?registry=`` / ``--registry`` calls every registry at once.
+STACK = "stack"
+
+
+def scope(store: Store, registry: str | None = None, *refs: str | int) -> Store:
+    """The registry a diff or a version reference reads, as a store scoped to it.
+
+    ``registry`` when it is named (InvalidQuery for a malformed name or ``stack``,
+    NotFound naming those held for an unknown one); else the registry the version
+    numbers among ``refs`` belong to (version numbers are one sequence over every
+    registry, so a number names its registry); else ``store``'s own. InvalidQuery when
+    the numbers belong to two registries.
+    """
+    from ..store._registries import check_name
+
+    if registry is not None:
+        if registry == STACK:
+            names = ", ".join(i.name for i in store.registries.all())
+            raise InvalidQuery(
+                f"a diff compares two versions of one registry: name one of {names}", parameter="registry"
+            )
+        return store.scoped(check_name(registry))
+    owners: dict[str, int] = {}
+    for ref in refs:
+        number = ref if isinstance(ref, int) else None
+        if isinstance(ref, str) and ref.isascii() and ref.isdigit() and len(ref) <= 9:
+            number = int(ref)
+        if number is None:
+            continue
+        owner = store.log.registry_of_version(number)
+        if owner is not None:
+            owners.setdefault(owner, number)
+    if len(owners) > 1:
+        shown_owners = " and ".join(f"version {n} is {name}'s" for name, n in owners.items())
+        raise InvalidQuery(f"a diff compares two versions of one registry; {shown_owners}", parameter="to")
+    return store.scoped(next(iter(owners))) if owners else store
 
 
 def resolve(store: Store, ref: str | int, parameter: str = "version") -> Version:
@@ -92,11 +140,11 @@ def resolve(store: Store, ref: str | int, parameter: str = "version") -> Version
         return store.version(ref)
     if day is None:
         return latest
-    first = store.version(1)
+    first = store.versions()[0]
     if first.published is not None and day.text < first.published:
         raise NotFound(
-            f"no version was in force on {day.text}: the first, version 1, is of {first.published}",
-            suggestions=("1",),
+            f"no version was in force on {day.text}: the first, version {first.number}, is of {first.published}",
+            suggestions=(str(first.number),),
         )
     return store.version(at=day.text)
 
@@ -441,38 +489,56 @@ def _record_kind(old: Record, new: Record) -> RecordKind:
 # --------------------------------------------------------------------------- building diffs
 
 
-def diff(store: Store, old: str | int, new: str | int) -> Diff:
-    """The diff from version ``old`` to version ``new`` (references as :func:`resolve` reads them).
+def diff(store: Store, old: str | int, new: str | int, *, registry: str | None = None) -> Diff:
+    """The diff from version ``old`` to version ``new`` (references as :func:`resolve` reads them),
+    two versions of one registry (see :func:`scope`).
 
     Either may be the later one: a diff backwards lists as added what was removed.
     """
+    store = scope(store, registry, old, new)
     a = resolve(store, old, "from")
     b = resolve(store, new, "to")
     return from_delta(store.delta(a.number, b.number))
 
 
-def since(store: Store, day: str) -> Diff:
-    """What changed since ``day`` (YYYY-MM-DD): from the version in force that day to the latest."""
+def since(store: Store, day: str, *, registry: str | None = None) -> Diff:
+    """What changed since ``day`` (YYYY-MM-DD): from the version in force that day to the
+    latest, of ``registry`` (default: ``store``'s own)."""
     if not (isinstance(day, str) and len(day) == 10 and day[4:5] == "-"):
         raise InvalidQuery(f"since must be a date YYYY-MM-DD, got {shown(str(day))}", parameter="since")
-    return diff(store, day, "latest")
+    return diff(store, day, "latest", registry=registry if registry is not None else store.registry_name)
 
 
-def changes(store: Store, *, since: str | int | None = None, limit: int | None = None, offset: int = 0) -> list[Diff]:
-    """One diff per version (against the version before it), newest first.
+def predecessors(store: Store) -> dict[int, int]:
+    """Each version of ``store``'s registry with the one before it in that registry
+    (numbers are shared with the other registries, so N - 1 may be another's)."""
+    numbers = [v.number for v in store.versions()]
+    return dict(zip(numbers[1:], numbers))
 
-    ``since`` (a version reference): only the versions published after the one it
-    names. Version 1 has no version before it and is never listed. ``limit`` and
-    ``offset`` page through the list.
+
+def changes(
+    store: Store,
+    *,
+    since: str | int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    registry: str | None = None,
+) -> list[Diff]:
+    """One diff per version of a registry (against its version before), newest first.
+
+    ``registry``: the registry (default: ``store``'s own). ``since`` (a version
+    reference): only the versions published after the one it names. A registry's first
+    version has no version before it and is never listed. ``limit`` and ``offset`` page
+    through the list.
     """
-    latest = store.current_version()
-    if latest is None:
-        return []
-    first = 1 if since is None else resolve(store, since, "since").number
-    numbers = list(range(latest.number, first, -1))[offset:]
+    if registry is not None:
+        store = scope(store, registry)
+    before = predecessors(store)
+    first = 0 if since is None else resolve(store, since, "since").number
+    numbers = sorted((n for n in before if n > first), reverse=True)[offset:]
     if limit is not None:
         numbers = numbers[:limit]
-    return [from_delta(store.delta(n - 1, n)) for n in numbers]
+    return [from_delta(store.delta(before[n], n)) for n in numbers]
 
 
 def from_delta(delta: Delta) -> Diff:
@@ -532,6 +598,7 @@ class DiffCache:
         self._lock = Lock()
 
     def get(self, store: Store, old: int, new: int) -> Diff:
+        """The diff of two version numbers (of whichever registry holds them, see :func:`scope`)."""
         key = (store.url, old, new)
         with self._lock:
             found = self._diffs.get(key)
@@ -627,8 +694,11 @@ def _apply(
 # --------------------------------------------------------------------------- /etc/services
 
 
-def services_patch(store: Store, old: str | int, new: str | int = "latest", **options: Any) -> str:
-    """A unified diff of ``/etc/services`` as portreg writes it, from version ``old`` to ``new``.
+def services_patch(
+    store: Store, old: str | int, new: str | int = "latest", *, registry: str | None = None, **options: Any
+) -> str:
+    """A unified diff of ``/etc/services`` as portreg writes it, from version ``old`` to ``new``
+    (two versions of one registry, see :func:`scope`).
 
     What a distribution maintainer applies (``patch /etc/services < services.patch``)
     to the file of the version they shipped; empty when the two files agree.
@@ -638,6 +708,7 @@ def services_patch(store: Store, old: str | int, new: str | int = "latest", **op
 
     from ..formats import to_bytes
 
+    store = scope(store, registry, old, new)
     a = resolve(store, old, "from")
     b = resolve(store, new, "to")
     before = to_bytes(store.registry(a.number), "services", **options).decode("utf-8").splitlines(keepends=True)

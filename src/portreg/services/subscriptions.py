@@ -111,8 +111,12 @@ def notify(store: Store, *, base_url: str = "") -> int:
             tx.subscriptions.mark_notified(latest.number, 0, _stamp())
         return 0
     written = 0
-    for number in range(last + 1, latest.number + 1):
-        diff = history.diff(store, number - 1, number)
+    # Version numbers are shared with local registries: the previous version of the
+    # registry is not always number - 1.
+    for number, before in sorted(history.predecessors(store).items()):
+        if number <= last:
+            continue
+        diff = history.diff(store, before, number)
         try:
             written += _announce(store, diff, base_url)
         except Conflict:  # another process announced it first
@@ -138,7 +142,7 @@ def _announce(store: Store, diff: Diff, base_url: str) -> int:
                 if subscription.kind == "all"
                 else (subscription.watch.title if subscription.watch else "")
             )
-            link = f"{base_url}/changes/{number - 1}..{number}"
+            link = f"{base_url}/changes/{diff.old.number}..{number}"
             date = f" ({diff.new.published})" if diff.new.published else ""
             body = (
                 f"Version {number}{date} of the registry changed {what}:\n\n"

@@ -222,9 +222,10 @@ def admin_account_url(account_id: int | str) -> str:
 # --------------------------------------------------------------------------- history: changes, feeds, the log
 
 
-def changes_url(*, since: str | None = None, page: int | None = None) -> str:
-    """The list of versions, newest first (``since`` a date, ``page`` from 1)."""
-    shown = {k: v for k, v in (("since", since), ("page", page)) if v not in (None, "", 1)}
+def changes_url(*, since: str | None = None, page: int | None = None, registry: str | None = None) -> str:
+    """The list of versions, newest first (``since`` a date, ``page`` from 1, ``registry``
+    one registry's versions only; every registry's by default)."""
+    shown = {k: v for k, v in (("registry", registry), ("since", since), ("page", page)) if v not in (None, "", 1)}
     return "/changes?" + urlencode(shown) if shown else "/changes"
 
 
@@ -233,13 +234,15 @@ def diff_url(old: int, new: int) -> str:
     return f"/changes/{old}..{new}"
 
 
-def feed_url(fmt: str, kind: str | None = None, key: str | None = None) -> str:
+def feed_url(fmt: str, kind: str | None = None, key: str | None = None, *, registry: str | None = None) -> str:
     """A feed of changes (``fmt`` ``atom`` or ``json``): of everything, or of a watched
-    ``kind`` (``port``, ``range``, ``service``, ``person``) and ``key``."""
+    ``kind`` (``port``, ``range``, ``service``, ``person``) and ``key``; of one
+    ``registry`` only when named (every registry's by default)."""
+    query = "?" + urlencode({"registry": registry}) if registry else ""
     if kind is None or key is None:
-        return f"/changes.{fmt}"
+        return f"/changes.{fmt}{query}"
     segment = {"port": "port", "range": "port", "service": "service", "person": "person"}[kind]
-    return f"/{segment}/{_segment(key)}/changes.{fmt}"
+    return f"/{segment}/{_segment(key)}/changes.{fmt}{query}"
 
 
 def log_key_url() -> str:

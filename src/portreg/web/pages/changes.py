@@ -8,6 +8,10 @@
   forms: the versions that touched the port, range, name or person, each with only the
   changes that touched it.
 
+When the store holds local registries beside IANA's, every page and feed lists every
+registry's versions (the stack) and names the registry of each; ``?registry=NAME``
+narrows it to one (``?registry=iana``: IANA's alone), ``?registry=stack`` is the default.
+
 Feeds are built with feedgen (Atom 1.0); every response gets an ETag from the HTTP
 middleware, so a poller that sends ``If-None-Match`` gets a bodiless 304 until a new
 version appears. The entries come from :mod:`portreg.services.feeds`.
@@ -22,7 +26,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ...errors import InvalidQuery
+from ...errors import InvalidQuery, NotFound
 from ...model import PortRange
 from ...services import params
 from ...services.feeds import Entry, Feeds, Watch
@@ -50,10 +54,17 @@ def _feeds(request: Request) -> Feeds:
     return request.app.state.feeds
 
 
-def _bad(request: Request, exc: InvalidQuery) -> Response:
+def _bad(request: Request, exc: InvalidQuery | NotFound) -> Response:
     from .render import error_page
 
+    if isinstance(exc, NotFound):
+        return error_page(request, 404, "No such registry", exc.message)
     return error_page(request, 400, f"Bad {exc.parameter or 'parameter'}", exc.message)
+
+
+def _registry(request: Request) -> str | None:
+    """``?registry=``: one registry's versions only (None: every registry's, the stack)."""
+    return request.query_params.get("registry")
 
 
 # --------------------------------------------------------------------------- the page
@@ -66,12 +77,15 @@ def changes_page(request: Request) -> Response:
 
     snapshot = current(request)
     since = request.query_params.get("since")
+    registry = _registry(request)
+    feeds = _feeds(request)
     try:
         page = params.parse_page(request.query_params.get("page", "1"))
-        entries, total = _feeds(request).page(since=since, page=page, page_size=PAGE_SIZE)
-    except InvalidQuery as exc:
+        entries, total = feeds.page(since=since, page=page, page_size=PAGE_SIZE, registry=registry)
+    except (InvalidQuery, NotFound) as exc:
         return _bad(request, exc)
     pages = max(1, -(-total // PAGE_SIZE))
+    held = feeds.registries()
     return render(
         request,
         "changes.html",
@@ -81,15 +95,20 @@ def changes_page(request: Request) -> Response:
         page=page,
         pages=pages,
         since=since,
-        title="Changes",
+        registry=None if registry in (None, "stack") else registry,
+        registries=held if len(held) > 1 else [],
+        title="Changes" if registry in (None, "stack") else f"Changes to {registry}",
     )
 
 
 def timeline(request: Request, kind: str, key: str, *, limit: int = 20) -> dict[str, Any]:
     """What a port, service or person page shows of its history: the versions that
     touched it, newest first, each with its changes and diff link, and its feeds."""
-    watch = Watch.parse(kind, key)
-    return {"watch": watch, "timeline": _feeds(request).watch(watch, limit=limit)}
+    from dataclasses import replace
+
+    registry = _registry(request)
+    watch = replace(Watch.parse(kind, key), registry=None if registry in (None, "stack") else registry)
+    return {"watch": watch, "timeline": _feeds(request).watch(watch, limit=limit, registry=registry)}
 
 
 # --------------------------------------------------------------------------- feeds
@@ -135,19 +154,23 @@ def _feed(request: Request, watch: Watch | None, fmt: str) -> Response:
         return error_page(request, 404, f"No feed in .{fmt}", "Feeds are .atom (Atom 1.0) and .json (JSON Feed 1.1).")
     feeds = _feeds(request)
     request.app.state.registry_service.current()  # an empty store is a 503 that says how to fill it
+    registry = _registry(request)
     try:
         if watch is None:
-            entries, _ = feeds.page(since=request.query_params.get("since"), page_size=FEED_SIZE)
+            entries, _ = feeds.page(since=request.query_params.get("since"), page_size=FEED_SIZE, registry=registry)
         else:
-            entries = feeds.watch(watch, limit=FEED_SIZE)
-    except InvalidQuery as exc:
+            entries = feeds.watch(watch, limit=FEED_SIZE, registry=registry)
+    except (InvalidQuery, NotFound) as exc:
         return _bad(request, exc)
     base = str(request.base_url).rstrip("/")
+    one = None if registry in (None, "stack") else registry
     if watch is None:
-        page, title = urls.changes_url(), "portreg: changes to the registry"
+        page = urls.changes_url(registry=one)
+        title = f"portreg: changes to {one}" if one else "portreg: changes to the registry"
         feed = urls.feed_url(fmt)
     else:
-        page, title = _watch_page(watch), f"portreg: changes to {watch.title}"
+        page = _watch_page(watch)
+        title = f"portreg: changes to {watch.title}" + (f" in {one}" if one else "")
         feed = urls.feed_url(fmt, watch.kind, watch.key)
     query = f"?{request.url.query}" if request.url.query else ""
     meta = {"base": base, "page": base + page, "title": title, "self": base + feed + query}
@@ -210,6 +233,8 @@ def atom(entries: list[Entry], meta: dict[str, str]) -> bytes:
         item.updated(_updated(entry))
         item.published(_updated(entry))
         item.summary(_content(entry))
+        if entry.local:
+            item.category({"term": entry.registry, "label": f"registry {entry.registry}"})
     return bytes(feed.atom_str(pretty=True))
 
 
@@ -231,6 +256,7 @@ def json_feed(entries: list[Entry], meta: dict[str, str]) -> dict[str, Any]:
                 "date_published": _updated(entry).isoformat(),
                 "_portreg": {
                     "version": entry.version.number,
+                    "registry": entry.registry,
                     "published": entry.version.published,
                     "changes": [
                         {"kind": c.kind, "record_id": c.record_id, "record": c.label, "fields": list(c.fields)}

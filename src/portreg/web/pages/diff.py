@@ -8,6 +8,11 @@ live in :mod:`.changes`; this page shows what each of their entries links to.
 
 A diff can be the whole registry (version 1 to the latest): each kind of change shows
 its first :data:`SHOWN` rows, and says how many more the JSON API gives.
+
+A diff compares two versions of one registry. Version numbers are one sequence over
+every registry the store holds, so ``/changes/2..4`` finds the registry they belong
+to; dates and ``latest`` mean IANA's unless ``?registry=NAME`` names another, and
+redirect to the numbers. The neighbouring diffs are the registry's own versions.
 """
 
 from __future__ import annotations
@@ -36,8 +41,9 @@ def diff_page(request: Request, span: str) -> Response:
     service = request.app.state.registry_service
     try:
         old, new = history.parse_span(span)
-        a = history.resolve(service.store, old, "from")
-        b = history.resolve(service.store, new, "to")
+        store = history.scope(service.store, request.query_params.get("registry"), old, new)
+        a = history.resolve(store, old, "from")
+        b = history.resolve(store, new, "to")
     except InvalidQuery as exc:
         return error_page(request, 400, f"Bad {exc.parameter or 'parameter'}", exc.message)
     except EmptyStore:
@@ -51,7 +57,11 @@ def diff_page(request: Request, span: str) -> Response:
     if (old, new) != (str(a.number), str(b.number)):
         return RedirectResponse(urls.diff_url(a.number, b.number), status_code=302)
     found = request.app.state.diffs.get(service.store, a.number, b.number)
-    latest = service.current_version()
+    before = history.predecessors(store)
+    after = {old_number: new_number for new_number, old_number in before.items()}
+    forward = a.number < b.number
+    local = None if store.registry_name == service.store.registry_name else store.registry_name
+    whose = f" of {local}" if local else ""
     return render(
         request,
         "diff.html",
@@ -59,7 +69,9 @@ def diff_page(request: Request, span: str) -> Response:
         diff=found,
         shown=SHOWN,
         state_of=record_state,
-        latest=latest.number if latest else b.number,
+        registry=local,
+        previous_step=(before[a.number], a.number) if forward and a.number in before else None,
+        next_step=(b.number, after[b.number]) if forward and b.number in after else None,
         api=f"{urls.API_ROOT}{urls.diff_url(a.number, b.number)}",
-        title=f"Changes from version {a.number} to {b.number}",
+        title=f"Changes{whose} from version {a.number} to {b.number}",
     )
