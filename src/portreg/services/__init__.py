@@ -18,7 +18,9 @@ Modules, one concept each:
 - :mod:`.first_start`: fill an empty store (IANA, else :mod:`.snapshot`, the copy of
   IANA's registry shipped in the package);
 - :mod:`.exports`: the profiles of ``/etc/services`` (full, small, local, a list of names);
-- :mod:`.overlay`: a local registry checked against the upstream one.
+- :mod:`.overlay`: a local registry checked against the upstream one;
+- :mod:`.conflicts`: what the stacked registries' versions find against each other, kept
+  until resolved, mailed to the registries' watchers.
 
 Services added later sit beside these: ``workflow`` (the RFC 6335 assignment process),
 ``history`` (diffs, feeds, the transparency log), local registries stacked on upstream.
@@ -38,8 +40,11 @@ def open_store(url: str | None = None) -> Store:
     """Open the store at ``url`` (else ``$PORTREG_DATABASE_URL``, else the default SQLite file).
 
     The database layer is imported here, on first use, so that ``portreg --help`` and
-    the modules that only name a store in annotations do not pay for it.
+    the modules that only name a store in annotations do not pay for it. Every version
+    the store then imports checks the stacked registries for conflicts in its own
+    transaction (:func:`.conflicts.install`).
     """
     from ..store import Store
+    from .conflicts import install
 
-    return Store.open(url)
+    return install(Store.open(url))

@@ -72,6 +72,18 @@ class Finding(NamedTuple):
     def collides(self) -> bool:
         return self.kind not in NOTES
 
+    def each(self) -> tuple[Finding, ...]:
+        """One finding per upstream record met (this one when it meets at most one).
+
+        A stored conflict is between two records, so that it can be resolved when
+        either of them changes; its message names only the upstream record it is about.
+        """
+        if len(self.upstream) <= 1 or self.local is None:
+            return (self,)
+        return tuple(
+            self._replace(upstream=(hit,), message=_message(self.kind, self.local, (hit,))) for hit in self.upstream
+        )
+
     def as_json(self) -> dict[str, Any]:
         from .query import Hit
 
@@ -178,30 +190,45 @@ def collisions(upstream: Sequence[Hit], local: Registry, *, owns: Sequence[Owned
 
 def _of(record: Record, index: _Upstream, owns: Sequence[OwnedRange]) -> Iterable[Finding]:
     key = name_key(record.name) if record.name else None
-    where = _where(record)
     if record.port is not None:
         met = index.on(record.port, record.transport, states=(ASSIGNED, RESERVED))
         same = [hit for hit in met if key and hit.record.name and name_key(hit.record.name) == key]
         if same and all(hit.record.port == record.port and hit.record.transport == record.transport for hit in same):
             # upstream's own assignment, recorded locally: its aliases on the port are no collision
-            yield Finding("same", record, tuple(same), f"{where} is upstream's own assignment")
+            yield _finding("same", record, tuple(same))
             return
         others = [hit for hit in met if hit.state == ASSIGNED and hit not in same]
         if others:
-            yield Finding("port", record, tuple(others), f"{where}: upstream assigns {_list(others)}")
+            yield _finding("port", record, tuple(others))
         reserved = [hit for hit in met if hit.state == RESERVED]
         if reserved:
-            yield Finding("reserved", record, tuple(reserved), f"{where}: upstream keeps {_list(reserved)} reserved")
+            yield _finding("reserved", record, tuple(reserved))
         if owns and not any(owned.holds(record) for owned in owns):
-            yield Finding("outside", record, (), f"{where} is outside the ranges it allocates from, {_ranges(owns)}")
+            yield _finding("outside", record, (), owns)
         if same:
             return
     if key is not None:
         named = index.names.get(key, ())
         if named:
-            yield Finding(
-                "name", record, named, f"{where}: upstream assigns the name {named[0].record.name} on {_slots(named)}"
-            )
+            yield _finding("name", record, named)
+
+
+def _finding(kind: str, record: Record, upstream: tuple[Hit, ...], owns: Sequence[OwnedRange] = ()) -> Finding:
+    return Finding(kind, record, upstream, _message(kind, record, upstream, owns))
+
+
+def _message(kind: str, record: Record, upstream: Sequence[Hit], owns: Sequence[OwnedRange] = ()) -> str:
+    """What a finding of ``kind`` about local ``record`` says, one line."""
+    where = _where(record)
+    if kind == "same":
+        return f"{where} is upstream's own assignment"
+    if kind == "port":
+        return f"{where}: upstream assigns {_list(upstream)}"
+    if kind == "reserved":
+        return f"{where}: upstream keeps {_list(upstream)} reserved"
+    if kind == "outside":
+        return f"{where} is outside the ranges it allocates from, {_ranges(owns)}"
+    return f"{where}: upstream assigns the name {upstream[0].record.name} on {_slots(upstream)}"
 
 
 class _Upstream:

@@ -3,7 +3,7 @@
 ::
 
     subscribe(store, account_id, "port", "5432")      # or "range" "6000-6063", "service" "x11",
-                                                      # "person" "Jon_Postel", "all" ""
+                                                      # "person" "Jon_Postel", "all" "", "registry" "acme"
     notify(store, base_url="https://ports.example")    # after new versions: mails in the outbox
 
 :func:`notify` announces each version published since the last one announced, oldest
@@ -14,6 +14,10 @@ outbox (:mod:`portreg.services.mail`) — in the same transaction as the note th
 version was announced, so a version is announced once, whoever runs it, and a failure
 writes no mail at all. The first run on a store starts from its current version:
 subscribing is not a way to be mailed the whole past.
+
+A subscription of kind ``registry`` (key: a local registry's name) watches that
+registry's conflicts with the upstream: :mod:`.conflicts` mails it what each version
+found and resolved, in that version's transaction; :func:`notify` leaves it alone.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ if TYPE_CHECKING:
 
 __all__ = ["KINDS", "Subscription", "notify", "subscribe", "subscriptions", "unsubscribe"]
 
-KINDS = ("all", "port", "range", "service", "person")
+KINDS = ("all", "port", "range", "service", "person", "registry")
+#: The kind of subscription that watches a local registry's conflicts (see :mod:`.conflicts`).
+REGISTRY = "registry"
 #: Subscriptions one account may hold.
 MAX_PER_ACCOUNT = 200
 
@@ -48,8 +54,10 @@ class Subscription:
 
     @property
     def watch(self) -> Watch | None:
-        """The watch it follows (None for ``all``: every change)."""
-        return None if self.kind == "all" else Watch.parse("port" if self.kind == "range" else self.kind, self.key)
+        """The watch it follows (None for ``all``: every change, and for ``registry``)."""
+        if self.kind in ("all", REGISTRY):
+            return None
+        return Watch.parse("port" if self.kind == "range" else self.kind, self.key)
 
     def as_json(self) -> dict[str, object]:
         return {"id": self.id, "kind": self.kind, "key": self.key, "created_at": self.created_at}
@@ -73,6 +81,8 @@ def subscribe(store: Store, account_id: int, kind: str, key: str = "") -> Subscr
         raise InvalidQuery(f"kind must be one of {', '.join(KINDS)}", parameter="kind")
     if kind == "all":
         key = ""
+    elif kind == REGISTRY:
+        key = store.registries.get(key).name  # NotFound, naming the registries, for another name
     else:
         watch = Watch.parse("port" if kind in ("port", "range") else kind, key)
         kind, key = watch.kind, watch.key  # canonical: "80-80" is port 80
@@ -131,6 +141,8 @@ def _announce(store: Store, diff: Diff, base_url: str) -> int:
     mails = []
     for row, address in rows:
         subscription = _of(row)
+        if subscription.kind == REGISTRY:
+            continue  # mailed by the conflicts service, in the transaction of the version
         lines = _touching(subscription, diff)
         if lines:
             mails.append((address, subscription, lines))

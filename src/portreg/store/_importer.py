@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from ._sync_state import SyncState
 
 Progress = Callable[[int, int], None]
+#: Work done inside an import's transaction, after its rows are written.
+Then = Callable[["Connection", Version], None]
 
 #: Rows per executemany call; progress is reported after each.
 CHUNK = 2000
@@ -50,9 +52,14 @@ def import_registry(
     series: Series | None = None,
     sync_state: SyncState | None = None,
     into: str = "iana",
+    then: Then | None = None,
 ) -> Version | None:
     """Store ``registry`` as the next version of registry ``into``; None (nothing written)
     when identical to that registry's current one.
+
+    ``then(conn, version)`` runs inside the transaction once the version's rows are
+    written (reads on ``conn`` see them): what must commit with the version or not at
+    all, such as the conflicts it brings. Whatever it raises rolls the version back.
 
     ``series``: what a series of imports carries from one to the next (see :class:`Series`).
     ``sync_state`` is written in the same transaction, naming the new version. The new
@@ -70,6 +77,7 @@ def import_registry(
             series=series or Series(False),
             sync_state=sync_state,
             into=into,
+            then=then,
         )
 
 
@@ -101,6 +109,7 @@ def _import(
     series: Series,
     sync_state: SyncState | None = None,
     into: str,
+    then: Then | None = None,
 ) -> Version | None:
     from sqlalchemy import text
 
@@ -140,6 +149,8 @@ def _import(
             from ._sync_state import save
 
             save(conn, replace(sync_state, version=version.number))
+        if then is not None:
+            then(conn, version)
     if series.remember:
         series.current = ((version.number, digest), writer.records_now, writer.people_now, writer.keys_now)
     return version

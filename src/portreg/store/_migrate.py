@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ._backend import Backend
 
 #: The Alembic head this code works with (a test checks it against ``migrations/``).
-SCHEMA_REVISION = "0008_local_rules"
+SCHEMA_REVISION = "0009_conflict_versions"
 
 
 def ensure_schema(backend: Backend) -> None:

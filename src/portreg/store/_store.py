@@ -27,6 +27,10 @@ from ._transaction import Reader, Transaction
 from ._urls import resolve
 from ._values import Delta, Diff, RecordChange, SearchPage, StoredRecord, Version, VersionSpan
 
+#: Called inside the transaction of every version a store publishes by import, with the
+#: transaction, the version and the registry's name (see :attr:`Store.publish_hooks`).
+PublishHook = Callable[[Transaction, Version, str], None]
+
 if TYPE_CHECKING:
     from ._importer import Series
     from ._registries import RegistryTable
@@ -55,10 +59,21 @@ class Store:
     #: How many rebuilt versions to keep in memory.
     CACHED_VERSIONS = 3
 
-    def __init__(self, backend: Backend, registry: str = UPSTREAM, *, owner: bool = True) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        registry: str = UPSTREAM,
+        *,
+        owner: bool = True,
+        hooks: list[PublishHook] | None = None,
+    ) -> None:
         self._db = backend
         #: The registry this store object reads and writes (see :meth:`scoped`).
         self.registry_name = registry
+        #: Run inside the transaction of every import, after its rows are written, by this
+        #: store and every view :meth:`scoped` makes of it (one list, shared): what the
+        #: service layer must commit with a version (its overlay conflicts) goes here.
+        self.publish_hooks: list[PublishHook] = [] if hooks is None else hooks
         self._owner = owner
         self._cache: OrderedDict[int, tuple[Registry, list[StoredRecord]]] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -105,7 +120,7 @@ class Store:
         from ._registries import RegistryTable
 
         RegistryTable(self._db).get(registry)
-        return Store(self._db, registry, owner=False)
+        return Store(self._db, registry, owner=False, hooks=self.publish_hooks)
 
     @property
     def registries(self) -> RegistryTable:
@@ -183,6 +198,15 @@ class Store:
         """
         from ._importer import import_registry
 
+        then = None
+        if self.publish_hooks:
+            hooks, name, dialect = tuple(self.publish_hooks), self.registry_name, self.dialect
+
+            def then(conn: Any, version: Version) -> None:
+                tx = Transaction(conn, dialect)
+                for hook in hooks:
+                    hook(tx, version, name)
+
         version = import_registry(
             self._db,
             registry,
@@ -193,6 +217,7 @@ class Store:
             series=self._series,
             sync_state=sync_state,
             into=self.registry_name,
+            then=then,
         )
         if version is None and sync_state is not None:
             self.save_sync_state(sync_state)

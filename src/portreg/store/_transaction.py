@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from ._accounts import AccountRows
     from ._backend import Backend
+    from ._conflicts import ConflictRows
     from ._outbox import OutboxRows
     from ._subscriptions import SubscriptionRows
 
@@ -89,6 +90,12 @@ class Transaction:
 
         return SubscriptionRows(self)
 
+    @cached_property
+    def conflicts(self) -> ConflictRows:
+        from ._conflicts import ConflictRows
+
+        return ConflictRows(self)
+
 
 class Reader:
     """The row operations of each concept, for reads outside a transaction."""
@@ -123,3 +130,9 @@ class Reader:
         from ._subscriptions import SubscriptionRows
 
         return SubscriptionRows(self)
+
+    @cached_property
+    def conflicts(self) -> ConflictRows:
+        from ._conflicts import ConflictRows
+
+        return ConflictRows(self)

@@ -126,7 +126,10 @@ overlay_conflicts = Table(
     Column("resolved_at", String(32)),
     Column("resolved_by", Text),
     Column("resolution", Text),
+    Column("found_version", Integer),  # the version whose publication found it
+    Column("resolved_version", Integer),  # the version after which it no longer held
     Index(None, "registry", "resolved_at"),
+    Index(None, "found_version"),
 )
 
 versions = Table(

@@ -1,0 +1,395 @@
+"""Overlay conflicts: a local record that meets what the upstream registry assigns, kept until it no longer holds.
+
+A local registry (``acme``) is stacked on IANA's. When either side publishes a version,
+the stack is checked again, inside the transaction that publishes it:
+
+- an **import into a local registry** checks that registry's records against IANA's
+  current ones;
+- a **sync (or import) of the upstream** checks every local registry against the new
+  IANA version: the port your organization uses that IANA has just given away.
+
+The findings are those of ``portreg registry check`` (:func:`.overlay.collisions`), of
+the kinds ``port``, ``reserved``, ``name`` and ``outside`` (a finding about a range,
+``owned``, and the note ``same`` are not conflicts between two records). Each is stored
+once per pair of records, as a row of ``overlay_conflicts``; a conflict already open is
+not raised again. An open conflict is **resolved automatically** by the first version
+after which it no longer holds (either record changed, moved or went away, or the
+ranges changed), and **by a person** with a reason (:func:`resolve`): a conflict a person
+resolved is not raised again for the same two records.
+
+What a version found and settled is mailed to the registry's watchers (an account's
+subscription of kind ``registry``, :mod:`.subscriptions`) through the outbox, in the
+same transaction: the version, its conflicts and their mail commit together or not at
+all. The console (``portreg import``, ``portreg sync``, ``portreg registry conflicts``),
+the API (``/api/v1/conflicts``) and a feed (``/changes/conflicts.atom``) read them back.
+
+:func:`install` puts the check on a store (:func:`portreg.services.open_store` does it
+for every store the interfaces open); :func:`reconcile` runs it inside a caller's
+transaction (a workflow publishing into a registry).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Iterable
+
+from ..errors import Conflict, InvalidQuery, NotFound
+
+if TYPE_CHECKING:
+    from ..store import Store, Transaction, Version
+    from ..store._conflicts import ConflictRow
+
+__all__ = [
+    "FOUND_BY",
+    "KINDS",
+    "OverlayConflict",
+    "Reconciled",
+    "conflicts",
+    "get",
+    "install",
+    "of_version",
+    "reconcile",
+    "refresh",
+    "resolve",
+]
+
+#: The kinds of finding stored as conflicts: each is between a local record and an
+#: upstream one (``outside``: a local record and its registry's ranges).
+KINDS = ("port", "reserved", "name", "outside")
+#: What found a conflict: an import, a sync of the upstream, a published request, new ranges.
+FOUND_BY = ("import", "sync", "request", "ranges")
+#: The longest reason a person may give.
+MAX_REASON = 2000
+#: Conflicts listed in one mail before "and N more".
+_MAILED = 100
+
+
+@dataclass(frozen=True)
+class OverlayConflict:
+    """A conflict as the interfaces show it (see the module docstring)."""
+
+    id: int
+    registry: str
+    kind: str
+    local_record_id: int | None
+    upstream_record_id: int | None
+    local_version: int | None
+    upstream_version: int | None
+    message: str
+    found_at: str
+    found_by: str
+    found_version: int | None
+    resolved_at: str | None = None
+    resolved_by: str | None = None
+    resolution: str | None = None
+    resolved_version: int | None = None
+
+    @classmethod
+    def of(cls, row: ConflictRow) -> OverlayConflict:
+        return cls(
+            row.id,
+            row.registry,
+            row.kind,
+            row.local_record_id,
+            row.upstream_record_id,
+            row.local_version,
+            row.upstream_version,
+            row.message,
+            row.found_at,
+            row.found_by,
+            row.found_version,
+            row.resolved_at,
+            row.resolved_by,
+            row.resolution,
+            row.resolved_version,
+        )
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def state(self) -> str:
+        return "open" if self.open else "resolved"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "registry": self.registry,
+            "kind": self.kind,
+            "state": self.state,
+            "message": self.message,
+            "local_record_id": self.local_record_id,
+            "upstream_record_id": self.upstream_record_id,
+            "local_version": self.local_version,
+            "upstream_version": self.upstream_version,
+            "found_at": self.found_at,
+            "found_by": self.found_by,
+            "found_version": self.found_version,
+            "resolved_at": self.resolved_at,
+            "resolved_by": self.resolved_by,
+            "resolution": self.resolution,
+            "resolved_version": self.resolved_version,
+        }
+
+    def line(self) -> str:
+        """One line for a console: ``#12 acme port acme-db 5432/tcp: upstream assigns …``."""
+        return f"#{self.id} {self.registry} {self.kind} {self.message}"
+
+
+@dataclass
+class Reconciled:
+    """What one check of the stack found and resolved."""
+
+    found: list[OverlayConflict] = field(default_factory=list)
+    resolved: list[OverlayConflict] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.found or self.resolved)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+# --------------------------------------------------------------------------- finding them
+
+
+def install(store: Store) -> Store:
+    """Check the stack in the transaction of every version ``store`` (and its scoped views) imports."""
+    if _on_publish not in store.publish_hooks:
+        store.publish_hooks.append(_on_publish)
+    return store
+
+
+def _on_publish(tx: Transaction, version: Version, registry: str) -> None:
+    from ..store._registries import UPSTREAM
+
+    if registry == UPSTREAM:
+        found_by = "sync" if version.source.lower().startswith(("http://", "https://")) else "import"
+        reconcile(tx, version=version.number, found_by=found_by)
+    else:
+        reconcile(tx, version=version.number, found_by="import", registries=(registry,))
+
+
+def reconcile(
+    tx: Transaction,
+    *,
+    version: int | None,
+    found_by: str,
+    registries: Iterable[str] | None = None,
+) -> Reconciled:
+    """Check local ``registries`` (None: every local one) against the upstream, in ``tx``.
+
+    New conflicts are written as found by ``found_by`` in ``version`` (the version being
+    published, None when nothing was published, as after new ranges); open conflicts
+    that no longer hold are resolved by it; mail to each registry's watchers is queued
+    in the same transaction. Returns what changed.
+    """
+    from ..model import PortRange as Ports
+    from ..model import Registry
+    from ..store._registries import UPSTREAM
+    from .overlay import OwnedRange, collisions
+    from .query import Hit
+
+    if found_by not in FOUND_BY:
+        raise InvalidQuery(f"found_by must be one of {', '.join(FOUND_BY)}", parameter="found_by")
+    rows = tx.conflicts
+    local = rows.local_registries()
+    chosen = [name for name in (local if registries is None else registries) if name in local]
+    done = Reconciled()
+    if not chosen:
+        return done
+    upstream_version = rows.current_version(UPSTREAM)
+    upstream = [Hit.of(stored) for stored in rows.current_records(UPSTREAM)]
+    at = _now()
+    for name in chosen:
+        stored = rows.current_records(name)
+        ids: dict[int, int] = {}
+        for s in stored:
+            ids.setdefault(id(s.record), s.id)
+        owns = tuple(OwnedRange(Ports(r.low, r.high), r.transport) for r in local[name])
+        findings = collisions(upstream, Registry(title=name, records=tuple(s.record for s in stored)), owns=owns)
+        wanted: dict[tuple[str, str, int | None, int | None], str] = {}
+        for finding in findings:
+            if finding.kind not in KINDS or finding.local is None:
+                continue
+            local_id = ids[id(finding.local)]
+            for one in finding.each():
+                upstream_id = one.upstream[0].id if one.upstream else None
+                wanted.setdefault((name, one.kind, local_id, upstream_id), one.message)
+        local_version = rows.current_version(name)
+        held = {row.key: row for row in rows.of(name, open_only=True)}
+        acknowledged = rows.acknowledged(name)
+        news, gone = [], []
+        for key, row in held.items():
+            if key not in wanted:
+                why = f"no longer holds after version {version}" if version is not None else "no longer holds"
+                if rows.resolve(row.id, at=at, by=found_by, resolution=why, version=version):
+                    gone.append(_resolved(OverlayConflict.of(row), at, found_by, why, version))
+        for key, message in wanted.items():
+            if key in held or key in acknowledged:
+                continue
+            _, kind, new_local, upstream_id = key
+            number = rows.add(
+                registry=name,
+                kind=kind,
+                local_record_id=new_local,
+                upstream_record_id=upstream_id,
+                local_version=local_version,
+                upstream_version=upstream_version,
+                message=message,
+                found_at=at,
+                found_by=found_by,
+                found_version=version,
+            )
+            news.append(
+                OverlayConflict(
+                    number,
+                    name,
+                    kind,
+                    new_local,
+                    upstream_id,
+                    local_version,
+                    upstream_version,
+                    message,
+                    at,
+                    found_by,
+                    version,
+                )
+            )
+        if news or gone:
+            _mail(tx, name, news, gone, version, found_by)
+        done.found.extend(news)
+        done.resolved.extend(gone)
+    return done
+
+
+def _resolved(conflict: OverlayConflict, at: str, by: str, why: str, version: int | None) -> OverlayConflict:
+    from dataclasses import replace
+
+    return replace(conflict, resolved_at=at, resolved_by=by, resolution=why, resolved_version=version)
+
+
+def refresh(store: Store, registry: str | None = None) -> Reconciled:
+    """Check the stack again without a new version (after a registry's ranges changed)."""
+    names = None if registry is None else (store.registries.get(registry).name,)
+    with store.transaction() as tx:
+        return reconcile(tx, version=None, found_by="ranges", registries=names)
+
+
+# --------------------------------------------------------------------------- reading them
+
+
+def conflicts(
+    store: Store, registry: str | None = None, *, open_only: bool = False, limit: int | None = None
+) -> list[OverlayConflict]:
+    """The conflicts of ``registry`` (None: of every registry), newest first.
+
+    NotFound (naming the registries the store holds) for a registry it does not hold.
+    """
+    if registry is not None:
+        store.registries.get(registry)
+    rows = store.rows.conflicts.of(registry, open_only=open_only, limit=limit, newest_first=True)
+    return [OverlayConflict.of(row) for row in rows]
+
+
+def counts(store: Store) -> dict[str, tuple[int, int]]:
+    """Per registry that has any: (open, resolved)."""
+    return store.rows.conflicts.counts()
+
+
+def get(store: Store, conflict_id: int) -> OverlayConflict:
+    """Conflict ``conflict_id``; NotFound otherwise."""
+    row = store.rows.conflicts.get(conflict_id)
+    if row is None:
+        raise NotFound(f"no conflict #{conflict_id}; `portreg registry conflicts` lists them")
+    return OverlayConflict.of(row)
+
+
+def of_version(store: Store, version: int) -> Reconciled:
+    """What the publication of ``version`` found and resolved (for an import's or a sync's report)."""
+    reader = store.rows.conflicts
+    return Reconciled(
+        [OverlayConflict.of(row) for row in reader.of(found_version=version)],
+        [OverlayConflict.of(row) for row in reader.of(resolved_version=version)],
+    )
+
+
+# --------------------------------------------------------------------------- resolving by hand
+
+
+def resolve(store: Store, conflict_id: int, reason: str, *, actor: str | None) -> OverlayConflict:
+    """Resolve open conflict ``conflict_id`` for ``reason`` (said by ``actor``).
+
+    The same two records are not reported again while the conflict holds. InvalidQuery
+    (parameter ``reason``) without a reason; NotFound for no such conflict; Conflict when
+    it is resolved already (by a person, or by a version after which it no longer held).
+    """
+    why = (reason or "").strip()
+    if not why:
+        raise InvalidQuery("say why the conflict is resolved (--reason)", parameter="reason")
+    if len(why) > MAX_REASON or not why.replace("\n", " ").isprintable():
+        raise InvalidQuery(f"a reason is at most {MAX_REASON} printable characters", parameter="reason")
+    at = _now()
+    with store.transaction() as tx:
+        row = tx.conflicts.get(conflict_id)
+        if row is None:
+            raise NotFound(f"no conflict #{conflict_id}; `portreg registry conflicts` lists them")
+        if not row.open:
+            raise Conflict(f"conflict #{conflict_id} was resolved already, at {row.resolved_at}: {row.resolution}")
+        tx.conflicts.resolve(conflict_id, at=at, by=actor or "unknown", resolution=why)
+        done = _resolved(OverlayConflict.of(row), at, actor or "unknown", why, None)
+        _mail(tx, row.registry, [], [done], None, "person")
+    return done
+
+
+# --------------------------------------------------------------------------- mail
+
+
+def _mail(
+    tx: Transaction,
+    registry: str,
+    found: list[OverlayConflict],
+    resolved: list[OverlayConflict],
+    version: int | None,
+    by: str,
+) -> None:
+    """Queue one mail per watcher of ``registry`` saying what was found and resolved."""
+    from . import mail
+    from .subscriptions import REGISTRY
+
+    watchers = sorted(
+        {address for row, address in tx.subscriptions.of_active_accounts() if row[2] == REGISTRY and row[3] == registry}
+    )
+    if not watchers:
+        return
+    base = os.environ.get("PORTREG_BASE_URL", "").rstrip("/")
+    parts = []
+    if found:
+        parts.append(f"{len(found)} new conflict{'s' if len(found) != 1 else ''}")
+    if resolved:
+        parts.append(f"{len(resolved)} resolved")
+    when = f"version {version}" if version is not None else ("a person" if by == "person" else "new ranges")
+    lines = [f"Registry {registry} against the upstream registry, after {when} ({by}):", ""]
+    for title, chosen in (("New conflicts", found), ("Resolved", resolved)):
+        if not chosen:
+            continue
+        lines.append(f"{title}:")
+        for conflict in chosen[:_MAILED]:
+            extra = f" ({conflict.resolution})" if not conflict.open and conflict.resolution else ""
+            lines.append(f"  #{conflict.id} {conflict.kind}: {conflict.message}{extra}")
+        if len(chosen) > _MAILED:
+            lines.append(f"  … and {len(chosen) - _MAILED} more")
+        lines.append("")
+    lines.append(f"Open conflicts: {base}/api/v1/conflicts?registry={registry}&open=true")
+    lines.append(f"Feed: {base}/changes/conflicts.atom?registry={registry}")
+    lines.append(f"You watch registry {registry}; stop in {base}/account/subscriptions.")
+    subject = f"[portreg] {registry}: {', '.join(parts)}"
+    headers = {"X-Portreg-Registry": registry}
+    if version is not None:
+        headers["X-Portreg-Version"] = str(version)
+    for address in watchers:
+        mail.enqueue(tx, to=address, subject=subject, body="\n".join(lines) + "\n", headers=headers)

@@ -1,0 +1,190 @@
+"""The SQL of overlay conflicts: a local record against an upstream one, found, kept, resolved.
+
+``portreg.services.conflicts`` decides what a conflict is (by
+``portreg.services.overlay.collisions``); this module reads and writes the rows of
+``overlay_conflicts`` and reads what that decision needs inside the transaction of the
+version being published: the current records of a registry and the ranges local
+registries allocate from. Reads inside the transaction see the version being written,
+so a conflict is always judged against the rows it will be stored beside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ._accounts import Executor
+from ._codec import RECORD_COLUMNS, Decoder
+from ._values import PortRange, StoredRecord
+
+__all__ = ["ConflictRow", "ConflictRows"]
+
+_COLUMNS = (
+    "c.id, c.registry, c.kind, c.local_record_id, c.upstream_record_id, c.local_version, c.upstream_version, "
+    "c.message, c.found_at, c.found_by, c.found_version, c.resolved_at, c.resolved_by, c.resolution, "
+    "c.resolved_version"
+)
+_BODIES = ", ".join(f"b.{c}" for c in RECORD_COLUMNS)
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    """One row of ``overlay_conflicts``; ``resolved_at`` None while the conflict holds."""
+
+    id: int
+    registry: str
+    kind: str
+    local_record_id: int | None
+    upstream_record_id: int | None
+    local_version: int | None
+    upstream_version: int | None
+    message: str
+    found_at: str
+    found_by: str
+    found_version: int | None
+    resolved_at: str | None
+    resolved_by: str | None
+    resolution: str | None
+    resolved_version: int | None
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def key(self) -> tuple[str, str, int | None, int | None]:
+        """What makes two findings the same conflict: registry, kind and the two records."""
+        return (self.registry, self.kind, self.local_record_id, self.upstream_record_id)
+
+
+class ConflictRows:
+    """Row operations on ``overlay_conflicts`` (and the reads a reconciliation needs)."""
+
+    def __init__(self, db: Executor) -> None:
+        self._db = db
+
+    # -- what a reconciliation reads
+
+    def current_records(self, registry: str) -> list[StoredRecord]:
+        """The records of ``registry`` in its newest version, as this transaction sees it."""
+        rows = self._db.rows(
+            f"SELECT r.record_id, {_BODIES} FROM record_revisions r JOIN record_bodies b ON b.row_id = r.row_id "
+            "WHERE r.registry = :reg AND r.valid_to IS NULL ORDER BY r.sort_key",
+            {"reg": registry},
+        )
+        decoder = Decoder()
+        return [StoredRecord(row[0], decoder.record(row[1:]), registry) for row in rows]
+
+    def current_version(self, registry: str) -> int | None:
+        rows = self._db.rows("SELECT max(number) FROM versions WHERE registry = :reg", {"reg": registry})
+        return None if not rows or rows[0][0] is None else int(rows[0][0])
+
+    def local_registries(self) -> dict[str, tuple[PortRange, ...]]:
+        """Every local registry, top of the stack first, with the ranges it allocates from."""
+        names = [
+            row[0] for row in self._db.rows("SELECT name FROM registries WHERE kind = 'local' ORDER BY position DESC")
+        ]
+        ranges: dict[str, list[PortRange]] = {name: [] for name in names}
+        for registry, low, high, transport in self._db.rows(
+            "SELECT registry, port_low, port_high, transport FROM registry_ranges ORDER BY registry, port_low, id"
+        ):
+            if registry in ranges:
+                ranges[registry].append(PortRange(low, high, transport))
+        return {name: tuple(found) for name, found in ranges.items()}
+
+    # -- the conflicts
+
+    def of(
+        self,
+        registry: str | None = None,
+        *,
+        open_only: bool = False,
+        found_version: int | None = None,
+        resolved_version: int | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[ConflictRow]:
+        """Conflicts, optionally of one registry, only open ones, found or resolved by one version."""
+        where: list[str] = []
+        params: dict[str, Any] = {}
+        if registry is not None:
+            where.append("c.registry = :reg")
+            params["reg"] = registry
+        if open_only:
+            where.append("c.resolved_at IS NULL")
+        if found_version is not None:
+            where.append("c.found_version = :fv")
+            params["fv"] = found_version
+        if resolved_version is not None:
+            where.append("c.resolved_version = :rv")
+            params["rv"] = resolved_version
+        sql = f"SELECT {_COLUMNS} FROM overlay_conflicts c"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY c.id DESC" if newest_first else " ORDER BY c.id"
+        if limit is not None:
+            sql += " LIMIT :limit"
+            params["limit"] = limit
+        return [ConflictRow(*row) for row in self._db.rows(sql, params)]
+
+    def get(self, conflict_id: int) -> ConflictRow | None:
+        rows = self._db.rows(f"SELECT {_COLUMNS} FROM overlay_conflicts c WHERE c.id = :id", {"id": conflict_id})
+        return ConflictRow(*rows[0]) if rows else None
+
+    def acknowledged(self, registry: str) -> set[tuple[str, str, int | None, int | None]]:
+        """The keys of conflicts a person resolved: they are not raised again while they hold."""
+        rows = self._db.rows(
+            "SELECT registry, kind, local_record_id, upstream_record_id FROM overlay_conflicts "
+            "WHERE registry = :reg AND resolved_at IS NOT NULL AND resolved_version IS NULL",
+            {"reg": registry},
+        )
+        return {(row[0], row[1], row[2], row[3]) for row in rows}
+
+    def add(
+        self,
+        *,
+        registry: str,
+        kind: str,
+        local_record_id: int | None,
+        upstream_record_id: int | None,
+        local_version: int | None,
+        upstream_version: int | None,
+        message: str,
+        found_at: str,
+        found_by: str,
+        found_version: int | None,
+    ) -> int:
+        rows = self._db.rows(
+            "INSERT INTO overlay_conflicts (registry, kind, local_record_id, upstream_record_id, local_version, "
+            "upstream_version, message, found_at, found_by, found_version) "
+            "VALUES (:reg, :kind, :lid, :uid, :lv, :uv, :msg, :at, :by, :fv) RETURNING id",
+            {
+                "reg": registry,
+                "kind": kind,
+                "lid": local_record_id,
+                "uid": upstream_record_id,
+                "lv": local_version,
+                "uv": upstream_version,
+                "msg": message,
+                "at": found_at,
+                "by": found_by,
+                "fv": found_version,
+            },
+        )
+        return int(rows[0][0])
+
+    def resolve(self, conflict_id: int, *, at: str, by: str | None, resolution: str, version: int | None = None) -> int:
+        """Mark an open conflict resolved; 0 when it was not open (resolved meanwhile)."""
+        return self._db.execute(
+            "UPDATE overlay_conflicts SET resolved_at = :at, resolved_by = :by, resolution = :why, "
+            "resolved_version = :v WHERE id = :id AND resolved_at IS NULL",
+            {"at": at, "by": by, "why": resolution, "v": version, "id": conflict_id},
+        )
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """Per registry: (open, resolved)."""
+        rows = self._db.rows(
+            "SELECT registry, count(*) - count(resolved_at), count(resolved_at) FROM overlay_conflicts "
+            "GROUP BY registry ORDER BY registry"
+        )
+        return {row[0]: (int(row[1]), int(row[2])) for row in rows}
