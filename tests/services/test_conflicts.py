@@ -1,0 +1,284 @@
+"""Overlay conflicts kept in the store: found by a local import and by a sync of the
+upstream, in the version's own transaction; resolved when they no longer hold or by a
+person; mailed to the registry's watchers. On SQLite and PostgreSQL, with small
+registries so that each test takes a second, and one sync over a loopback HTTP server."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Iterator
+
+import pytest
+
+from portreg.errors import Conflict, InvalidQuery, NotFound
+from portreg.model import PortRange, Record, Registry, Text
+
+
+def rec(name: str | None, port: str | None, transport: str | None, description: str | None = None) -> Record:
+    return Record(
+        name=name, port=PortRange.parse(port) if port else None, transport=transport, description=Text.of(description)
+    )
+
+
+def iana(updated: str, *records: Record) -> Registry:
+    return Registry(title="Service Name and Transport Protocol Port Number Registry", updated=updated, records=records)
+
+
+BEFORE = iana(
+    "2024-03-18",
+    rec("postgresql", "5432", "tcp"),
+    rec("ssh", "22", "tcp"),
+    rec("ssh", "22", "udp"),
+    rec("dnp", "20000", "tcp"),
+    rec(None, "20001-20999", None, "Unassigned"),
+)
+#: IANA assigns 20100/tcp, the port acme-sync uses.
+AFTER = iana(
+    "2024-04-01",
+    rec("postgresql", "5432", "tcp"),
+    rec("ssh", "22", "tcp"),
+    rec("ssh", "22", "udp"),
+    rec("dnp", "20000", "tcp"),
+    rec(None, "20001-20099", None, "Unassigned"),
+    rec("newsvc", "20100", "tcp", "New"),
+    rec(None, "20101-20999", None, "Unassigned"),
+)
+ACME = Registry(
+    title="acme",
+    records=(
+        rec("acme-db", "5432", "tcp"),  # postgresql's port, and outside acme's range
+        rec("acme-sync", "20100", "tcp"),  # free until AFTER
+        rec("acme-sync", "20100", "udp"),
+        rec("ssh", "2222", "tcp"),  # a name IANA assigns on 22 (and outside the range)
+    ),
+)
+
+
+def _open(url: str) -> Any:
+    from portreg.services import open_store
+
+    return open_store(url)
+
+
+@pytest.fixture
+def acme(store_url: str) -> Iterator[Any]:
+    """IANA's BEFORE as version 1, registry acme (owning 20000-20999) with ACME as version 2."""
+    from portreg.store import PortRange as Owned
+
+    with _open(store_url) as store:
+        store.import_registry(BEFORE, source="iana.xml")
+        store.registries.create("acme", title="ACME", owns=(Owned(20000, 20999),), actor="ops")
+        store.scoped("acme").import_registry(ACME, source="acme.services")
+        yield store
+
+
+def _table(store: Any, *, open_only: bool = True) -> list[tuple[str, str, str | None]]:
+    from portreg.services import conflicts
+
+    found = conflicts.conflicts(store, "acme", open_only=open_only)
+    return sorted((c.kind, c.message.split(":")[0].split(" is ")[0], c.resolved_by) for c in found)
+
+
+def test_a_local_import_stores_what_collides(acme: Any) -> None:
+    from portreg.services import conflicts
+
+    assert _table(acme) == [
+        ("name", "ssh 2222/tcp", None),
+        ("name", "ssh 2222/tcp", None),  # one per IANA record: ssh on 22/tcp and on 22/udp
+        ("outside", "acme-db 5432/tcp", None),
+        ("outside", "ssh 2222/tcp", None),
+        ("port", "acme-db 5432/tcp", None),
+    ]
+    version = acme.scoped("acme").current_version().number
+    report = conflicts.of_version(acme, version)
+    assert len(report.found) == 5 and report.resolved == []
+    port = next(c for c in report.found if c.kind == "port")
+    assert port.found_by == "import" and port.found_version == version == port.local_version == 2
+    assert port.upstream_version == 1 and port.open
+    assert acme.records_at_port(5432)[0].id == port.upstream_record_id
+    assert acme.scoped("acme").records_at_port(5432)[0].id == port.local_record_id
+    assert port.message == "acme-db 5432/tcp: upstream assigns 5432/tcp to postgresql"
+    assert conflicts.get(acme, port.id) == port
+    assert conflicts.counts(acme) == {"acme": (5, 0)}
+    # the same list again publishes nothing and finds nothing new
+    assert acme.scoped("acme").import_registry(ACME, source="acme.services") is None
+    assert len(conflicts.conflicts(acme)) == 5
+
+
+def test_a_sync_reports_the_port_iana_just_gave_away(acme: Any) -> None:
+    from portreg.services import conflicts
+
+    version = acme.import_registry(AFTER, source="https://www.iana.org/assignments/x.xml")
+    report = conflicts.of_version(acme, version.number)
+    assert [(c.kind, c.message, c.found_by) for c in report.found] == [
+        ("port", "acme-sync 20100/tcp: upstream assigns 20100/tcp to newsvc", "sync")
+    ]
+    assert report.found[0].upstream_version == version.number and report.found[0].local_version == 2
+    assert report.resolved == []
+    assert len(conflicts.conflicts(acme, "acme", open_only=True)) == 6
+
+
+def test_conflicts_resolve_when_either_side_changes(acme: Any) -> None:
+    from portreg.services import conflicts
+
+    moved = Registry(
+        title="acme",
+        records=(rec("acme-db", "20300", "tcp"), rec("acme-sync", "20100", "tcp"), rec("acme-sync", "20100", "udp")),
+    )
+    local = acme.scoped("acme").import_registry(moved, source="acme.services")
+    report = conflicts.of_version(acme, local.number)
+    assert report.found == []
+    assert sorted(c.kind for c in report.resolved) == ["name", "name", "outside", "outside", "port"]
+    assert {(c.resolved_by, c.resolved_version, c.resolution) for c in report.resolved} == {
+        ("import", local.number, f"no longer holds after version {local.number}")
+    }
+    assert _table(acme) == []
+    # upstream's turn: IANA assigns 20100/tcp (found), then withdraws it (resolved by the sync)
+    after = acme.import_registry(AFTER, source="https://iana.example/x.xml")
+    assert [c.kind for c in conflicts.of_version(acme, after.number).found] == ["port"]
+    again = acme.import_registry(BEFORE, source="https://iana.example/x.xml")
+    report = conflicts.of_version(acme, again.number)
+    assert report.found == [] and [(c.kind, c.resolved_by) for c in report.resolved] == [("port", "sync")]
+    assert _table(acme) == []
+    assert len(conflicts.conflicts(acme, "acme")) == 6  # the history stays
+
+
+def test_a_person_resolves_a_conflict_with_a_reason(acme: Any) -> None:
+    from portreg.services import conflicts
+
+    port = next(c for c in conflicts.conflicts(acme, "acme") if c.kind == "port")
+    with pytest.raises(InvalidQuery) as refused:
+        conflicts.resolve(acme, port.id, "  ", actor="ann")
+    assert refused.value.parameter == "reason"
+    with pytest.raises(NotFound, match="no conflict #9999"):
+        conflicts.resolve(acme, 9999, "why not", actor="ann")
+    done = conflicts.resolve(acme, port.id, "acme-db listens on loopback only", actor="ann")
+    assert (done.state, done.resolved_by, done.resolution, done.resolved_version) == (
+        "resolved",
+        "ann",
+        "acme-db listens on loopback only",
+        None,
+    )
+    assert conflicts.get(acme, port.id) == done
+    with pytest.raises(Conflict, match="resolved already"):
+        conflicts.resolve(acme, port.id, "again", actor="bob")
+    # still true after the next versions, but acknowledged: not raised again
+    acme.import_registry(AFTER, source="https://iana.example/x.xml")
+    kinds = [(c.kind, c.message) for c in conflicts.conflicts(acme, "acme", open_only=True)]
+    assert ("port", port.message) not in kinds and len(kinds) == 5
+
+
+def test_new_ranges_are_checked_again(acme: Any) -> None:
+    from portreg.services import conflicts
+    from portreg.store import PortRange as Owned
+
+    acme.registries.set_ranges("acme", (Owned(20000, 20999), Owned(5432, 5432, "tcp"), Owned(2222, 2222)))
+    report = conflicts.refresh(acme, "acme")
+    assert sorted(c.message for c in report.resolved) == [
+        "acme-db 5432/tcp is outside the ranges it allocates from, 20000-20999",
+        "ssh 2222/tcp is outside the ranges it allocates from, 20000-20999",
+    ]
+    assert {(c.resolved_by, c.resolved_version) for c in report.resolved} == {("ranges", None)}
+    assert report.found == [] and not conflicts.refresh(acme, "acme")
+    with pytest.raises(NotFound, match="no registry 'acne'"):
+        conflicts.refresh(acme, "acne")
+
+
+def test_an_upstream_import_without_local_registries_writes_nothing(store_url: str) -> None:
+    from portreg.services import conflicts
+
+    with _open(store_url) as store:
+        store.import_registry(BEFORE, source="iana.xml")
+        version = store.import_registry(AFTER, source="https://iana.example/x.xml")
+        assert not conflicts.of_version(store, version.number)
+        assert conflicts.conflicts(store) == []
+        with pytest.raises(NotFound, match="holds no registry 'acme'"):
+            conflicts.conflicts(store, "acme")
+
+
+def test_watchers_are_mailed_in_the_version_s_transaction(acme: Any) -> None:
+    from portreg.services import accounts, conflicts, mail, subscriptions
+
+    ann = accounts.create_account(acme, email="ann@example.org", name="Ann").id
+    bob = accounts.create_account(acme, email="bob@example.org", name="Bob").id
+    subscriptions.subscribe(acme, ann, "registry", "acme")
+    subscriptions.subscribe(acme, bob, "port", "20100")  # a port watch: mailed by notify, not here
+    with pytest.raises(NotFound, match="no registry 'acne'"):
+        subscriptions.subscribe(acme, ann, "registry", "acne")
+    before = len(mail.outbox(acme))
+    version = acme.import_registry(AFTER, source="https://iana.example/x.xml")
+    sent = mail.outbox(acme)[before:]
+    assert [m.recipients for m in sent] == [("ann@example.org",)]
+    assert sent[0].subject == "[portreg] acme: 1 new conflict"
+    assert "acme-sync 20100/tcp: upstream assigns 20100/tcp to newsvc" in sent[0].body
+    assert f"after version {version.number} (sync)" in sent[0].body
+    # a person's resolution is mailed too
+    found = conflicts.of_version(acme, version.number).found[0]
+    conflicts.resolve(acme, found.id, "we move to 20101", actor="ann")
+    last = mail.outbox(acme)[-1]
+    assert last.subject == "[portreg] acme: 1 resolved" and "we move to 20101" in last.body
+
+
+def test_a_failure_in_the_check_publishes_nothing(acme: Any) -> None:
+    """The version and its conflicts commit together: a check that fails takes the version with it."""
+    from portreg.services import conflicts
+
+    def broken(tx: Any, version: Any, registry: str) -> None:
+        raise RuntimeError("the check failed")
+
+    acme.publish_hooks.append(broken)
+    try:
+        with pytest.raises(RuntimeError):
+            acme.import_registry(AFTER, source="https://iana.example/x.xml")
+    finally:
+        acme.publish_hooks.remove(broken)
+    assert acme.current_version().number == 1 and len(conflicts.conflicts(acme)) == 5
+
+
+@pytest.fixture
+def served() -> Iterator[Any]:
+    """A loopback HTTP server standing for IANA; set ``.body`` to publish another registry."""
+    from portreg.formats import to_bytes
+
+    class Published:
+        body = to_bytes(BEFORE, "xml")
+        url = ""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(Published.body)))
+            self.end_headers()
+            self.wfile.write(Published.body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Published.url = f"http://127.0.0.1:{server.server_port}/service-names-port-numbers.xml"
+    try:
+        yield Published
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_real_sync_finds_the_conflict(store_url: str, served: Any) -> None:
+    from portreg.formats import to_bytes
+    from portreg.services import conflicts
+    from portreg.services.sync import sync
+    from portreg.store import PortRange as Owned
+
+    with _open(store_url) as store:
+        assert sync(store, served.url).changed
+        store.registries.create("acme", owns=(Owned(20000, 20999),))
+        store.scoped("acme").import_registry(ACME, source="acme.services")
+        served.body = to_bytes(AFTER, "xml")
+        result = sync(store, served.url)
+        report = conflicts.of_version(store, result.version.number)
+        assert [(c.found_by, c.message) for c in report.found] == [
+            ("sync", "acme-sync 20100/tcp: upstream assigns 20100/tcp to newsvc")
+        ]
