@@ -50,14 +50,23 @@ then people (kind, id, name, what changed), then the head (field, change)."""
     metavar="DATE",
     help="What changed since DATE (YYYY-MM-DD): from the version in force then to the latest.",
 )
+@click.option(
+    "--registry",
+    metavar="NAME",
+    help="Compare two versions of registry NAME (iana or a local one). Default: the registry "
+    "the version numbers belong to; for dates and 'latest', IANA's.",
+)
 @listing
-def diff(old: str | None, new: str | None, since: str | None) -> Listing:
+def diff(old: str | None, new: str | None, since: str | None, registry: str | None) -> Listing:
     """What changed from version A to version B (default: the latest).
 
     Records added, removed, renamed (same port, transport and assignee), moved (same
     name, another port) and changed, field by field; people added, removed and
     changed; the registry's experts, notes and footnotes. Records are named by the
     store's stable ids (`portreg show ID`).
+
+    A store with local registries numbers the versions of all of them in one
+    sequence; a diff compares two versions of one registry.
     """
     from ..services import history
 
@@ -66,7 +75,10 @@ def diff(old: str | None, new: str | None, since: str | None) -> Listing:
     if since is None and old is None:
         raise click.UsageError("give a version A (and B), or --since DATE")
     with open_store() as store:
-        found = history.since(store, since) if since is not None else history.diff(store, old or "", new or "latest")
+        if since is not None:
+            found = history.since(store, since, registry=registry)
+        else:
+            found = history.diff(store, old or "", new or "latest", registry=registry)
     return _diff_listing(found)
 
 
@@ -93,13 +105,16 @@ def _diff_listing(found: Diff) -> Listing:
         people.append((person.kind, person.id, shown.display_name, "; ".join(change_line(f) for f in person.fields)))
     head = [(f.field, change_line(f)) for f in found.head]
     title = f"version {found.old.number} ({found.old.published}) -> version {found.new.number} ({found.new.published})"
+    body = found.as_json()
+    if "registry" in body:  # a local registry's versions
+        title = f"{found.registry}: {title}"
     tables = [
         Table(("change", "id", "name", "port", "transport", "what changed"), rows, f"{title}: {found.summary()}"),
         Table(("change", "person", "name", "what changed"), people, "people"),
         Table(("field", "change"), head, "registry head"),
     ]
     message = f"{title}: {found.summary()}"
-    return Listing(found.as_json(), tables, message=message)
+    return Listing(body, tables, message=message)
 
 
 # --------------------------------------------------------------------------- import-history

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from ..errors import Conflict, EmptyStore, InvalidQuery, NotFound
 from ..model import Footnote, Note, Person, Record, Reference, Registry, Text
 from ..rules import record_state
+from ..store._registries import UPSTREAM
 from .params import parse_date, parse_version, shown
 
 if TYPE_CHECKING:
@@ -241,6 +242,8 @@ class Diff:
     head: tuple[FieldChange, ...]
     reformatted: int = 0
     delta: Delta | None = field(default=None, repr=False, compare=False)
+    #: The registry both versions are of (``iana``, or a local one).
+    registry: str = UPSTREAM
 
     def of_kind(self, kind: str) -> tuple[RecordChange, ...]:
         return tuple(c for c in self.records if c.kind == kind)
@@ -297,7 +300,9 @@ class Diff:
         """The stable JSON shape (``portreg diff --json``, ``/api/v1/changes/A..B``)."""
         from .query import version_json
 
+        mine = {} if self.registry == UPSTREAM else {"registry": self.registry}
         return {
+            **mine,
             "from": version_json(self.old),
             "to": version_json(self.new),
             "summary": self.summary(),
@@ -309,7 +314,8 @@ class Diff:
 
     def text(self) -> str:
         """The diff for a person to read, one change a line with the fields below it."""
-        lines = [f"{_version_label(self.old)} -> {_version_label(self.new)}: {self.summary()}"]
+        whose = "" if self.registry == UPSTREAM else f"{self.registry}: "
+        lines = [f"{whose}{_version_label(self.old)} -> {_version_label(self.new)}: {self.summary()}"]
         for change in self.records:
             lines.append(f"{change.kind:<8} {describe(change)}")
             if change.kind not in ("added", "removed"):
@@ -498,7 +504,7 @@ def diff(store: Store, old: str | int, new: str | int, *, registry: str | None =
     store = scope(store, registry, old, new)
     a = resolve(store, old, "from")
     b = resolve(store, new, "to")
-    return from_delta(store.delta(a.number, b.number))
+    return replace(from_delta(store.delta(a.number, b.number)), registry=store.registry_name)
 
 
 def since(store: Store, day: str, *, registry: str | None = None) -> Diff:
@@ -538,7 +544,7 @@ def changes(
     numbers = sorted((n for n in before if n > first), reverse=True)[offset:]
     if limit is not None:
         numbers = numbers[:limit]
-    return [from_delta(store.delta(before[n], n)) for n in numbers]
+    return [replace(from_delta(store.delta(before[n], n)), registry=store.registry_name) for n in numbers]
 
 
 def from_delta(delta: Delta) -> Diff:

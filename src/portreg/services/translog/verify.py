@@ -381,14 +381,29 @@ class HttpSource:
         return names or [UPSTREAM]
 
     def versions(self, registries: Collection[str] = ()) -> list[Published]:
-        found: list[Published] = []
+        """``/api/v1/versions`` lists every registry's versions, each naming its ``registry``
+        when the server holds local ones; a registry it lists (``/api/v1/registries``) or a
+        leaf names, whose versions that list lacks, is asked alone (``?registry=NAME``)."""
+        found: dict[int, Published] = {}
+        for item in self._versions(None):
+            found[item.number] = item
+        held = {item.registry for item in found.values()}
         for name in dict.fromkeys([*self.registries(), *registries]):
-            params = None if name == UPSTREAM else {"registry": name}
-            body = self._json("/api/v1/versions", params, missing_ok=True)
-            if body is None:  # an empty registry, or one the server does not hold
+            if name in held:
                 continue
-            found += [Published(v["version"], v["updated"], v["source"], v["actor"], name) for v in body["versions"]]
-        return found
+            for item in self._versions(name):
+                found.setdefault(item.number, item)
+        return sorted(found.values(), key=lambda item: item.number)
+
+    def _versions(self, registry: str | None) -> list[Published]:
+        params = None if registry is None else {"registry": registry}
+        body = self._json("/api/v1/versions", params, missing_ok=True)
+        if body is None:  # an empty registry, or one the server does not hold
+            return []
+        return [
+            Published(v["version"], v["updated"], v["source"], v["actor"], v.get("registry", registry or UPSTREAM))
+            for v in body["versions"]
+        ]
 
     def xml_sha256(self, version: int, registry: str = UPSTREAM) -> str | None:
         params: dict[str, Any] = {"version": version}

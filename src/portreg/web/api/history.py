@@ -46,10 +46,7 @@ def diff(
         b = history.resolve(store, new, "to")
     except InvalidQuery as exc:
         raise ApiError.invalid(exc.parameter or "versions", exc.message) from None
-    found = request.app.state.diffs.get(base, a.number, b.number).as_json()
-    if store.registry_name != base.registry_name:
-        found = {"registry": store.registry_name, **found}
-    body = json.dumps(found, ensure_ascii=False).encode()
+    body = json.dumps(request.app.state.diffs.get(base, a.number, b.number).as_json(), ensure_ascii=False).encode()
     fixed = (old, new) == (str(a.number), str(b.number))
     cache = "public, max-age=31536000, immutable" if fixed else "no-cache"
     return Response(body, media_type="application/json", headers={"Cache-Control": cache})
