@@ -165,8 +165,9 @@ def test_the_review_group_is_the_registrys_choice(acme: Any) -> None:
 
 
 def test_a_request_names_a_registry_the_store_holds(acme: Any) -> None:
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidQuery, match="holds no registry 'nosuch'") as unknown:
         wf.dry_run(acme, ALICE, template(registry="nosuch"))
+    assert unknown.value.parameter == "registry"
     with pytest.raises(InvalidQuery) as bad:
         wf.file(acme, ALICE, template(registry="Not A Name"))
     assert bad.value.parameter == "registry"

@@ -90,6 +90,7 @@ def mount_api(app: FastAPI) -> None:
     from .api import history as history_api
     from .api import log as log_api
     from .api import registries as registries_api
+    from .api import registry_rules as registry_rules_api
     from .api import requests as requests_api
     from .api import subscriptions as subscriptions_api
     from .urls import API_ROOT
@@ -104,6 +105,7 @@ def mount_api(app: FastAPI) -> None:
     app.include_router(log_api.well_known)
     app.include_router(requests_api.router, prefix=API_ROOT)
     app.include_router(registries_api.router, prefix=API_ROOT)
+    app.include_router(registry_rules_api.router, prefix=API_ROOT)
     app.include_router(api.fallback, prefix=API_ROOT)  # last: answers what no operation does
 
 

@@ -107,11 +107,11 @@ def view_of(tx: WorkflowTransaction, registry: str) -> WorkflowTransaction | Loc
     """What a request to ``registry`` is checked and published against."""
     if registry == UPSTREAM:
         return tx
-    kind = tx.registry_kind(registry)
-    if kind is None:
-        from ...errors import NotFound
-
-        raise NotFound(f"the store holds no registry {registry!r}", suggestions=[])
+    if tx.registry_kind(registry) is None:
+        raise InvalidQuery(
+            f"the store holds no registry {registry!r}: ask {UPSTREAM} or one of its local registries",
+            parameter="registry",
+        )
     return LocalView(tx, tx.local_rules(registry))
 
 

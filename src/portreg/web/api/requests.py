@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ...errors import PermissionDenied, RegistryError, SignInRequired, Stale
 from ...services import workflow
@@ -88,6 +88,12 @@ class Template(BaseModel):
     transfer_from: int | None = None
     clearly_unused: bool | None = None
     community_call: dict[str, str] | None = None
+    registry: str | None = Field(
+        None,
+        max_length=40,
+        description="The registry asked: iana (the default) or a local registry of this store, judged by its "
+        "rules (GET /registries/{name}/rules).",
+    )
 
 
 class Move(BaseModel):
@@ -245,11 +251,12 @@ def list_requests(
     open: bool = Query(False, description="only open requests"),
     page: int = Query(1, ge=1, le=100000),
     page_size: int = Query(50, ge=1, le=500),
+    registry: str | None = Query(None, max_length=40, description="only the requests to this registry"),
 ) -> dict[str, Any]:
     """Requests the caller may see: a requester their own, an expert their groups', staff and the IESG all."""
     items = _call(
         workflow.list_requests, _store(request), _account(request), scope=scope, state=state, open_only=open,
-        limit=page_size, offset=(page - 1) * page_size,
+        limit=page_size, offset=(page - 1) * page_size, registry=registry,
     )
     return {"page": page, "page_size": page_size, "items": items}
 
