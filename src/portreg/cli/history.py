@@ -104,7 +104,10 @@ def _diff_listing(found: Diff) -> Listing:
         assert shown is not None
         people.append((person.kind, person.id, shown.display_name, "; ".join(change_line(f) for f in person.fields)))
     head = [(f.field, change_line(f)) for f in found.head]
-    title = f"version {found.old.number} ({found.old.published}) -> version {found.new.number} ({found.new.published})"
+    title = (
+        f"version {found.old.number} ({found.old.published or 'undated'}) "
+        f"-> version {found.new.number} ({found.new.published or 'undated'})"
+    )
     body = found.as_json()
     if "registry" in body:  # a local registry's versions
         title = f"{found.registry}: {title}"

@@ -203,7 +203,8 @@ def verify(
         version = published.get(named)
         if version is None:
             report.problems.append(
-                f"{_label(named, registry)} is in the log (leaf {index}) but no longer published: dropped"
+                f"{_label(named, registry)} is in the log (leaf {index}) "
+                "but the registry no longer publishes it: dropped"
             )
         elif version.registry != registry:
             report.problems.append(
