@@ -37,9 +37,20 @@ A person in JSON:
 
 RECORD_COLUMNS = ("name", "port", "transport", "state", "description", "assignee")
 
+REGISTRY_HELP = (
+    "Ask one registry (iana, or a local one such as acme) or 'stack': every registry, local first. "
+    "Default: the stack when the store holds a local registry, else IANA's alone."
+)
+
+
+def _registry_option(func: Any) -> Any:
+    return click.option("--registry", "registry", metavar="NAME", default=None, help=REGISTRY_HELP)(func)
+
 
 def _records_table(hits: Iterable[Any], title: str | None = None) -> Table:
-    rows = [
+    """The records as rows; with a source column first when they name their registry."""
+    hits = list(hits)
+    rows: list[tuple[Any, ...]] = [
         (
             h.record.name,
             _text(h.record.port),
@@ -50,6 +61,8 @@ def _records_table(hits: Iterable[Any], title: str | None = None) -> Table:
         )
         for h in hits
     ]
+    if any(h.source is not None for h in hits):
+        return Table(("source", *RECORD_COLUMNS), [(h.source, *row) for h, row in zip(hits, rows)], title)
     return Table(RECORD_COLUMNS, rows, title)
 
 
@@ -58,12 +71,14 @@ def _text(value: object) -> str | None:
 
 
 @contextmanager
-def _query() -> Iterator[Query]:
-    """A Query over the store of ``--db``, closed afterwards."""
-    from ..services.query import Query
+def _query(registry: str | None = None) -> Iterator[Query]:
+    """A Query over the store of ``--db``, closed afterwards: of the view ``--registry``
+    names (see :func:`portreg.services.stack.layers_query`)."""
+    from ..services.stack import layers_query, parse_registry
 
+    chosen = parse_registry(registry)
     with open_store() as store:
-        yield Query(store)
+        yield layers_query(store, chosen)
 
 
 # --------------------------------------------------------------------------- lookup
@@ -86,8 +101,9 @@ Exit status: 0 when a record was found, 1 when none, 2 for a malformed query."""
 )
 @click.argument("query")
 @click.option("--proto", "transport", type=click.Choice(TRANSPORTS), help="Only this transport.")
+@_registry_option
 @listing
-def lookup(query: str, transport: str | None) -> Listing:
+def lookup(query: str, transport: str | None, registry: str | None) -> Listing:
     """Look up a port (5432), a port range (6000-6010) or a service name (http, any case).
 
     A port shows every record holding it, ranges included (6010 finds x11 on
@@ -97,8 +113,8 @@ def lookup(query: str, transport: str | None) -> Listing:
     """
     from ..services.query import NameAnswer, PortAnswer
 
-    with _query() as registry:
-        answer = registry.lookup(query, transport=transport)
+    with _query(registry) as asked:
+        answer = asked.lookup(query, transport=transport)
     data = {"query": query, **answer.as_json()}
     if isinstance(answer, PortAnswer):
         states = ", ".join(f"{t} {s}" for t, s in answer.states.items())
@@ -139,8 +155,9 @@ records ranked best first (registry order when searching by filters alone).
 @click.option("--modified-before", metavar="DATE", help="Modified on or before DATE.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True, help="How many records.")
 @click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many records first.")
+@_registry_option
 @listing
-def search(text: str | None, **filters: Any) -> Listing:
+def search(text: str | None, registry: str | None, **filters: Any) -> Listing:
     """Search names, ports, people and words of descriptions and notes, best first; narrow with filters.
 
     The exact name comes first (any case), then the names it replaces or that replace
@@ -152,8 +169,8 @@ def search(text: str | None, **filters: Any) -> Listing:
     """
     if not text and not any(v for k, v in filters.items() if k not in ("limit", "offset")):
         raise ValueError("give some TEXT to search for, or at least one filter")
-    with _query() as registry:
-        result = registry.search(text, **filters)
+    with _query(registry) as asked:
+        result = asked.search(text, **filters)
     shown = f"{result.offset + 1}-{result.offset + len(result.hits)}" if result.hits else "none"
     title = f"{result.total} records match (showing {shown})"
     return Listing(
@@ -176,14 +193,15 @@ JSON (--json): {{"query": "http", "records": [record, ...], "people": [person, .
 {PERSON_JSON}"""
 )
 @click.argument("query")
+@_registry_option
 @listing
-def show(query: str) -> Listing:
+def show(query: str, registry: str | None) -> Listing:
     """Show every field of the records of a service NAME or PORT, and the people they name."""
     from ..services.query import person_json
 
-    with _query() as registry:
-        hits = registry.lookup(query).hits
-        people = registry.people_of(hits)
+    with _query(registry) as asked:
+        hits = asked.lookup(query).hits
+        people = asked.people_of(hits)
     tables = [_record_fields(h) for h in hits]
     if people:
         tables.append(_people_table(people))
@@ -222,12 +240,13 @@ JSON (--json): {{"query": "Postel", "people": [{{"person": person, "records": [r
 )
 @click.argument("query")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="How many people.")
+@_registry_option
 @listing
-def people(query: str, limit: int) -> Listing:
+def people(query: str, limit: int, registry: str | None) -> Listing:
     """Find a person (an exact id such as Jon_Postel, or words of a name or an organization)
     and list every record that names them."""
-    with _query() as registry:
-        answers = registry.people(query, limit=limit)
+    with _query(registry) as asked:
+        answers = asked.people(query, limit=limit)
     tables: list[Table] = []
     for answer in answers:
         tables.append(_people_table([answer.person]))
@@ -260,16 +279,17 @@ JSON (--json): {"range_class": "user", "transports": ["tcp", "udp"], "ports": [1
 @click.option("--range", "range_class", type=click.Choice(("user", "system")), default="user", show_default=True,
               help="The range to suggest from (dynamic ports are never assigned).")
 @click.option("--count", type=click.IntRange(1, 65536), default=10, show_default=True, help="How many ports.")
+@_registry_option
 @listing
-def free(transports: tuple[str, ...], range_class: str, count: int) -> Listing:
+def free(transports: tuple[str, ...], range_class: str, count: int, registry: str | None) -> Listing:
     """Suggest port numbers a new service could ask for, lowest first.
 
     A suggested port is unassigned on the transports asked for, reserved on none,
     and no unauthorized use of it is reported (so 11711, inside the Unassigned range
     11624-11719 but known to be used, is never suggested).
     """
-    with _query() as registry:
-        ports = registry.free(transports=transports, range_class=range_class, count=count)
+    with _query(registry) as asked:
+        ports = asked.free(transports=transports, range_class=range_class, count=count)
     return Listing(
         {"range_class": range_class, "transports": list(transports), "ports": ports},
         [Table(("port",), [(p,) for p in ports], f"free {range_class} ports on {', '.join(transports)}")],
@@ -290,11 +310,12 @@ JSON (--json): {"version": 1, "records": 14444, "people": 5554,
   "by_year": {"2024": ..., ..., "none": ...}}"""
 )
 @click.option("--version", "version", type=int, metavar="N", help="Count version N instead of the current one.")
+@_registry_option
 @listing
-def stats(version: int | None) -> Listing:
+def stats(version: int | None, registry: str | None) -> Listing:
     """Count the records: by state, transport, range class and year of registration."""
-    with _query() as registry:
-        counts = registry.stats(version=version)
+    with _query(registry) as asked:
+        counts = asked.stats(version=version)
     doc = counts.as_json()
     rows: list[tuple[object, ...]] = [("total", "records", counts.records), ("total", "people", counts.people)]
     for group in ("by_state", "by_transport", "by_range_class", "by_year"):

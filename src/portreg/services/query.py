@@ -92,30 +92,45 @@ _PORTS_IN_TEXT = re.compile(r"(?<![\w.])([0-9]{1,5})(?:\s*-\s*([0-9]{1,5}))?(?![
 
 
 class Hit(NamedTuple):
-    """A record as a query returns it: the store's id, the record, and its rule facts."""
+    """A record as a query returns it: the store's id, the record, and its rule facts.
+
+    ``source`` names the registry the record belongs to (``iana``, ``acme``) when the
+    store holds more than one; None when it holds only the upstream, so that a store
+    without local registries answers exactly as before they existed.
+    """
 
     id: int
     record: Record
     state: str
     range_class: str | None
+    source: str | None = None
 
     @classmethod
-    def of(cls, stored: StoredRecord) -> Hit:
-        return cls.make(stored.id, stored.record)
+    def of(cls, stored: StoredRecord, *, sourced: bool = False) -> Hit:
+        """The hit of a stored record; ``sourced`` keeps the registry it comes from."""
+        return cls.make(stored.id, stored.record, stored.source if sourced else None)
 
     @classmethod
-    def make(cls, record_id: int, record: Record) -> Hit:
+    def make(cls, record_id: int, record: Record, source: str | None = None) -> Hit:
         """The hit of ``record`` under the store id ``record_id``, with its state and range class."""
         return cls(
-            record_id, record, record_state(record), None if record.port is None else range_class(record.port.low)
+            record_id,
+            record,
+            record_state(record),
+            None if record.port is None else range_class(record.port.low),
+            source,
         )
+
+    def sourced(self, source: str) -> Hit:
+        """The same hit, naming the registry it comes from."""
+        return self if self.source == source else self._replace(source=source)
 
     def as_json(self) -> dict[str, Any]:
         """The record's stable JSON shape (see ``portreg lookup --help``)."""
         r = self.record
         port = r.port
-        return {
-            "id": self.id,
+        body: dict[str, Any] = {"id": self.id} if self.source is None else {"id": self.id, "source": self.source}
+        body.update({
             "name": r.name,
             "port": None if port is None else str(port),
             "port_low": None if port is None else port.low,
@@ -132,7 +147,8 @@ class Hit(NamedTuple):
             "notes": _plain(r.notes),
             "unauthorized": _plain(r.unauthorized),
             "service_code": r.service_code,
-        }
+        })
+        return body
 
 
 class PortAnswer(NamedTuple):
@@ -545,47 +561,96 @@ class Query:
 
     One per process is enough; it caches the :class:`LookupIndex` of the current
     version and rebuilds it when a new version is published.
+
+    ``layers`` (top first) asks several registries of one store at once, the stack
+    :mod:`portreg.services.stack` composes: every answer holds the rows of each, local
+    before upstream, each hit naming its ``source``. A ``version`` number then means
+    the stack as it stood at that number of the store's one sequence: each registry at
+    its greatest version up to it. Without ``layers`` a query reads ``store`` alone,
+    exactly as before stores held several registries.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, layers: Sequence[Store] | None = None) -> None:
         self.store = store
+        self.layers: tuple[Store, ...] = tuple(layers) if layers is not None else (store,)
+        self.sourced = layers is not None
         self._index: LookupIndex | None = None
         self._search_indexes: SearchIndexes | None = None
         self._people: dict[int, dict[str, Person]] = {}
 
+    # -- the layers a read goes through
+
+    def _each(self, version: int | None) -> list[tuple[Store, int | None]]:
+        """Each layer with the version it is read at (skipping a registry with no version yet)."""
+        if not self.sourced:
+            return [(self.store, version)]
+        found: list[tuple[Store, int | None]] = []
+        for layer in self.layers:
+            numbers = [v.number for v in layer.versions() if version is None or v.number <= version]
+            if numbers:
+                found.append((layer, numbers[-1]))
+        if version is not None and not found:
+            from ..errors import NotFound
+
+            raise NotFound(f"the stack has no version {version}")
+        return found
+
+    def _hits(self, stored: Iterable[StoredRecord]) -> Iterator[Hit]:
+        sourced = self.sourced
+        return (Hit.of(s, sourced=sourced) for s in stored)
+
     # -- lookups through indexed SQL: cheap to start, what one-shot commands use
 
     def current_version(self) -> Version:
-        """The version queries see; NotFound (saying how to fill it) on an empty store."""
+        """The version queries see; NotFound (saying how to fill it) on an empty store.
+
+        Over a stack: the newest of the registries' current versions, whose number
+        stands for the whole stack (see the class docstring)."""
+        if self.sourced:
+            current = [v for v in (layer.current_version() for layer in self.layers) if v is not None]
+            if current:
+                return max(current, key=lambda v: v.number)
+            raise EmptyStore()
         version = self.store.current_version()
         if version is None:
             raise EmptyStore()
         return version
 
     def _version(self, number: int | None) -> Version:
-        return self.current_version() if number is None else self.store.version(number)
+        if number is None:
+            return self.current_version()
+        if self.sourced:
+            for layer in self.layers:
+                for v in layer.versions():
+                    if v.number == number:
+                        return v
+            from ..errors import NotFound
+
+            raise NotFound(f"the store has no version {number}")
+        return self.store.version(number)
 
     def port(self, port: int, *, transport: str | None = None, version: int | None = None) -> PortAnswer:
         """Port ``port`` on every transport (or one): range class, states, records."""
         if not 0 <= port <= MAX_PORT:
             raise ValueError(f"ports run from 0 to {MAX_PORT}")
-        found = self.store.records_at_port(port, version=version)
-        return _port_answer(port, map(Hit.of, found)).only(transport)
+        found = [s for layer, v in self._each(version) for s in layer.records_at_port(port, version=v)]
+        return _port_answer(port, self._hits(found)).only(transport)
 
     def ports(self, low: int, high: int, *, transport: str | None = None, version: int | None = None) -> RangeAnswer:
         """Every record overlapping ports ``low``..``high``."""
-        found = self.store.records_in_range(low, high, version=version)
-        return RangeAnswer(low, high, tuple(map(Hit.of, found))).only(transport)
+        found = [s for layer, v in self._each(version) for s in layer.records_in_range(low, high, version=v)]
+        return RangeAnswer(low, high, tuple(self._hits(found))).only(transport)
 
     def name(self, name: str, *, transport: str | None = None, version: int | None = None) -> NameAnswer:
         """The records of service name ``name`` (any case), with its aliases and legacy names."""
-        hits = [Hit.of(s) for s in self.store.records_named(name, version=version)]
+        each = self._each(version)
+        hits = list(self._hits(s for layer, v in each for s in layer.records_named(name, version=v)))
         neighbours: list[Hit] = []
         for port in {h.record.port for h in hits if h.record.port is not None}:
-            neighbours.extend(Hit.of(s) for s in self.store.records_at_port(port.low, version=version))
+            neighbours.extend(self._hits(s for layer, v in each for s in layer.records_at_port(port.low, version=v)))
 
         def exists(other: str) -> bool:
-            return bool(self.store.records_named(other, version=version))
+            return any(layer.records_named(other, version=v) for layer, v in each)
 
         return _name_answer(name, hits, neighbours, exists).only(transport)
 
@@ -606,13 +671,23 @@ class Query:
         return answer
 
     def record(self, record_id: int, *, version: int | None = None) -> Hit:
-        return Hit.of(self.store.record(record_id, version=version))
+        """The record of that id, in whichever layer holds it; NotFound when none does."""
+        from ..errors import NotFound
+
+        missing: NotFound | None = None
+        for layer, v in self._each(version):
+            try:
+                return Hit.of(layer.record(record_id, version=v), sourced=self.sourced)
+            except NotFound as exc:
+                missing = missing or exc
+        raise missing or NotFound(f"no record {record_id}")
 
     def people_of(self, hits: Iterable[Hit], *, version: int | None = None) -> list[Person]:
         """The people ``hits`` name, each once, in the order they are first named."""
+        each = self._each(version)
         people = []
         for person_id in dict.fromkeys(pid for h in hits for pid in h.record.person_ids()):
-            person = self.store.person(person_id, version=version)
+            person = next(filter(None, (layer.person(person_id, version=v) for layer, v in each)), None)
             if person is not None:
                 people.append(person)
         return people
@@ -666,24 +741,46 @@ class Query:
             keep = where.matcher(self.people_by_id(index.version)) if not where.empty else None
             return index.search(text, keep=keep, limit=limit, offset=offset)
         number = self._version(version).number
-        page = self.store.search(
-            None,
-            **where.sql(self.people_by_id(number)),  # type: ignore[arg-type]
-            limit=limit,
-            offset=offset,
-            version=number,
-        )
-        if not page.total:
+        people = self.people_by_id(number)
+        total = 0
+        items: list[Hit] = []
+        for layer, v in self._each(number):
+            # Registry order, layer after layer: each layer gives what the page still lacks.
+            skip = max(0, offset - total)
+            page = layer.search(
+                None,
+                **where.sql(people),  # type: ignore[arg-type]
+                limit=max(1, limit - len(items)),
+                offset=skip,
+                version=v,
+            )
+            if len(items) < limit:
+                items.extend(self._hits(page.items[: limit - len(items)]))
+            total += page.total
+        if not total:
             self._version(version)  # nothing found in an empty store: say how to fill it
-        return SearchResult(page.total, offset, tuple(map(Hit.of, page.items)))
+        return SearchResult(total, offset, tuple(items))
 
     def people_by_id(self, version: int) -> dict[str, Person]:
-        """Every person of ``version`` by id, kept for the last two versions asked."""
+        """Every person of ``version`` by id, kept for the last two versions asked.
+
+        Over a stack, a person of a lower layer is kept where an upper one names the
+        same id: the upstream's people are the ones its records cite."""
         found = self._people.get(version)
-        if found is None:
+        if found is None and not self.sourced:
             found = {p.id: p for p in self.store.people(version=version)}
             self._people = {**dict(list(self._people.items())[-1:]), version: found}
+        elif found is None:
+            found = {}
+            for layer, v in reversed(self._each(version)):
+                for p in layer.people(version=v):
+                    found.setdefault(p.id, p)
+            self._people = {**dict(list(self._people.items())[-1:]), version: found}
         return found
+
+    def stack_hits(self, version: int | None = None) -> list[Hit]:
+        """Every record of every layer at ``version``, top layer first, each in registry order."""
+        return [h for layer, v in self._each(version) for h in self._hits(layer.records(version=v))]
 
     def search_index(self, version: int | None = None) -> SearchIndex:
         """The ranked-search index of a version (the current one for None), built once and kept."""
@@ -692,6 +789,8 @@ class Query:
             from .search import SearchIndex, SearchIndexes
 
             def build(n: int) -> SearchIndex:
+                if self.sourced:
+                    return SearchIndex(n, self.stack_hits(n), self.people_by_id(n))
                 hits = [Hit.of(s) for s in self.store.records(version=n)]
                 return SearchIndex(n, hits, self.store.registry(n).people_by_id())
 
@@ -700,12 +799,21 @@ class Query:
 
     def people(self, text: str, *, limit: int = 20, version: int | None = None) -> list[PersonAnswer]:
         """The people matching ``text`` (an exact id first), each with every record naming them."""
-        exact = self.store.person(text, version=version)
-        people = [exact] if exact is not None else self.store.search_people(text, limit=limit, version=version)
+        each = self._each(version)
+        exact = next(filter(None, (layer.person(text, version=v) for layer, v in each)), None)
+        if exact is not None:
+            people = [exact]
+        else:
+            found: dict[str, Person] = {}
+            for layer, v in each:
+                for p in layer.search_people(text, limit=limit, version=v):
+                    found.setdefault(p.id, p)
+            people = list(found.values())[:limit]
         if not people:
             self._version(version)
         return [
-            PersonAnswer(p, tuple(map(Hit.of, self.store.records_of_person(p.id, version=version)))) for p in people
+            PersonAnswer(p, tuple(self._hits(s for layer, v in each for s in layer.records_of_person(p.id, version=v))))
+            for p in people
         ]
 
     def free(
@@ -716,7 +824,10 @@ class Query:
         count: int = 10,
         version: int | None = None,
     ) -> list[int]:
-        """Suggest ``count`` ports of ``range_class`` free on ``transports`` (see :func:`free_ports`)."""
+        """Suggest ``count`` ports of ``range_class`` free on ``transports`` (see :func:`free_ports`).
+
+        Over a stack a port must be free in every layer: a port a local registry
+        assigns is not free for the organization, though IANA has not assigned it."""
         for t in transports:
             _check_choice("transport", t, TRANSPORTS)
         if range_class not in (SYSTEM, USER):
@@ -725,13 +836,18 @@ class Query:
             raise ValueError("count must be at least 1")
         ports = RANGES[range_class]
         self._version(version)  # an empty store says how to fill it rather than suggest every port
-        found = self.store.records_in_range(ports.low, ports.high, version=version)
-        return free_ports(map(Hit.of, found), transports=transports, ports=ports, count=count)
+        found = [
+            s for layer, v in self._each(version) for s in layer.records_in_range(ports.low, ports.high, version=v)
+        ]
+        return free_ports(self._hits(found), transports=transports, ports=ports, count=count)
 
     def stats(self, *, version: int | None = None) -> Stats:
-        """Counts of the current (or given) version."""
+        """Counts of the current (or given) version; over a stack, the sums of its layers."""
         number = self._version(version).number
-        counts = self.store.stats(version=number)
+        if not self.sourced:
+            counts = self.store.stats(version=number)
+        else:
+            counts = _sum_counts([layer.stats(version=v) for layer, v in self._each(number)])
         return Stats(
             version=number,
             records=counts["records"],
@@ -748,10 +864,23 @@ class Query:
         """The :class:`LookupIndex` of the current version, built on first use and on each new version."""
         number = self.current_version().number
         if self._index is None or self._index.version != number:
-            self._index = LookupIndex(number, [Hit.of(s) for s in self.store.records(version=number)])
+            self._index = LookupIndex(number, self.stack_hits(number))
         return self._index
 
 
+def _sum_counts(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The store's counts of several registries, added up (keys in the first one's order)."""
+    total: dict[str, Any] = {"records": 0, "people": 0}
+    for key in ("by_state", "by_transport", "by_range_class", "by_year"):
+        merged: dict[str, int] = {}
+        for part in parts:
+            for k, n in part[key].items():
+                merged[k] = merged.get(k, 0) + n
+        total[key] = merged
+    for part in parts:
+        total["records"] += part["records"]
+        total["people"] += part.get("people") or 0
+    return total
 
 
 def _check_choice(label: str, value: str | None, choices: Sequence[str]) -> None:

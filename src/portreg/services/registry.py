@@ -18,12 +18,13 @@ from collections import OrderedDict
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from ..errors import EmptyStore
+from ..errors import EmptyStore, NotFound
 
 if TYPE_CHECKING:
     from ..model import Person, Record, Registry
-    from ..store import Store, Version, VersionSpan
+    from ..store import RegistryInfo, Store, Version, VersionSpan
     from .query import Hit, LookupIndex, Query
+    from .stack import StackSnapshot
 
 __all__ = ["RegistryService", "Snapshot"]
 
@@ -40,12 +41,18 @@ class Snapshot:
     download of an old version needs neither). ``cache`` keeps anything else computed
     from this version (table rows, the port map, serialized API answers); ``derived()``
     fills it once per key.
+
+    ``scope`` names the registry read (``iana``, ``acme``; ``stack`` for a
+    :class:`~portreg.services.stack.StackSnapshot`); ``sourced`` says whether its hits
+    name their registry (they do whenever the store holds more than the upstream).
     """
 
-    def __init__(self, version: Version, registry: Registry, store: Store) -> None:
+    def __init__(self, version: Version, registry: Registry, store: Store, *, sourced: bool = False) -> None:
         self.version = version
         self.registry = registry
         self._store = store
+        self.scope: str = store.registry_name
+        self.sourced = sourced
         self.cache: dict[str, Any] = {}
         self._lock = threading.RLock()  # derived values may derive from others
 
@@ -53,7 +60,8 @@ class Snapshot:
     def hits(self) -> tuple[Hit, ...]:
         from .query import Hit
 
-        return tuple(Hit.of(stored) for stored in self._store.records(version=self.version.number))
+        sourced = self.sourced
+        return tuple(Hit.of(stored, sourced=sourced) for stored in self._store.records(version=self.version.number))
 
     @cached_property
     def index(self) -> LookupIndex:
@@ -64,6 +72,10 @@ class Snapshot:
     @cached_property
     def people(self) -> dict[str, Person]:
         return self.registry.people_by_id()
+
+    def registries(self) -> list[RegistryInfo]:
+        """The registries the store held when this snapshot was first asked (top of the stack first)."""
+        return self.derived("registries", lambda s: s._store.registries.all())
 
     def derived(self, key: str, make: Callable[[Snapshot], T]) -> T:
         """``make(self)``, computed once per version and kept under ``key``."""
@@ -99,6 +111,10 @@ class RegistryService:
         self._current: Snapshot | None = None
         self._checked_at = float("-inf")
         self._old: OrderedDict[int, Snapshot] = OrderedDict()
+        self._infos: tuple[float, list[RegistryInfo]] | None = None
+        self._layers: dict[str, RegistryService] = {}
+        self._stacks: OrderedDict[tuple[tuple[str, int], ...], StackSnapshot] = OrderedDict()
+        self._queries: dict[tuple[str, ...], Query] = {}
 
     @classmethod
     def open(cls, url: str | None = None, **options: Any) -> RegistryService:
@@ -135,7 +151,11 @@ class RegistryService:
             self._checked_at = time.monotonic()
             if version is None:
                 raise EmptyStore()
-            if self._current is None or self._current.version.number != version.number:
+            if (
+                self._current is None
+                or self._current.version.number != version.number
+                or self._current.sourced != self._sourced()
+            ):
                 fresh = self._build(version)
                 for warm in self.warmers:
                     warm(fresh)
@@ -161,7 +181,135 @@ class RegistryService:
             return snapshot
 
     def _build(self, version: Version) -> Snapshot:
-        return Snapshot(version, self.store.registry(version.number), self.store)
+        return Snapshot(version, self.store.registry(version.number), self.store, sourced=self._sourced())
+
+    def _sourced(self) -> bool:
+        return len(self.registries()) > 1
+
+    # -- the stack (see :mod:`.stack`)
+
+    def registries(self) -> list[RegistryInfo]:
+        """The registries of the store, top of the stack first; read at most once per ``check_every``."""
+        kept = self._infos
+        now = time.monotonic()
+        if kept is None or now - kept[0] >= self._check_every:
+            kept = self._infos = (now, self.store.registries.all())
+        return kept[1]
+
+    def view(self, registry: str | None = None, version: int | None = None) -> Snapshot:
+        """What a question reads: ``registry`` ``stack`` (every registry, top first), one
+        registry's name, or None for the default (the stack when the store holds a local
+        registry, else the upstream alone, exactly as :meth:`at`).
+
+        ``version`` is a number of the store's one sequence: for one registry, one of
+        its versions; for the stack, the stack as it stood then. NotFound for a registry
+        the store does not hold, or a version it never had.
+        """
+        from .stack import STACK, choose
+
+        infos = self.registries()
+        chosen = choose(registry, infos)
+        if chosen == STACK:
+            return self._stack(infos, version)
+        if chosen == self.store.registry_name:
+            return self.at(version)
+        return self._layer(chosen, infos).at(version)
+
+    def _layer(self, name: str, infos: list[RegistryInfo]) -> RegistryService:
+        """The service of one registry of the store (its own snapshots, checked as this one's)."""
+        if name == self.store.registry_name:
+            return self
+        layer = self._layers.get(name)
+        if layer is None:
+            if name not in {info.name for info in infos}:
+                self.store.registries.get(name)  # NotFound naming those it holds
+            layer = RegistryService(self.store.scoped(name), check_every=self._check_every, keep_old=self._keep_old)
+            layer._infos = self._infos
+            self._layers[name] = layer
+        layer._infos = self._infos  # one answer to "is there more than one registry?"
+        return layer
+
+    def _stack(self, infos: list[RegistryInfo], version: int | None) -> StackSnapshot:
+        from .stack import Layer, StackSnapshot
+
+        layers = []
+        for info in infos:
+            service = self._layer(info.name, infos)
+            try:
+                if version is None:
+                    snapshot = service.current()
+                else:
+                    numbers = [v.number for v in service.versions() if v.number <= version]
+                    if not numbers:
+                        continue
+                    snapshot = service.at(numbers[-1])
+            except EmptyStore:
+                if info.name == self.store.registry_name:
+                    raise
+                continue  # a local registry created but not filled yet
+            except NotFound:
+                continue
+            layers.append(Layer(info, snapshot))
+        if not layers:
+            raise EmptyStore()
+        if (
+            version is not None
+            and all(layer.snapshot.version.number != version for layer in layers)
+            and version not in {v.number for info in infos for v in self._layer(info.name, infos).versions()}
+        ):
+            raise NotFound(f"the store has no version {version}")
+        key = tuple((layer.name, layer.snapshot.version.number) for layer in layers)
+        stacked = self._stacks.get(key)
+        if stacked is not None:
+            return stacked
+        fresh = StackSnapshot(layers)
+        if version is None:
+            for warm in self.warmers:
+                warm(fresh)
+        with self._lock:
+            stacked = self._stacks.setdefault(key, fresh)
+            while len(self._stacks) > self._keep_old + 1:
+                self._stacks.popitem(last=False)
+        return stacked
+
+    def query_for(self, snapshot: Snapshot) -> Query:
+        """The query service that reads what ``snapshot`` reads (one registry or the stack);
+        pass it ``version=snapshot.version.number``."""
+        from .query import Query
+        from .stack import StackSnapshot
+
+        if isinstance(snapshot, StackSnapshot):
+            names = tuple(layer.name for layer in snapshot.layers)
+        elif snapshot.scope == self.store.registry_name and not snapshot.sourced:
+            return self.query
+        else:
+            names = (snapshot.scope,)
+        found = self._queries.get(names)
+        if found is None:
+            found = self._queries[names] = Query(self.store, layers=[self.store.scoped(n) for n in names])
+        return found
+
+    def record_history_in(self, snapshot: Snapshot, record_id: int) -> tuple[str, list[tuple[VersionSpan, Record]]]:
+        """The registry of ``snapshot`` that holds the record, and the record's history
+        there (see :meth:`record_history`); NotFound when none holds it."""
+        from .stack import StackSnapshot
+
+        scopes = [layer.name for layer in snapshot.layers] if isinstance(snapshot, StackSnapshot) else [snapshot.scope]
+        missing: NotFound | None = None
+        for name in scopes:
+            try:
+                return name, self._layer(name, self.registries()).record_history(record_id)
+            except NotFound as exc:
+                missing = missing or exc
+        raise missing or NotFound(f"the store has no record {record_id}")
+
+    def versions_in(self, snapshot: Snapshot) -> list[tuple[str, Version]]:
+        """The versions of every registry ``snapshot`` reads, each with its registry, oldest first."""
+        from .stack import StackSnapshot
+
+        scopes = [layer.name for layer in snapshot.layers] if isinstance(snapshot, StackSnapshot) else [snapshot.scope]
+        found = [(name, v) for name in scopes for v in self._layer(name, self.registries()).versions()]
+        return sorted(found, key=lambda item: item[1].number)
 
     # -- what is not one version's
 

@@ -67,6 +67,7 @@ class TableQuery:
     descending: bool = False
     page: int = 1
     page_size: int | None = DEFAULT_PAGE_SIZE  # None: every row on one page
+    registry: str | None = None  # ``stack`` or one registry's name; None: the default view
 
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> tuple[Self, list[str]]:
@@ -113,6 +114,14 @@ class TableQuery:
             shown = strict.shown(sort_text)
             problems.append(f"sort={shown} is not a column one can sort by; showing the registry's order")
             sort, descending = None, False
+        registry: str | None = None
+        if params.get("registry"):
+            from .stack import parse_registry
+
+            try:
+                registry = parse_registry(params["registry"])
+            except InvalidQuery as exc:
+                problems.append(f"{exc.message}; showing the default view")
         year = (params.get("year") or "").strip()
         if year and not (len(year) == 4 and year.isascii() and year.isdigit()):
             problems.append(f"year={strict.shown(year)} is not a year; showing every year")
@@ -128,6 +137,7 @@ class TableQuery:
             descending=descending,
             page=number("page", 1, 1),
             page_size=page_size,
+            registry=registry,
         )
         return query, problems
 
@@ -149,6 +159,8 @@ class TableQuery:
             out["page_size"] = "all" if view.page_size is None else str(view.page_size)
         if view.page != 1:
             out["page"] = str(view.page)
+        if view.registry:
+            out["registry"] = view.registry
         return out
 
     @property

@@ -76,6 +76,10 @@ def table_row(hit: Hit) -> str:
         rich(r.unauthorized),
         rich(r.notes),
     )
+    if hit.source is not None and hit.source != "iana":
+        # Rows of a local registry carry its name; the upstream's, the many, carry none.
+        cells = (f'<span class="source-badge" title="registry {hit.source}">{escape(hit.source)}</span> {cells[0]}',
+                 *cells[1:])
     return f'<tr class="{hit.state}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>\n"
 
 

@@ -46,11 +46,26 @@ RangeClass = Literal["system", "user", "dynamic"]
 Transport = Literal["tcp", "udp", "sctp", "dccp"]
 
 
+class StackLayer(BaseModel):
+    """One registry of the view a response reads, at the version it reads."""
+
+    name: str = Field(description="The registry: `iana` (the upstream) or a local one such as `acme`.")
+    version: int
+    updated: str | None
+
+
 class RegistryRef(BaseModel):
-    """Which registry version a response reflects."""
+    """Which registry version a response reflects.
+
+    When the store holds local registries, also which registry was read (`name`:
+    `stack` or one registry), each registry of that view at its version, and the
+    registry this instance operates (null: it only mirrors)."""
 
     version: int = Field(description="The store's version number (1, 2, 3 … in publication order).")
     updated: str | None = Field(description="The registry's own Last Updated date of that version (YYYY-MM-DD).")
+    name: str | None = Field(None, description="`stack` (every registry, top first) or the one registry read.")
+    stack: list[StackLayer] | None = Field(None, description="The registries read, top of the stack first.")
+    operates: str | None = Field(None, description="The registry this instance operates; null when it mirrors.")
 
 
 class ReferenceOut(BaseModel):
@@ -74,6 +89,9 @@ class RecordOut(BaseModel):
     """One row of the registry, with the stable id the store gives it across versions."""
 
     id: int
+    source: str | None = Field(
+        None, description="The registry the record belongs to (`iana`, `acme`); only when the store holds several."
+    )
     name: str | None
     port: str | None = Field(description='"80", or "6000-6063" for a range; null for a name-only registration.')
     port_low: int | None
@@ -224,6 +242,7 @@ class FreePorts(BaseModel):
 
 
 class VersionOut(BaseModel):
+    registry: str | None = Field(None, description="Whose version it is; only when the store holds several registries.")
     version: int
     updated: str | None = Field(description="The registry's own date of that version.")
     stored_at: str = Field(description="When portreg stored it (ISO 8601, UTC).")

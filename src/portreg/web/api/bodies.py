@@ -60,15 +60,33 @@ def service(request: Request) -> RegistryService:
     return request.app.state.registry_service
 
 
-def snapshot(request: Request, version: int | None) -> Snapshot:
-    """The registry version a request reads: the current one, or ``version``."""
+def snapshot(request: Request, version: int | None, registry: str | None = None) -> Snapshot:
+    """The registry version a request reads: the current one, or ``version``; of the
+    registry ``registry`` names (``stack``, one registry's name; None: the default view,
+    see :meth:`~portreg.services.registry.RegistryService.view`)."""
+    from ...errors import InvalidQuery
+    from ...services.stack import parse_registry
+
     try:
-        return service(request).at(version)
+        chosen = parse_registry(registry)
+    except InvalidQuery as exc:
+        raise ApiError.invalid("registry", exc.message) from None
+    registries = service(request).registries()
+    if chosen not in (None, "stack") and chosen not in {info.name for info in registries}:
+        raise ApiError(
+            404,
+            "not_found",
+            f"no registry {chosen!r}; this store holds {', '.join(info.name for info in registries)}",
+            parameter="registry",
+            suggestions=[info.name for info in registries],
+        )
+    try:
+        return service(request).view(chosen, version)
     except EmptyStore as exc:
         raise empty_store(exc) from None
-    except NotFound:
+    except NotFound as exc:
         if version is None:
-            raise
+            raise ApiError(404, "not_found", str(exc), parameter="registry") from None
         raise ApiError(
             404, "not_found", f"no registry version {version}; see {urls.api_url('/versions')}", parameter="version"
         ) from None
@@ -80,9 +98,19 @@ def empty_store(exc: NotFound) -> ApiError:
 
 
 def registry_ref(snap: Snapshot) -> dict[str, Any]:
-    return snap.derived(
-        "api:registry", lambda s: {"version": s.version.number, "updated": s.version.published or s.registry.updated}
-    )
+    """What a body reflects: the version and its date; when the store holds local
+    registries, also which registry (``name``: ``stack`` or one), each registry of the
+    view at its version (``stack``, top first) and the one this instance operates."""
+
+    def make(s: Snapshot) -> dict[str, Any]:
+        ref: dict[str, Any] = {"version": s.version.number, "updated": s.version.published or s.registry.updated}
+        if s.sourced:
+            from ...services.stack import describe
+
+            ref.update(describe(s))
+        return ref
+
+    return snap.derived("api:registry", make)
 
 
 # --------------------------------------------------------------------------- bodies

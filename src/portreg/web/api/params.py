@@ -34,6 +34,7 @@ __all__ = [
     "PageSizeParam",
     "PortParam",
     "RangeClassParam",
+    "RegistryParam",
     "Sort",
     "StateParam",
     "TransportParam",
@@ -123,6 +124,17 @@ AssigneeParam = Annotated[
     Query(max_length=200, description="A person id (any case), or words of ids and names: records naming them."),
 ]
 YearParam = Annotated[str | None, Query(pattern=r"^[0-9]{4}$", description="Year of registration.")]
+RegistryParam = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description=(
+            "Read one registry (`iana`, or a local one such as `acme`) or `stack`: every registry, "
+            "local before upstream, each record naming its `source`. Default: the stack when the "
+            "store holds a local registry, else the upstream alone."
+        ),
+    ),
+]
 #: The API's names for the filters of :class:`~portreg.services.filters.RecordFilter`, for its 400s.
 FILTER_NAMES = {"range_class": "range", "person": "assignee"}
 
@@ -142,6 +154,7 @@ PARAMETER_HINTS: dict[str, str] = {
     "person_id": "a person id of at most 200 characters",
     "assignee": "a person id of at most 200 characters",
     "proto": "a comma-separated list of: " + ", ".join(TRANSPORTS),
+    "registry": "'stack' or a registry's name (see /api/v1/registries)",
     **dict.fromkeys(
         ("registered_after", "registered_before", "modified_after", "modified_before"),
         "a date: YYYY, YYYY-MM or YYYY-MM-DD",

@@ -57,6 +57,7 @@ from .params import (
     PageSizeParam,
     PortParam,
     RangeClassParam,
+    RegistryParam,
     Sort,
     StateParam,
     TransportParam,
@@ -83,12 +84,13 @@ async def port_range(
     page: PageParam = 1,
     page_size: PageSizeParam = MAX_PAGE_SIZE,
     version: VersionParam = None,
+    registry: RegistryParam = None,
 ) -> Response:
     """Every record whose port or range overlaps ``low``-``high``, in registry order
     (``6000-6010`` finds x11 on 6000-6063), a page at a time (0-65535 holds them all)."""
     if high < low:
         raise ApiError.invalid("high", f"high must be at least low ({low}), got {high}")
-    snap = snapshot(request, version)
+    snap = snapshot(request, version, registry)
     hits = snap.index.ports(low, high, transport=transport).hits
     start = (page - 1) * page_size
     return send(
@@ -107,12 +109,13 @@ async def port_range(
 
 @router.get("/ports/{port}", response_model=schemas.PortLookup, summary="Everything about one port")
 async def port_lookup(
-    request: Request, port: PortParam, transport: TransportParam = None, version: VersionParam = None
+    request: Request, port: PortParam, transport: TransportParam = None, version: VersionParam = None,
+    registry: RegistryParam = None,
 ) -> Response:
     """The records on this port or on a range that contains it (``6010`` finds ``x11``
     on 6000-6063), the range class, and each transport's state: assigned, reserved,
     or unassigned where no record says otherwise."""
-    return _port_response(snapshot(request, version), port, transport)
+    return _port_response(snapshot(request, version, registry), port, transport)
 
 
 def _port_fast_path(request: Request) -> Response | None:
@@ -150,11 +153,12 @@ async def service_lookup(
     ],
     transport: TransportParam = None,
     version: VersionParam = None,
+    registry: RegistryParam = None,
 ) -> Response:
     """Case-insensitive. ``aliases`` are the other names on the same port and transport;
     ``preferred`` the name to use instead of a legacy alias (``www`` → ``http``);
     ``legacy`` the legacy names that point here."""
-    snap = snapshot(request, version)
+    snap = snapshot(request, version, registry)
     index = snap.index
     answer = index.name(name, transport=transport)
     if answer.found:
@@ -207,6 +211,7 @@ def records(
     page: PageParam = 1,
     page_size: PageSizeParam = DEFAULT_PAGE_SIZE,
     version: VersionParam = None,
+    registry: RegistryParam = None,
 ) -> Response:
     """What the registry page shows for the same parameters (its ``search`` is ``q``
     here, its ``person`` is ``assignee``): IANA's search (``162`` finds snmptrap 162,
@@ -226,7 +231,7 @@ def records(
         modified_before=modified_before,
         names=FILTER_NAMES,
     )
-    snap = snapshot(request, version)
+    snap = snapshot(request, version, registry)
     from ...services.table import TableData, TableQuery, select
 
     data = snap.derived("pages:table", lambda s: TableData(s.hits, s.index, s.people))
@@ -265,6 +270,7 @@ def search(
     page: PageParam = 1,
     page_size: PageSizeParam = DEFAULT_PAGE_SIZE,
     version: VersionParam = None,
+    registry: RegistryParam = None,
 ) -> Response:
     """``portreg search``, the same on SQLite and PostgreSQL: a port or range as a port
     lookup, then the exact name (any case), the names it replaces or that replace it,
@@ -283,8 +289,8 @@ def search(
         modified_before=modified_before,
         names=FILTER_NAMES,
     )
-    snap = snapshot(request, version)
-    result = service(request).query.search(
+    snap = snapshot(request, version, registry)
+    result = service(request).query_for(snap).search(
         q,
         where=where,
         limit=page_size,
@@ -301,11 +307,12 @@ def record_by_id(
         int, Path(ge=1, le=MAX_ID, description="The record's stable id (the id field of any record).")
     ],
     version: VersionParam = None,
+    registry: RegistryParam = None,
 ) -> Response:
     """A record's id stays the same across versions while the record lives."""
-    snap = snapshot(request, version)
+    snap = snapshot(request, version, registry)
     try:
-        hit = service(request).query.record(record_id, version=snap.version.number)
+        hit = service(request).query_for(snap).record(record_id, version=snap.version.number)
     except NotFound:
         raise ApiError(
             404,
@@ -322,19 +329,21 @@ def record_by_id(
 def record_history(
     request: Request,
     record_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The record's stable id.")],
+    registry: RegistryParam = None,
 ) -> Response:
     """Oldest first: each distinct content of the record, with the versions that held it
     (``last`` null: still current). A rename on the same port, transport and assignee
     is a change of one record, not a new one."""
-    snap = snapshot(request, None)
+    snap = snapshot(request, None, registry)
     try:
-        history = service(request).record_history(record_id)
+        source, history = service(request).record_history_in(snap, record_id)
     except NotFound:
         raise ApiError(
             404, "not_found", f"the store has no record {record_id}", parameter="record_id", registry=registry_ref(snap)
         ) from None
+    named = source if snap.sourced else None
     states = [
-        {"first": span.first, "last": span.last, "record": hit_json(Hit.make(record_id, record))}
+        {"first": span.first, "last": span.last, "record": hit_json(Hit.make(record_id, record, named))}
         for span, record in history
     ]
     return send(snap, {"id": record_id, "history": states})
@@ -349,11 +358,12 @@ def people(
     ],
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"At most this many, 1-{MAX_PAGE_SIZE}.")] = 20,
     version: VersionParam = None,
+    registry: RegistryParam = None,
 ) -> Response:
     """People, organizations and roles matching ``q`` (an exact id first), each with the
     ids of the records that name them."""
-    snap = snapshot(request, version)
-    found = service(request).query.people(q, limit=limit, version=snap.version.number)
+    snap = snapshot(request, version, registry)
+    found = service(request).query_for(snap).people(q, limit=limit, version=snap.version.number)
     items = [{**person_json(a.person), "records": [h.id for h in a.hits]} for a in found]
     return send(snap, {"total": len(items), "items": items})
 
@@ -365,10 +375,11 @@ def person(
         str, Path(min_length=1, max_length=200, description="The person's id, as records cite it (Jon_Postel).")
     ],
     version: VersionParam = None,
+    registry: RegistryParam = None,
 ) -> Response:
     """A person id in another case (``jon_postel``) redirects to the id as records cite it,
     as the person's page does."""
-    snap = snapshot(request, version)
+    snap = snapshot(request, version, registry)
     people_by_id = snap.people
     found = people_by_id.get(person_id)
     if found is None:
@@ -385,16 +396,16 @@ def person(
             suggestions=suggest(person_id, people_by_id),
             registry=registry_ref(snap),
         )
-    hits = service(request).query.people(person_id, limit=1, version=snap.version.number)
+    hits = service(request).query_for(snap).people(person_id, limit=1, version=snap.version.number)
     records = hits[0].hits if hits else ()
     return send(snap, {"person": person_json(found), "records": [hit_json(h) for h in records]})
 
 
 @router.get("/stats", response_model=schemas.Stats, summary="Counts over the registry")
-def stats(request: Request, version: VersionParam = None) -> Response:
+def stats(request: Request, version: VersionParam = None, registry: RegistryParam = None) -> Response:
     """Records by state, transport, range class and year of registration."""
-    snap = snapshot(request, version)
-    query = service(request).query
+    snap = snapshot(request, version, registry)
+    query = service(request).query_for(snap)
 
     def count(s: Any) -> bytes:
         counted = query.stats(version=s.version.number).as_json()
@@ -416,13 +427,14 @@ def free(
     ] = "user",
     count: Annotated[int, Query(ge=1, le=MAX_FREE_COUNT, description=f"How many ports, 1-{MAX_FREE_COUNT}.")] = 10,
     version: VersionParam = None,
+    registry: RegistryParam = None,
 ) -> Response:
     """Unassigned ports that no record reserves on any transport and no unauthorized use
     is reported for, lowest first."""
     transports = list(dict.fromkeys(t.strip().lower() for t in proto.split(",") if t.strip()))
     if not transports or any(t not in TRANSPORTS for t in transports):
         raise ApiError.invalid("proto", f"proto must be {PARAMETER_HINTS['proto']}, got {shown(proto)}")
-    snap = snapshot(request, version)
+    snap = snapshot(request, version, registry)
     # The query layer's rule, over the snapshot's records in memory rather than a
     # database read of the whole range per request.
     ports = free_ports(snap.hits, transports=transports, ports=RANGES[range_class], count=count)
@@ -430,12 +442,14 @@ def free(
 
 
 @router.get("/versions", response_model=schemas.Versions, summary="Every stored version of the registry")
-def versions(request: Request) -> Response:
+def versions(request: Request, registry: RegistryParam = None) -> Response:
     """Oldest first; the last is the current one, which the other operations read
-    unless they are given ``?version=``."""
-    snap = snapshot(request, None)
+    unless they are given ``?version=``. With local registries, each names its
+    ``registry``: the numbers are one sequence over them all."""
+    snap = snapshot(request, None, registry)
     listed = [
         {
+            **({"registry": name} if snap.sourced else {}),
             "version": v.number,
             "updated": v.published,
             "stored_at": v.created_at.isoformat(),
@@ -443,7 +457,7 @@ def versions(request: Request) -> Response:
             "actor": v.actor,
             "records": v.record_count,
         }
-        for v in service(request).versions()
+        for name, v in service(request).versions_in(snap)
     ]
     return send(snap, {"versions": listed})
 

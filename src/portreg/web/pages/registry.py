@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from fastapi import APIRouter, Request
@@ -74,7 +75,12 @@ async def registry_page(request: Request) -> Response:
     if not problems and any(value == "" for value in params.values()):
         # The filter form sends every field; a link worth sharing names only those set.
         return RedirectResponse(query.url(), status_code=303)
-    snapshot = current(request)
+    try:
+        snapshot = service(request).view(query.registry)
+    except NotFound as exc:
+        problems = [*problems, f"{exc.message}; showing the default view"]
+        query = replace(query, registry=None)
+        snapshot = service(request).view(None)
     if not problems and query in _SHARED_VIEWS:
         key = _shared_key(request, query)
         kept = snapshot.cache.get(key)
@@ -294,10 +300,18 @@ def _history(request: Request, snapshot: Snapshot, hit: Hit) -> list[dict[str, A
     """The states the record went through, oldest first, each with the fields that changed."""
     registry = service(request)
     try:
-        spans = registry.record_history(hit.id)
+        if snapshot.sourced:
+            _, spans = registry.record_history_in(snapshot, hit.id)
+        else:
+            spans = registry.record_history(hit.id)
     except NotFound:
         return []
-    versions = snapshot.derived("pages:versions", lambda s: {v.number: v for v in registry.versions()})
+    versions = snapshot.derived(
+        "pages:versions",
+        lambda s: {v.number: v for _, v in registry.versions_in(s)} if s.sourced else {
+            v.number: v for v in registry.versions()
+        },
+    )
     out = []
     previous: Record | None = None
     for span, record in spans:

@@ -79,7 +79,10 @@ def environment() -> jinja2.Environment:
         thousands=lambda n: f"{n:,}",
     )
     digest = hashlib.blake2b((STATIC / STYLESHEET).read_bytes(), digest_size=6).hexdigest()
+    from ...services.stack import describe
+
     env.globals.update(
+        stack_about=describe,
         stylesheet=urls.static_url(STYLESHEET, digest),
         urls=urls,
         columns=markup.COLUMNS,
@@ -115,8 +118,12 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
 
 
 def current(request: Request) -> Snapshot:
-    """The snapshot of the current version, which a page reads from start to end."""
-    return service(request).current()
+    """The snapshot of the current version, which a page reads from start to end: of
+    the view ``?registry=`` names (``stack`` or one registry; default: the stack when
+    the store holds a local registry, else the upstream alone)."""
+    from ...services.stack import parse_registry
+
+    return service(request).view(parse_registry(request.query_params.get("registry")))
 
 
 def formats_of(snapshot: Snapshot | None = None) -> list[tuple[str, str]]:
