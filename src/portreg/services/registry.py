@@ -213,7 +213,10 @@ class RegistryService:
             return self._stack(infos, version)
         if chosen == self.store.registry_name:
             return self.at(version)
-        return self._layer(chosen, infos).at(version)
+        try:
+            return self._layer(chosen, infos).at(version)
+        except EmptyStore:
+            raise NotFound(f"registry {chosen} has no version yet: import its records") from None
 
     def _layer(self, name: str, infos: list[RegistryInfo]) -> RegistryService:
         """The service of one registry of the store (its own snapshots, checked as this one's)."""
