@@ -61,7 +61,7 @@ def test_registry_narrows_to_one_and_stack_is_every_registry(store: Any) -> None
     assert pairs(ask(store, "acme").port(5432).hits) == [("acme-db", "acme")]
     assert pairs(ask(store, "stack").port(5432).hits) == pairs(ask(store).port(5432).hits)
     assert not ask(store, "acme").port(22).found
-    with pytest.raises(NotFound, match="no registry 'beta'.*acme, iana"):
+    with pytest.raises(NotFound, match=r"no registry 'beta'.*acme, iana"):
         ask(store, "beta")
 
 
@@ -212,8 +212,8 @@ def test_anything_else_is_refused_naming_the_parameter(text: str) -> None:
 
 
 def test_the_operated_registry_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from portreg.store import RegistryInfo
     from portreg.services.stack import operated_registry
+    from portreg.store import RegistryInfo
 
     infos = [RegistryInfo("acme", "local", "ACME", 2, "now"), RegistryInfo("iana", "upstream", "IANA", 0, "then")]
     monkeypatch.delenv("PORTREG_RUNS_REGISTRY", raising=False)
