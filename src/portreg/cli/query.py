@@ -28,7 +28,9 @@ A record in JSON:
    "description": "...", "assignee": ["IESG"], "contact": ["IETF_Chair"],
    "references": [{"type": "rfc", "data": "rfc9110", "text": null, "label": "RFC9110"}],
    "registered": "YYYY[-MM[-DD]]" | null, "modified": ... | null,
-   "notes": ... | null, "unauthorized": ... | null, "service_code": ... | null}"""
+   "notes": ... | null, "unauthorized": ... | null, "service_code": ... | null}
+  With local registries in the store, each record also names its registry:
+  "source": "acme" | "iana" (see --registry)."""
 
 PERSON_JSON = """\b
 A person in JSON:

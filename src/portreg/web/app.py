@@ -110,11 +110,12 @@ def mount_api(app: FastAPI) -> None:
 
 
 def runs_registry() -> bool:
-    """Whether this instance operates its registry (``$PORTREG_RUNS_REGISTRY`` set to 1):
+    """Whether this instance operates a registry (``$PORTREG_RUNS_REGISTRY`` set to 1, or
+    to the name of the registry it operates, see :func:`portreg.services.stack.operated_registry`):
     then its pages send people to its own request form instead of IANA's."""
     import os
 
-    return os.environ.get("PORTREG_RUNS_REGISTRY", "").strip().lower() in ("1", "yes", "true", "on")
+    return os.environ.get("PORTREG_RUNS_REGISTRY", "").strip().lower() not in ("", "0", "no", "false", "off")
 
 
 def _translog(store: Store, key_path: str | Path | None) -> Any:
