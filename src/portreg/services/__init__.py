@@ -20,10 +20,12 @@ Modules, one concept each:
 - :mod:`.exports`: the profiles of ``/etc/services`` (full, small, local, a list of names);
 - :mod:`.overlay`: a local registry checked against the upstream one;
 - :mod:`.conflicts`: what the stacked registries' versions find against each other, kept
-  until resolved, mailed to the registries' watchers.
+  until resolved, mailed to the registries' watchers;
+- :mod:`.stack`: the local registries over the upstream one, answered as one, each row
+  naming its source (``--registry`` / ``?registry=`` reads one).
 
 Services added later sit beside these: ``workflow`` (the RFC 6335 assignment process),
-``history`` (diffs, feeds, the transparency log), local registries stacked on upstream.
+``history`` (diffs, feeds, the transparency log).
 """
 
 from __future__ import annotations
