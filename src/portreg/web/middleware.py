@@ -338,7 +338,9 @@ def install(app: FastAPI) -> None:
 
     def last_modified() -> str | None:
         try:
-            return http_date(app.state.registry_service.current().version.created_at)
+            # The default view: with local registries, the stack, whose newest version is the
+            # last change any page of it can show.
+            return http_date(app.state.registry_service.view().version.created_at)
         except Exception:  # an empty or unreachable store: no validator rather than an error page
             return None
 
