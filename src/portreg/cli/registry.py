@@ -244,3 +244,14 @@ def _rules_commands() -> None:
 
 
 _rules_commands()
+
+
+def _conflict_commands() -> None:
+    """Listing and resolving the conflicts the imports and syncs find (cli/conflicts.py)."""
+    from .conflicts import conflicts, resolve
+
+    registry.add_command(conflicts)
+    registry.add_command(resolve)
+
+
+_conflict_commands()

@@ -32,8 +32,11 @@ def _actor() -> str | None:
 @click.command(
     "import",
     epilog=f"""\b
-JSON (--json): {{"imported": [{{"source": "FILE", "registry": "iana", "version": version | null}}, ...]}}
+JSON (--json): {{"imported": [{{"source": "FILE", "registry": "iana", "version": version | null,
+                                 "conflicts": {{"found": [conflict, ...], "resolved": [conflict, ...]}}}}, ...]}}
 version null: the file holds what the current version holds, nothing was imported.
+conflicts: what the version found against the stacked registries and what it settled, as
+`portreg registry conflicts --json` writes them (empty lists without local registries).
 
 {VERSION_JSON}""",
 )
@@ -61,6 +64,7 @@ def import_(files: tuple[str, ...], format_: str | None, max_size: str | None, r
     from .. import formats
     from ..services.query import version_json
     from ..services.registries import UPSTREAM, import_into, parse_selector
+    from .conflicts import report_json, report_lines
 
     target = parse_selector(registry)  # a bad name fails before any file is read
 
@@ -75,13 +79,29 @@ def import_(files: tuple[str, ...], format_: str | None, max_size: str | None, r
             source = "<stdin>" if name == "-" else str(Path(name).resolve())
             with progress(f"importing {Path(name).name}") as advance:
                 version = import_into(service, target, content, source=source, actor=_actor(), progress=advance)
-            done.append({"source": source, "registry": target, "version": version and version_json(version)})
+            report = _conflicts_of(service.store, version)
+            done.append(
+                {
+                    "source": source,
+                    "registry": target,
+                    "version": version and version_json(version),
+                    "conflicts": report_json(report),
+                }
+            )
             if version is None:
                 lines.append(f"{name}: unchanged (the current version{into} holds the same registry)")
             else:
                 lines.append(f"{name}: imported as version {version.number}{into} ({version.record_count} records)")
+                lines.extend(report_lines(report))
         _log_versions(service.store)
     return Listing({"imported": done}, lines=lines)
+
+
+def _conflicts_of(store: Any, version: Any) -> Any:
+    """What ``version`` (None: nothing published) found and resolved against the stacked registries."""
+    from ..services.conflicts import Reconciled, of_version
+
+    return Reconciled() if version is None else of_version(store, version.number)
 
 
 #: Versions an import or sync appends to the log itself, after importing (about 0.3 s each).
@@ -222,9 +242,12 @@ def export(
     epilog=f"""\b
 JSON (--json): {{"url": "...", "changed": true | false, "status": 200 | 304,
                  "version": version | null,
-                 "collisions": [finding, ...] | null}}
-findings as `portreg registry check --json` writes them (with --check only).
-Exit status: 1 when --check finds a collision the sync brought.
+                 "collisions": [finding, ...] | null,
+                 "conflicts": {{"found": [conflict, ...], "resolved": [conflict, ...]}}}}
+findings as `portreg registry check --json` writes them (with --check only); conflicts:
+what the new version found against the local registries in the store and what it settled,
+as `portreg registry conflicts --json` writes them.
+Exit status: 1 when the sync found a new conflict with a local registry, or --check a collision.
 
 {VERSION_JSON}"""
 )
@@ -266,6 +289,7 @@ def sync(
     from ..services.query import version_json
     from ..services.sync import DEFAULT_URL
     from ..services.sync import sync as download
+    from .conflicts import report_json, report_lines
 
     limit = _limit(max_size)
     local = ranges = None
@@ -287,6 +311,7 @@ def sync(
             limit=limit,
             progress=advance,
         )
+        report = _conflicts_of(service.store, result.version if result.changed else None)
         if result.changed:
             _log_versions(service.store)
         checked = None
@@ -300,7 +325,7 @@ def sync(
         line = f"imported version {v.number} (published {v.published or 'undated'}, {v.record_count} records)"
     else:
         line = "unchanged"
-    lines = [line]
+    lines = [line, *report_lines(report)]
     if checked is not None:
         found = [f for f in checked.findings if f.collides]
         lines.append(f"{local_file}: {len(found)} collision{'s' if len(found) != 1 else ''} with what the sync brought")
@@ -311,8 +336,9 @@ def sync(
         "status": result.status,
         "version": result.version and version_json(result.version),
         "collisions": None if checked is None else [f.as_json() for f in checked.findings if f.collides],
+        "conflicts": report_json(report),
     }
-    return Listing(data, lines=lines, found=checked is None or not checked.collides)
+    return Listing(data, lines=lines, found=(checked is None or not checked.collides) and not report.found)
 
 
 # --------------------------------------------------------------------------- versions

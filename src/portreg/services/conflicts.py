@@ -286,12 +286,17 @@ def refresh(store: Store, registry: str | None = None) -> Reconciled:
 def conflicts(
     store: Store, registry: str | None = None, *, open_only: bool = False, limit: int | None = None
 ) -> list[OverlayConflict]:
-    """The conflicts of ``registry`` (None: of every registry), newest first.
+    """The conflicts of ``registry`` (None or ``stack``: of every registry), newest first.
 
-    NotFound (naming the registries the store holds) for a registry it does not hold.
+    InvalidQuery (parameter ``registry``) for what cannot name a registry; NotFound
+    (naming the registries the store holds) for a registry it does not hold.
     """
-    if registry is not None:
-        store.registries.get(registry)
+    from ..store._registries import check_name
+
+    if registry in (None, "", "stack"):
+        registry = None
+    else:
+        store.registries.get(check_name(registry))
     rows = store.rows.conflicts.of(registry, open_only=open_only, limit=limit, newest_first=True)
     return [OverlayConflict.of(row) for row in rows]
 

@@ -43,6 +43,7 @@ def create_app(
     from . import auth, downloads, errors, middleware, pages
     from .pages import accounts as account_pages
     from .pages import changes
+    from .pages import conflicts as conflict_pages
     from .pages import diff as diff_pages
     from .pages import requests as request_pages
     from .pages import search as search_page
@@ -61,6 +62,7 @@ def create_app(
     app.state.notice = notice
     app.state.translog = _translog(app.state.registry_service.store, log_key)
     app.include_router(downloads.router)
+    app.include_router(conflict_pages.router)  # /changes/conflicts.atom, before /changes/{span}
     changes.install(app)  # before the pages' /service/{name:path}, which would take /service/N/changes.atom
     pages.install(app)  # HTML error pages first: the API's handlers wrap them for /api/
     app.state.page_env.globals["runs_registry"] = runs_registry()
@@ -87,6 +89,7 @@ def mount_api(app: FastAPI) -> None:
     from . import api
     from .api import accounts as accounts_api
     from .api import collisions as collisions_api
+    from .api import conflicts as conflicts_api
     from .api import history as history_api
     from .api import log as log_api
     from .api import registries as registries_api
@@ -106,6 +109,7 @@ def mount_api(app: FastAPI) -> None:
     app.include_router(requests_api.router, prefix=API_ROOT)
     app.include_router(registries_api.router, prefix=API_ROOT)
     app.include_router(registry_rules_api.router, prefix=API_ROOT)
+    app.include_router(conflicts_api.router, prefix=API_ROOT)
     app.include_router(api.fallback, prefix=API_ROOT)  # last: answers what no operation does
 
 

@@ -245,6 +245,19 @@ def feed_url(fmt: str, kind: str | None = None, key: str | None = None, *, regis
     return f"/{segment}/{_segment(key)}/changes.{fmt}{query}"
 
 
+def conflicts_feed_url(fmt: str = "atom", *, registry: str | None = None) -> str:
+    """The feed of overlay conflicts (``fmt`` ``atom`` or ``json``), of one ``registry`` when named."""
+    query = "?" + urlencode({"registry": registry}) if registry else ""
+    return f"/changes/conflicts.{fmt}{query}"
+
+
+def api_conflicts_url(conflict_id: int | None = None, *, registry: str | None = None) -> str:
+    """``/api/v1/conflicts`` (of one ``registry`` when named), or conflict ``conflict_id``."""
+    if conflict_id is not None:
+        return f"{API_ROOT}/conflicts/{conflict_id}"
+    return f"{API_ROOT}/conflicts" + ("?" + urlencode({"registry": registry}) if registry else "")
+
+
 def log_key_url() -> str:
     """The transparency log's public key (PEM), at a well-known URL."""
     return "/.well-known/portreg-log-key"

@@ -5,7 +5,8 @@ signed-in session); see :mod:`portreg.services.subscriptions` for when mail is s
 
 - ``GET /api/v1/subscriptions``: the caller's subscriptions;
 - ``POST /api/v1/subscriptions`` with ``{"kind": "port", "key": "5432"}`` (kinds:
-  ``all``, ``port``, ``range``, ``service``, ``person``): 201 and the subscription (the
+  ``all``, ``port``, ``range``, ``service``, ``person``, ``registry``: a local registry's
+  conflicts): 201 and the subscription (the
   existing one when already subscribed);
 - ``DELETE /api/v1/subscriptions/{id}``: 204.
 """
@@ -31,11 +32,12 @@ router = APIRouter(route_class=ApiRoute, responses=error_responses(400, 401, 404
 
 
 class NewSubscription(BaseModel):
-    kind: Literal["all", "port", "range", "service", "person"]
+    kind: Literal["all", "port", "range", "service", "person", "registry"]
     key: str = Field(
         "",
         max_length=200,
-        description="A port (5432), a range (6000-6063), a service name, a person id; empty for all.",
+        description="A port (5432), a range (6000-6063), a service name, a person id, a local registry's "
+        "name (its conflicts with the upstream); empty for all.",
     )
 
 
@@ -67,9 +69,8 @@ def add_subscription(request: Request, body: NewSubscription) -> SubscriptionRes
     try:
         found = service.subscribe(_store(request), account.id, body.kind, body.key)
     except InvalidQuery as exc:
-        raise ApiError.invalid(
-            "key" if exc.parameter in ("port", "service", "person", "ports") else exc.parameter or "key", exc.message
-        ) from None
+        keyed = exc.parameter in ("port", "service", "person", "ports", "registry")
+        raise ApiError.invalid("key" if keyed else exc.parameter or "key", exc.message) from None
     return SubscriptionResponse(**found.as_json())  # type: ignore[arg-type]
 
 
