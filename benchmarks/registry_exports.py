@@ -48,11 +48,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
+    from tests.support.overlay import acme_registry
+
     from portreg import formats
     from portreg.services.registries import export
     from portreg.services.registry import RegistryService
     from portreg.store import PortRange, Store
-    from tests.support.overlay import acme_registry
 
     print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores, shared: figures are noisy)")
     with tempfile.TemporaryDirectory() as folder:
