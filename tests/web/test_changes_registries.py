@@ -146,3 +146,31 @@ def test_the_command_line(served: tuple[str, str, Path], tmp_path: Path, capsys:
         "all",
     )
     assert code == 0 and json.loads(out)["content_checked"] == 5, out
+
+
+def test_import_history_fills_iana_only(
+    tmp_path: Path, current_registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import dataclasses
+
+    from portreg.formats import to_bytes
+    from tests.support.interleaved import iana_versions
+
+    url = sqlite_url(tmp_path / "store.db")
+    with Store.open(url) as store:
+        interleave(store, current_registry)
+    last = iana_versions(current_registry)[-1]
+    for day in (4, 5):
+        later = dataclasses.replace(last, records=last.records[: 50 + day], updated=f"2099-01-{day:02d}")
+        (tmp_path / f"v{day}.xml").write_bytes(to_bytes(later, "xml"))
+    (tmp_path / "old.xml").write_bytes(to_bytes(dataclasses.replace(last, updated="2099-01-01"), "xml"))
+    code, out, err = run(capsys, "--db", url, "import-history", str(tmp_path), "--json")
+    body = json.loads(out)
+    assert code == 0 and body["imported"] == 2 and body["skipped"] == 1, (out, err)
+    with Store.open(url) as store:
+        assert [v.number for v in store.versions()] == [1, 3, 5, 6, 7]
+        assert [v.number for v in store.scoped("acme").versions()] == [2, 4]
+    code, out, _ = run(capsys, "--db", url, "diff", "5", "--json")
+    assert code == 0 and (json.loads(out)["from"]["number"], json.loads(out)["to"]["number"]) == (5, 7)
+    code, out, _ = run(capsys, "--db", url, "log", "catch-up", "--json")
+    assert code == 0 and json.loads(out) == {"appended": 7, "tree_size": 7}
