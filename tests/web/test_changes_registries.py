@@ -117,6 +117,17 @@ def test_diffs_of_a_local_registry(served: tuple[str, str, Path]) -> None:
     assert error.status_code == 400 and error.json()["error"]["parameter"] == "registry"
 
 
+def test_verify_over_http_checks_the_local_registry(
+    served: tuple[str, str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, _, _ = served
+    code, out, err = run(capsys, "verify", base, "--cache", str(tmp_path / "cache"), "--json", "--content", "all")
+    assert out, err
+    report = json.loads(out)
+    assert code == 0 and report["ok"], report
+    assert report["content_checked"] == 5 and not report["warnings"]
+
+
 def test_the_command_line(served: tuple[str, str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, url, key = served
     code, out, _ = run(capsys, "--db", url, "diff", "2", "4", "--json")
