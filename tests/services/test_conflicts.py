@@ -243,3 +243,21 @@ def test_a_real_sync_finds_the_conflict(store_url: str, served: Any) -> None:
         assert [(c.found_by, c.message) for c in report.found] == [
             ("sync", "acme-sync 20100/tcp: upstream assigns 20100/tcp to newsvc")
         ]
+
+
+def test_an_upstream_assignment_through_the_workflow_is_checked_too(wf_store: Any) -> None:
+    """IANA's process assigns 1491/tcp, which acme already uses: the publication finds it."""
+    from portreg.services import conflicts
+    from portreg.services import workflow as wf
+    from portreg.store import PortRange as Owned
+    from tests.support.workflow import ALICE, EVE, SAM, drive, template
+
+    wf_store.registries.create("acme", owns=(Owned(1400, 1499, "tcp"),))
+    wf_store.scoped("acme").import_registry(Registry(title="acme", records=(rec("acme-ctl", "1491", "tcp"),)), source="acme")
+    assert conflicts.conflicts(wf_store) == []  # 1491 is free upstream (and this store checks on publication only)
+    filed = wf.file(wf_store, ALICE, template(port=1491))
+    done = drive(wf_store, filed["id"], (SAM, "validate"), (SAM, "route"), (EVE, "approve"), (SAM, "assign"))
+    found = conflicts.of_version(wf_store, done["published_version"]).found
+    assert [(c.kind, c.found_by, c.message) for c in found] == [
+        ("port", "request", "acme-ctl 1491/tcp: upstream assigns 1491/tcp to frobnitz")
+    ]

@@ -138,8 +138,11 @@ def create(
 
 def set_ranges(service: RegistryService, name: str, owns: Sequence[str]) -> RegistrySummary:
     """Replace the ranges local registry ``name`` allocates from (none: it allocates from none)."""
+    from .conflicts import refresh
+
     store = service.store
     info = store.registries.set_ranges(parse_selector(name), _ranges(owns))
+    refresh(store, info.name)  # records now outside (or back inside) its ranges
     return RegistrySummary(info, store.scoped(info.name).current_version())
 
 

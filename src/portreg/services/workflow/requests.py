@@ -678,9 +678,16 @@ def _publish(tx: WorkflowTransaction, request: Mapping[str, Any], account: Accou
     registry = request.get("registry") or UPSTREAM
     change = change_for(dict(request), local.view_of(tx, registry), today)
     reason = f"request {request['id']} ({request['kind']} of {request['service_name']}), approved through the workflow"
-    return tx.publish(
+    version = tx.publish(
         change, source=f"request {request['id']}", actor=account.email, reason=reason, registry=registry
     )
+    # The stack is checked in the publication's transaction, as an import's is.
+    from ..conflicts import reconcile
+
+    reconcile(
+        tx.shared, version=version.number, found_by="request", registries=None if registry == UPSTREAM else (registry,)
+    )
+    return version
 
 
 # --------------------------------------------------------------------------- comments and votes
