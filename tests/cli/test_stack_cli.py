@@ -72,3 +72,47 @@ def test_without_local_registries_there_is_no_source_column(
     assert code == 0 and rows(out) == [["acme-db", "5432", "tcp", "assigned", "collides with IANA's postgresql", ""]]
     code, out, _ = run(capsys, "--db", url, "lookup", "5432", "--json")
     assert "source" not in json.loads(out)["records"][0]
+
+
+STACK_QUERIES = [
+    "5432", "80", "20100", "20200", "20000-20300", "5000-5500", "22", "0", "65535",
+    "www", "WWW", "http", "acme-sync", "ACME-MONITOR", "acme-mon", "acme-db", "postgresql", "no-such-service",
+]  # fmt: skip
+
+
+def test_the_quick_lookup_answers_over_the_stack_as_the_full_command(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``portreg lookup`` on a SQLite store with a local registry takes the quick road
+    too, and prints what the full command prints, byte for byte, exit code included."""
+    from portreg.cli._group import cli
+    from portreg.cli._quick import lookup
+
+    for query in STACK_QUERIES:
+        for extra in ([], ["--json"], ["--proto", "udp"], ["--json", "--proto=tcp"]):
+            args = ["--db", db, "lookup", query, *extra]
+            quick_code = lookup(args)
+            quick = (quick_code, *capsys.readouterr())
+            full_code = cli.main(args=args, prog_name="portreg", standalone_mode=False)
+            full = (full_code, *capsys.readouterr())
+            assert quick_code is not None, args
+            assert quick == full, args
+    code = lookup(["--db", db, "lookup", "5432"])
+    assert code == 0 and rows(capsys.readouterr().out)[0][:2] == ["acme", "acme-db"]
+    assert lookup(["--db", db, "lookup", "5432", "--registry", "iana"]) is None  # the full command's option
+
+
+def test_an_empty_local_registry_still_names_sources_on_the_quick_road(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from portreg.cli._quick import lookup
+    from portreg.services import open_store
+
+    url = f"sqlite:///{tmp_path / 'beta.sqlite3'}"
+    with open_store(url) as store:
+        store.import_registry(acme_registry(), source="small upstream")
+        store.registries.create("beta")
+    assert lookup(["--db", url, "lookup", "5432"]) == 0
+    quick = capsys.readouterr().out
+    code, full, _ = run(capsys, "--db", url, "lookup", "5432", "--registry", "stack")
+    assert code == 0 and quick == full and rows(quick)[0][0] == "iana"

@@ -43,22 +43,57 @@ class Answer:
         self.missing = missing
 
 
+class Stack:
+    """The registries a lookup reads, top first, each at its current version: IANA's
+    alone, or local registries over it (then every record names its ``source``, and the
+    rows start with it, as :mod:`portreg.services.stack` answers)."""
+
+    __slots__ = ("conn", "layers", "sourced")
+
+    def __init__(self, conn: sqlite3.Connection, layers: list[tuple[str, int | None]]) -> None:
+        self.conn = conn
+        self.sourced = len(layers) > 1
+        self.layers = [(name, number) for name, number in layers if number is not None]
+
+    def _read(self, read: Any, *args: Any) -> list[dict[str, Any]]:
+        if not self.sourced:
+            name, number = self.layers[0]
+            return read(self.conn, number, *args, name)
+        found = []
+        for name, number in self.layers:
+            for hit in read(self.conn, number, *args, name):
+                found.append({"id": hit.pop("id"), "source": name, **hit})
+        return found
+
+    def at_port(self, port: int) -> list[dict[str, Any]]:
+        return self._read(quickread.at_port, port)
+
+    def in_range(self, low: int, high: int) -> list[dict[str, Any]]:
+        return self._read(quickread.in_range, low, high)
+
+    def named(self, key: str) -> list[dict[str, Any]]:
+        return self._read(quickread.named, key)
+
+    def has_name(self, key: str) -> bool:
+        return any(quickread.has_name(self.conn, number, key, name) for name, number in self.layers)
+
+
 def lookup(path: str, query: str, transport: str | None) -> Answer | None:
     """The answer to ``query`` (a port, a range or a name) on the SQLite store at
     ``path``; None when the quick road cannot be sure of it (the full road then answers)."""
-    opened = quickread.open_current(path)
+    opened = quickread.open_stack(path)
     if opened is None:
         return None
-    conn, version = opened
+    conn, layers = opened
     try:
-        return _answer(conn, version, query, transport)
+        return _answer(Stack(conn, layers), query, transport)
     except sqlite3.Error:
         return None
     finally:
         conn.close()
 
 
-def _answer(conn: sqlite3.Connection, version: int, query: str, transport: str | None) -> Answer | None:
+def _answer(stack: Stack, query: str, transport: str | None) -> Answer | None:
     text = query.strip()
     if not text or not text.isascii():
         return None
@@ -71,13 +106,13 @@ def _answer(conn: sqlite3.Connection, version: int, query: str, transport: str |
         if high > MAX_PORT or low > high:
             return None
         if low == high:
-            return _port(conn, version, query, low, transport)
-        return _range(conn, version, query, low, high, transport)
-    return _name(conn, version, query, text, transport)
+            return _port(stack, query, low, transport)
+        return _range(stack, query, low, high, transport)
+    return _name(stack, query, text, transport)
 
 
-def _port(conn: sqlite3.Connection, version: int, query: str, port: int, transport: str | None) -> Answer:
-    hits = quickread.at_port(conn, version, port)
+def _port(stack: Stack, query: str, port: int, transport: str | None) -> Answer:
+    hits = stack.at_port(port)
     states = dict.fromkeys(TRANSPORTS, "unassigned")
     for hit in hits:
         for t in (hit["transport"],) if hit["transport"] else TRANSPORTS:
@@ -92,19 +127,17 @@ def _port(conn: sqlite3.Connection, version: int, query: str, port: int, transpo
     return Answer(data, [_rows(hits)], bool(hits), f"no record holds port {port} ({cls} range): {said}")
 
 
-def _range(
-    conn: sqlite3.Connection, version: int, query: str, low: int, high: int, transport: str | None
-) -> Answer:
-    hits = quickread.in_range(conn, version, low, high)
+def _range(stack: Stack, query: str, low: int, high: int, transport: str | None) -> Answer:
+    hits = stack.in_range(low, high)
     if transport is not None:
         hits = _on(hits, transport)
     data = {"query": query, "kind": "range", "low": low, "high": high, "records": hits}
     return Answer(data, [_rows(hits)], bool(hits), f"no record overlaps ports {low}-{high}")
 
 
-def _name(conn: sqlite3.Connection, version: int, query: str, text: str, transport: str | None) -> Answer:
+def _name(stack: Stack, query: str, text: str, transport: str | None) -> Answer:
     key = text.casefold()
-    hits = quickread.named(conn, version, key)
+    hits = stack.named(key)
     name, aliases, preferred, legacy = text, [], None, []
     if hits:
         slots = {_slot(h) for h in hits if h["port_low"] is not None}
@@ -112,7 +145,7 @@ def _name(conn: sqlite3.Connection, version: int, query: str, text: str, transpo
         seen_aliases: dict[str, None] = {}
         seen_legacy: dict[str, None] = {}
         for low, _high in ports:  # the order the full road visits them in: a set of equal hashes
-            for other in quickread.at_port(conn, version, low):
+            for other in stack.at_port(low):
                 other_name = other["name"]
                 if other_name is None or other_name.casefold() == key or _slot(other) not in slots:
                     continue
@@ -129,7 +162,7 @@ def _name(conn: sqlite3.Connection, version: int, query: str, text: str, transpo
             if (
                 replacement
                 and replacement.casefold() != key
-                and quickread.has_name(conn, version, replacement.casefold())
+                and stack.has_name(replacement.casefold())
             ):
                 preferred = replacement
         name = hits[0]["name"] or text
@@ -171,4 +204,7 @@ def _range_class(port: int) -> str:
 
 
 def _rows(hits: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    return [(h["name"], h["port"], h["transport"], h["state"], h["_description"] or None, h["assignee"]) for h in hits]
+    rows = [(h["name"], h["port"], h["transport"], h["state"], h["_description"] or None, h["assignee"]) for h in hits]
+    if hits and "source" in hits[0]:
+        return [(h["source"], *row) for h, row in zip(hits, rows)]
+    return rows

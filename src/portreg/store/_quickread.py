@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 _SELECT = (
     "SELECT r.record_id, r.sort_key, b.body FROM record_revisions r JOIN record_bodies b ON b.row_id = r.row_id "
-    "WHERE {where} AND r.valid_from <= :v AND (r.valid_to IS NULL OR r.valid_to > :v)"
+    "WHERE {where} AND r.registry = :reg AND r.valid_from <= :v AND (r.valid_to IS NULL OR r.valid_to > :v)"
 )
 _AT_PORT = (
     _SELECT.format(where="r.port_low = :p AND r.port_high = r.port_low")
@@ -37,13 +37,30 @@ _IN_RANGE = (
     + " ORDER BY 2"
 )
 _NAMED = _SELECT.format(where="r.name_key = :name") + " ORDER BY r.sort_key"
+#: The upstream registry (as ``_registries.UPSTREAM``, without importing it).
+UPSTREAM = "iana"
 
 
 
 def open_current(path: str) -> tuple[sqlite3.Connection, int] | None:
     """A connection to the SQLite store at ``path`` and its current version; None when
     the file is missing, not an up-to-date store, empty (the full road then says why), or
-    holds local registries as well as IANA's."""
+    holds local registries as well as IANA's (see :func:`open_stack`)."""
+    opened = open_stack(path)
+    if opened is None:
+        return None
+    conn, layers = opened
+    if len(layers) != 1 or layers[0][0] != UPSTREAM or layers[0][1] is None:
+        conn.close()
+        return None
+    return conn, layers[0][1]
+
+
+def open_stack(path: str) -> tuple[sqlite3.Connection, list[tuple[str, int | None]]] | None:
+    """A connection to the SQLite store at ``path`` and the stack it holds: each registry,
+    top first, with its current version (None for a local registry not filled yet; IANA's
+    alone when it holds no local registry). None when the file is missing, not an
+    up-to-date store, or IANA's registry is empty (the full road then says why)."""
     import os
 
     from ._migrate import SCHEMA_REVISION
@@ -59,37 +76,39 @@ def open_current(path: str) -> tuple[sqlite3.Connection, int] | None:
         if revision is None or revision[0] != SCHEMA_REVISION:
             conn.close()
             return None
-        if conn.execute("SELECT count(*) FROM registries").fetchone()[0] != 1:
-            conn.close()
-            return None  # local registries stacked on IANA's: the full road answers over the stack
-        version = conn.execute("SELECT max(number) FROM versions").fetchone()[0]
+        layers = conn.execute(
+            "SELECT g.name, max(v.number) FROM registries g LEFT JOIN versions v ON v.registry = g.name "
+            "GROUP BY g.name, g.position ORDER BY g.position DESC"
+        ).fetchall()
     except sqlite3.Error:
         conn.close()
         return None
-    if not version:
+    if not any(name == UPSTREAM and number for name, number in layers):
         conn.close()
         return None
-    return conn, version
+    return conn, [(name, number) for name, number in layers]
 
 
-def at_port(conn: sqlite3.Connection, version: int, port: int) -> list[dict[str, Any]]:
+def at_port(conn: sqlite3.Connection, version: int, port: int, registry: str = UPSTREAM) -> list[dict[str, Any]]:
     """The records holding ``port`` (singles and ranges), in registry order."""
-    return _hits(conn, _AT_PORT, {"p": port, "v": version})
+    return _hits(conn, _AT_PORT, {"p": port, "v": version, "reg": registry})
 
 
-def in_range(conn: sqlite3.Connection, version: int, low: int, high: int) -> list[dict[str, Any]]:
+def in_range(
+    conn: sqlite3.Connection, version: int, low: int, high: int, registry: str = UPSTREAM
+) -> list[dict[str, Any]]:
     """The records overlapping ``low``-``high``, in registry order."""
-    return _hits(conn, _IN_RANGE, {"lo": low, "hi": high, "v": version})
+    return _hits(conn, _IN_RANGE, {"lo": low, "hi": high, "v": version, "reg": registry})
 
 
-def named(conn: sqlite3.Connection, version: int, key: str) -> list[dict[str, Any]]:
+def named(conn: sqlite3.Connection, version: int, key: str, registry: str = UPSTREAM) -> list[dict[str, Any]]:
     """The records whose case-folded name is ``key``, in registry order."""
-    return _hits(conn, _NAMED, {"name": key, "v": version})
+    return _hits(conn, _NAMED, {"name": key, "v": version, "reg": registry})
 
 
-def has_name(conn: sqlite3.Connection, version: int, key: str) -> bool:
+def has_name(conn: sqlite3.Connection, version: int, key: str, registry: str = UPSTREAM) -> bool:
     """Whether any record of ``version`` is named ``key`` (case-folded)."""
-    return conn.execute(_NAMED, {"name": key, "v": version}).fetchone() is not None
+    return conn.execute(_NAMED, {"name": key, "v": version, "reg": registry}).fetchone() is not None
 
 
 def _hits(conn: sqlite3.Connection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
