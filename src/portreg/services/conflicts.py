@@ -189,7 +189,7 @@ def reconcile(
     in the same transaction. Returns what changed.
     """
     from ..model import PortRange as Ports
-    from ..model import Registry
+    from ..model import Record, Registry
     from ..store._registries import UPSTREAM
     from .overlay import OwnedRange, collisions
     from .query import Hit
@@ -203,7 +203,15 @@ def reconcile(
     if not chosen:
         return done
     upstream_version = rows.current_version(UPSTREAM)
-    upstream = [Hit.of(stored) for stored in rows.current_records(UPSTREAM)]
+    upstream = [
+        Hit(
+            record_id,
+            Record(name=name, port=None if low is None or high is None else Ports(low, high), transport=transport),
+            state,
+            None,
+        )
+        for record_id, name, low, high, transport, state in rows.current_slots(UPSTREAM)
+    ]
     at = _now()
     for name in chosen:
         stored = rows.current_records(name)

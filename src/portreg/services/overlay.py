@@ -38,6 +38,8 @@ KINDS = ("port", "reserved", "name", "outside", "owned", "same")
 NOTES = frozenset({"same"})
 #: Upstream records a message names before it says "and N more".
 _SHOWN = 5
+#: Ports per block of the upstream ranges' index.
+_BLOCK = 256
 
 
 class OwnedRange(NamedTuple):
@@ -236,12 +238,18 @@ class _Upstream:
 
     def __init__(self, hits: Sequence[Hit]) -> None:
         self.singles: dict[int, list[Hit]] = defaultdict(list)
-        self.ranges: list[Hit] = []
+        #: Upstream ranges by block of _BLOCK ports they overlap, so that a question about
+        #: one port looks at the few ranges near it, not at every range.
+        self.ranges: dict[int, list[Hit]] = defaultdict(list)
         names: dict[str, list[Hit]] = defaultdict(list)
         for hit in hits:
             port = hit.record.port
             if port is not None:
-                (self.ranges if port.is_range else self.singles[port.low]).append(hit)
+                if port.is_range:
+                    for block in range(port.low // _BLOCK, port.high // _BLOCK + 1):
+                        self.ranges[block].append(hit)
+                else:
+                    self.singles[port.low].append(hit)
             if hit.record.name and hit.state == ASSIGNED:
                 names[name_key(hit.record.name)].append(hit)
         self.names = {key: tuple(found) for key, found in names.items()}
@@ -263,12 +271,17 @@ class _Upstream:
         for hit in candidates:
             if hit.state in states and _same_transport(hit.record.transport, transport):
                 found.append(hit)
-        for hit in self.ranges:
-            span = hit.record.port
-            assert span is not None
-            overlaps = span.low <= ports.high and ports.low <= span.high
-            if overlaps and hit.state in states and _same_transport(hit.record.transport, transport):
-                found.append(hit)
+        seen: set[int] = set()
+        for block in range(ports.low // _BLOCK, ports.high // _BLOCK + 1):
+            for hit in self.ranges.get(block, ()):
+                if id(hit) in seen:
+                    continue
+                seen.add(id(hit))
+                span = hit.record.port
+                assert span is not None
+                overlaps = span.low <= ports.high and ports.low <= span.high
+                if overlaps and hit.state in states and _same_transport(hit.record.transport, transport):
+                    found.append(hit)
         return tuple(found)
 
 
