@@ -61,6 +61,13 @@ def test_create_import_list_show(capsys: Any, db: str, acme_file: Path) -> None:
     # IANA's own versions are untouched by the local import
     code, out, _ = portreg(capsys, db, "versions", "--json")
     assert [v["number"] for v in json.loads(out)["versions"]] == [1]
+    code, out, _ = portreg(capsys, db, "versions", "--registry", "acme")
+    assert code == 0 and [row[:2] for row in rows(out)] == [["acme", "2"]]
+    code, out, _ = portreg(capsys, db, "versions", "--registry", "stack", "--json")
+    assert [(v["registry"], v["number"]) for v in json.loads(out)["versions"]] == [("iana", 1), ("acme", 2)]
+    portreg(capsys, db, "registry", "create", "beta")
+    code, out, err = portreg(capsys, db, "versions", "--registry", "beta")
+    assert code == 1 and out == "" and "beta holds no version yet" in err
 
 
 def test_ranges_show_and_replace(capsys: Any, db: str) -> None:

@@ -346,25 +346,33 @@ def sync(
 
 @click.command(
     epilog=f"""\b
-JSON (--json): {{"versions": [version, ...]}}, oldest first.
+JSON (--json): {{"versions": [version, ...]}}, oldest first; with --registry each version
+also names its "registry".
 
 {VERSION_JSON}"""
 )
+@click.option(
+    "--registry",
+    metavar="iana|NAME|stack",
+    help="Whose versions: iana (the default), a local registry's NAME, or stack (every registry's, "
+    "with a registry column; numbers are one sequence over all).",
+)
 @listing
-def versions() -> Listing:
+def versions(registry: str | None) -> Listing:
     """List the versions of the registry in the store, oldest first."""
     from ..services.query import EMPTY_STORE, version_json
+    from ..services.registries import versions as listed
 
     with open_service() as service:
-        found = service.versions()
+        found = listed(service, registry)
+    named = registry is not None
     rows = [
-        (v.number, v.published, v.created_at.isoformat(timespec="seconds"), v.record_count, v.actor, v.source)
-        for v in found
+        ((name,) if named else ())
+        + (v.number, v.published, v.created_at.isoformat(timespec="seconds"), v.record_count, v.actor, v.source)
+        for name, v in found
     ]
-    table = Table(("version", "published", "stored", "records", "actor", "source"), rows, "versions")
-    return Listing(
-        {"versions": [version_json(v) for v in found]},
-        [table],
-        found=bool(found),
-        message=None if found else EMPTY_STORE,
-    )
+    columns = ("version", "published", "stored", "records", "actor", "source")
+    table = Table((("registry",) if named else ()) + columns, rows, "versions")
+    shaped = [{**version_json(v), "registry": name} if named else version_json(v) for name, v in found]
+    empty = EMPTY_STORE if not named or registry == "iana" else f"{registry} holds no version yet"
+    return Listing({"versions": shaped}, [table], found=bool(found), message=None if found else empty)

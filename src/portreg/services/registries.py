@@ -47,6 +47,7 @@ __all__ = [
     "plan",
     "set_ranges",
     "summary_json",
+    "versions",
 ]
 
 #: The upstream registry's name (IANA's).
@@ -164,6 +165,19 @@ def import_into(
         return service.import_registry(registry, source=source, actor=actor, progress=progress)
     target = service.store.scoped(selected)
     return target.import_registry(registry, source=source, actor=actor, progress=progress)
+
+
+def versions(service: RegistryService, registry: str | None = None) -> list[tuple[str, Version]]:
+    """The versions of registry ``registry`` (``iana`` by default), or with ``stack`` of
+    every registry, each with its registry's name, oldest first (one sequence over all)."""
+    store = service.store
+    selected = parse_selector(registry)
+    if selected == UPSTREAM:
+        return [(UPSTREAM, v) for v in service.versions()]
+    if selected != STACK:
+        return [(selected, v) for v in store.scoped(selected).versions()]
+    found = [(info.name, v) for info in store.registries.all() for v in store.scoped(info.name).versions()]
+    return sorted(found, key=lambda pair: pair[1].number)
 
 
 # --------------------------------------------------------------------------- exporting
