@@ -94,3 +94,11 @@ def test_pages_badge_each_record_and_say_which_registry_this_instance_operates(b
     assert table.count('class="source-badge"') == 7 and 'name="registry" value="acme"' in table
     assert "tcpmux" not in table
     assert httpx.get(base + "/port/5432", params={"registry": "beta"}, timeout=30).status_code == 404
+
+
+def test_the_ranked_search_page_reads_the_stack_or_one_registry(base: str) -> None:
+    found = httpx.get(base + "/search", params={"q": "acme-mon"}, timeout=30)
+    assert found.status_code == 200 and 'title="registry acme">acme<' in found.text
+    upstream = httpx.get(base + "/search", params={"q": "postgres", "registry": "iana"}, timeout=30)
+    assert upstream.status_code == 200 and "acme-db" not in upstream.text
+    assert '<input type="hidden" name="registry" value="iana">' in upstream.text

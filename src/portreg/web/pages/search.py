@@ -43,7 +43,7 @@ def search_page(request: Request) -> Response:
     context: dict[str, Any] = {"snapshot": snapshot, "text": text, "problems": problems, "page": page}
     if not text:
         return render(request, "search.html", total=0, pages=0, rows="", footnotes=[], first=0, **context)
-    result = service(request).query.search(
+    result = service(request).query_for(snapshot).search(
         text, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, version=snapshot.version.number
     )
     data = table_of(snapshot)
