@@ -174,3 +174,17 @@ def test_a_request_names_a_registry_the_store_holds(acme: Any) -> None:
     with pytest.raises(InvalidQuery):
         local.rules_of(acme, "iana")
     assert wf.file(acme, ALICE, template(registry="iana"))["registry"] == "iana"
+
+
+def test_an_upstream_assignment_on_a_port_a_local_registry_uses_is_a_conflict_of_that_request(acme: Any) -> None:
+    from portreg.formats import read
+    from portreg.services import conflicts
+
+    store = acme
+    store.scoped("acme").import_registry(read(b"acme-legacy 1491/tcp\n", format="services"), source="acme.services")
+    before = {c.id for c in conflicts.conflicts(store, "acme")}
+    filed = wf.file(store, ALICE, template())  # frobnitz on 1491, upstream
+    done = drive(store, filed["id"], (SAM, "validate"), (SAM, "route"), (EVE, "approve"), (SAM, "assign"))
+    new = [c for c in conflicts.conflicts(store, "acme") if c.id not in before]
+    assert [(c.kind, c.found_by, c.found_version) for c in new] == [("port", "request", done["published_version"])]
+    assert "1491/tcp" in new[0].message

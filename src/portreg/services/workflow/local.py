@@ -367,3 +367,28 @@ def rules_json(found: LocalRules) -> dict[str, Any]:
         "updated_at": found.updated_at,
         "updated_by": found.updated_by,
     }
+
+
+def registry_choices(store: Store) -> list[dict[str, Any]]:
+    """The registries a request may ask, in stack order (the one this instance operates
+    first), each with its title and ranges; empty when the store holds only the upstream,
+    so that a form asks nothing then."""
+    if not store.registries.has_local():
+        return []
+    return [
+        {"name": info.name, "title": info.title, "local": info.local, "ranges": [str(r) for r in info.ranges]}
+        for info in store.registries.all()
+    ]
+
+
+def review_groups(store: Store) -> list[str]:
+    """Every review group: the upstream's, then each local registry's (its rules' or its own name)."""
+    from .requests import GROUPS
+
+    found = list(GROUPS)
+    for info in store.registries.all():
+        if info.local:
+            group = review_group(store.registry_rules.get(info.name))
+            if group not in found:
+                found.append(group)
+    return found

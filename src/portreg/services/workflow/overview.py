@@ -99,7 +99,11 @@ def queue(store: Store, account: Account | None, group: str) -> list[dict[str, A
     """
     account = _require(account)
     if group not in GROUPS:
-        raise InvalidQuery(f"group must be one of {', '.join(GROUPS)}", parameter="group")
+        from .local import review_groups
+
+        known = review_groups(store)
+        if group not in known:
+            raise InvalidQuery(f"group must be one of {', '.join(known)}", parameter="group")
     if not ({"staff", "admin"} & set(account.roles) or ("expert" in account.roles and group in account.groups)):
         raise PermissionDenied(f"the {group} queue is for its experts and staff")
     rows = store.workflow().requests(

@@ -23,7 +23,7 @@ from ...errors import (
     Stale,
 )
 from ...rules import parse_service_code, range_class
-from ...store import Store
+from ...store import Store, Version
 from ...store._registries import UPSTREAM
 from ...store._workflow import WorkflowTransaction
 from . import checks, clock, holds, local, notify, states
@@ -673,7 +673,7 @@ def _move(
     notify.state_changed(tx, moved, source, target, reason, question=transition.action == "ask")
 
 
-def _publish(tx: WorkflowTransaction, request: Mapping[str, Any], account: Account, now: str) -> Any:
+def _publish(tx: WorkflowTransaction, request: Mapping[str, Any], account: Account, now: str) -> Version:
     today = now[:10]
     registry = request.get("registry") or UPSTREAM
     change = change_for(dict(request), local.view_of(tx, registry), today)

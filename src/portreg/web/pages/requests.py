@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from ...errors import Conflict, InvalidQuery, NotFound, PermissionDenied, RegistryError, Stale
 from ...model import TRANSPORTS
 from ...services import workflow
-from ...services.workflow import overview
+from ...services.workflow import local, overview
 from ...services.workflow.templates import MAX_TEXT
 from .. import urls
 from ..auth import csrf_token, current_account, require_account
@@ -88,6 +88,10 @@ HELP: dict[str, tuple[str, str]] = {
         "Other uses of the port you know of, if any.",
     ),
     "notes": ("Assignment notes", "Anything else the registry should say about the assignment."),
+    "registry": (
+        "Registry",
+        "Which registry assigns it: this organization's own, from its ranges and by its rules, or IANA's.",
+    ),
 }
 TEXT_FIELDS = [k for k in HELP if k != "transports"]
 #: Fields of several lines (a textarea); the others are one line.
@@ -253,6 +257,7 @@ def new_page(request: Request) -> Response:
         long_fields=LONG_FIELDS,
         transport_names=TRANSPORTS,
         checked=findings,
+        registries=local.registry_choices(_store(request)),
     )
 
 
@@ -365,8 +370,8 @@ async def act_post(request: Request, request_id: int) -> Response:
     etag = _number(form.get("etag"), "form", errors)
     port = _number(form.get("port"), "port", errors)
     group = form.get("group") or None
-    if group is not None and group not in workflow.GROUPS:
-        errors["group"] = f"pick one of {', '.join(workflow.GROUPS)}"
+    if group is not None and not (isinstance(group, str) and len(group) <= 16):
+        errors["group"] = "pick one of your review groups"
     back = _local(form.get("back"), urls.request_url(request_id))
     values = {"reason": reason, "action": action if isinstance(action, str) else "", "port": form.get("port", "")}
     move = {"action": action, "reason": reason.strip() or None, "etag": etag, "port": port, "group": group}
@@ -488,10 +493,11 @@ def _vote(
 @router.get("/requests/queue")
 def queues_page(request: Request) -> Response:
     account = require_account(request)
+    known = local.review_groups(_store(request))
     if {"staff", "admin"} & set(account.roles):
-        groups = list(workflow.GROUPS)
+        groups = known
     elif "expert" in account.roles:
-        groups = [g for g in workflow.GROUPS if g in account.groups]
+        groups = [g for g in known if g in account.groups]
     else:
         raise PermissionDenied("the review queues are for experts and staff")
     return _page(request, "request_queues.html", title="Review queues", groups=groups)
@@ -499,7 +505,7 @@ def queues_page(request: Request) -> Response:
 
 @router.get("/requests/queue/{group}")
 def queue_page(request: Request, group: str) -> Response:
-    if group not in workflow.GROUPS:
+    if group not in local.review_groups(_store(request)):
         return _not_found(request, NotFound(f"there is no review group {group[:40]!r}"))
     items = overview.queue(_store(request), current_account(request), group)
     return _page(request, "request_queue.html", title=f"Expert review: {group}", group=group, items=items)
