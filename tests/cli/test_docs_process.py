@@ -49,4 +49,6 @@ def test_the_process_page_runs(small: Any, tmp_path: Path, capsys: pytest.Captur
     assert store.workflow().request(2)["state"] == "rejected"
     assert store.workflow().request(3)["state"] == "modified"
     assert store.workflow().request(4)["state"] == "assigned"
+    assert store.workflow().request(5)["state"] == "assigned" and store.workflow().request(5)["registry"] == "acme"
+    assert [s.record.name for s in store.scoped("acme").records_at_port(20100)][:1] == ["acme-sync"]
     store.close()
