@@ -153,3 +153,35 @@ def test_the_pages_are_unchanged_without_local_registries(tmp_path: Path) -> Non
             assert client.get("/api/v1/conflicts").json()["conflicts"] == []
             assert feedparser.parse(client.get("/changes/conflicts.atom").content).entries == []
             assert client.get("/changes/1..1").status_code in (200, 404)  # the diff route still answers
+
+
+def test_the_account_page_offers_to_watch_a_registry(tmp_path: Path) -> None:
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from portreg.services import accounts, open_store, subscriptions
+    from portreg.store import PortRange
+    from portreg.web import create_app
+
+    password = "correct horse battery staple"
+    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        store.import_registry(BEFORE, source="iana.xml")
+        store.registries.create("acme", owns=(PortRange(20000, 20999),))
+        ann = accounts.create_account(store, email="ann@example.org", name="Ann", password=password).id
+        with TestClient(create_app(store=store, log_key=tmp_path / "key.pem"), raise_server_exceptions=False) as client:
+
+            def token(page: str) -> str:
+                found = re.search(r'name="csrftoken" value="([^"]+)"', page)
+                assert found
+                return found.group(1)
+
+            signin = client.get("/account/signin").text
+            client.post("/account/signin", data={"csrftoken": token(signin), "email": "ann@example.org", "password": password})
+            offer = client.get("/account/subscriptions?kind=registry&key=acme")
+            assert offer.status_code == 200 and "Mail me changes to the conflicts of registry acme" in offer.text
+            followed = client.post("/account/subscriptions", data={"csrftoken": token(offer.text), "kind": "registry", "key": "acme"})
+            assert "You will be mailed the conflicts of registry acme" in followed.text
+            assert [(s.kind, s.key) for s in subscriptions.subscriptions(store, ann)] == [("registry", "acme")]
+            refused = client.post("/account/subscriptions", data={"csrftoken": token(followed.text), "kind": "registry", "key": "acne"})
+            assert refused.status_code == 200 and "Not followed: the store holds no registry &#39;acne&#39;" in refused.text

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -281,6 +281,17 @@ def _epoch() -> Any:
 # they stay the same for everyone and cacheable.
 
 
+class _RegistryOffer(NamedTuple):
+    """The offer to watch a local registry's conflicts, shaped as the form reads a watch."""
+
+    key: str
+    kind: str = "registry"
+
+    @property
+    def title(self) -> str:
+        return f"the conflicts of registry {self.key} with the upstream"
+
+
 @router.get("/account/subscriptions")
 def subscriptions_page(request: Request) -> Response:
     """The account's subscriptions; with ``?kind=&key=``, a form to follow that too."""
@@ -293,9 +304,11 @@ def subscriptions_page(request: Request) -> Response:
         return RedirectResponse(
             urls.signin_url(request.url.path + (f"?{request.url.query}" if request.url.query else "")), 303
         )
-    offer = None
+    offer: Watch | _RegistryOffer | None = None
     kind, key = request.query_params.get("kind"), request.query_params.get("key", "")
-    if kind is not None:
+    if kind == "registry":  # a local registry's conflicts with the upstream (services/conflicts.py)
+        offer = _RegistryOffer(key[:40])
+    elif kind is not None:
         try:
             offer = Watch.parse("port" if kind == "range" else kind, key) if kind != "all" else None
         except InvalidQuery as exc:
@@ -331,9 +344,15 @@ async def subscribe_post(request: Request) -> Response:
         found = service.subscribe(store, account.id, kind, key)
     except InvalidQuery as exc:
         request.session["flash"] = f"Not followed: {exc.message}"
+    except NotFound as exc:  # a registry the store does not hold
+        request.session["flash"] = f"Not followed: {exc}"
     else:
         what = (
-            "every change" if found.kind == "all" else f"changes to {found.watch.title if found.watch else found.key}"
+            "every change"
+            if found.kind == "all"
+            else f"the conflicts of registry {found.key}"
+            if found.kind == "registry"
+            else f"changes to {found.watch.title if found.watch else found.key}"
         )
         request.session["flash"] = f"You will be mailed {what} at {account.email}."
     return RedirectResponse(urls.subscriptions_url(), 303)
