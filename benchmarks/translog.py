@@ -86,9 +86,10 @@ def main() -> None:
     def local_version(i: int) -> None:
         import dataclasses
 
+        from tests.support.overlay import acme_registry
+
         from portreg.model import PortRange, Text
         from portreg.store import PortRange as Owned
-        from tests.support.overlay import acme_registry
 
         if i == 1:
             store.registries.create("acme", owns=(Owned(20000, 20999),), actor="bench")
