@@ -61,6 +61,8 @@ def test_a_local_assignment_is_reviewed_by_its_group_and_published_into_its_regi
         (None, "dccp", "acme"),
     }
     assert acme_store.person("Alice_Example") is not None
+    first = acme_store.registry()  # acme's first version is a whole registry, titled as acme is
+    assert first.title == "ACME Corp." and len(first.records) == 4 and first.updated == done["state_since"][:10]
     # The upstream is untouched: same version, nothing at 20100, no new person.
     assert store.current_version().number == 1 and store.records_at_port(20100) == []
     assert wf.verify(store).ok

@@ -60,7 +60,13 @@ def publish(
     if current is None and registry == "iana":
         raise NotFound("the store is empty: a request can be published only onto a registry")
     number = (conn.exec_driver_sql("SELECT coalesce(max(number), 0) FROM versions").scalar() or 0) + 1
-    head = loads(current[1]) if current is not None else {"title": registry}
+    if current is not None:
+        head = loads(current[1])
+    else:  # a local registry's first version: a whole head, titled as the registry is
+        from ..model import Registry
+
+        title = conn.execute(text("SELECT title FROM registries WHERE name = :n"), {"n": registry}).scalar()
+        head = loads(Encoder().head(Registry(title=title or registry, id=registry)))
     head["updated"] = change.updated
     head_text = dumps(head)
     created = datetime.now(UTC)
