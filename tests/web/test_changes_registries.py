@@ -113,7 +113,9 @@ def test_diffs_of_a_local_registry(served: tuple[str, str, Path]) -> None:
     api = httpx.get(base + "/api/v1/changes/2..4")
     assert api.status_code == 200 and api.json()["registry"] == "acme" and api.json()["counts"]["added"] == 1
     assert "registry" not in httpx.get(base + "/api/v1/changes/1..3").json()  # IANA's diffs unchanged
-    error = httpx.get(base + "/api/v1/changes/latest..latest", params={"registry": "stack"})
+    stacked = httpx.get(base + "/api/v1/changes/latest..latest", params={"registry": "stack"})
+    assert stacked.status_code == 200 and stacked.json()["to"]["number"] == 5  # dates and latest: IANA's
+    error = httpx.get(base + "/api/v1/changes/latest..latest", params={"registry": "Acme"})
     assert error.status_code == 400 and error.json()["error"]["parameter"] == "registry"
 
 

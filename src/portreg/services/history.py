@@ -88,20 +88,16 @@ STACK = "stack"
 def scope(store: Store, registry: str | None = None, *refs: str | int) -> Store:
     """The registry a diff or a version reference reads, as a store scoped to it.
 
-    ``registry`` when it is named (InvalidQuery for a malformed name or ``stack``,
-    NotFound naming those held for an unknown one); else the registry the version
-    numbers among ``refs`` belong to (version numbers are one sequence over every
-    registry, so a number names its registry); else ``store``'s own. InvalidQuery when
-    the numbers belong to two registries.
+    ``registry`` when it names one (InvalidQuery for a malformed name, NotFound naming
+    those held for an unknown one); else (None, or ``stack``: every registry, the
+    default elsewhere) the registry the version numbers among ``refs`` belong to
+    (version numbers are one sequence over every registry, so a number names its
+    registry); else ``store``'s own. InvalidQuery when the numbers belong to two
+    registries: a diff compares two versions of one.
     """
     from ..store._registries import check_name
 
-    if registry is not None:
-        if registry == STACK:
-            names = ", ".join(i.name for i in store.registries.all())
-            raise InvalidQuery(
-                f"a diff compares two versions of one registry: name one of {names}", parameter="registry"
-            )
+    if registry is not None and registry != STACK:
         return store.scoped(check_name(registry))
     owners: dict[str, int] = {}
     for ref in refs:
