@@ -261,3 +261,60 @@ def test_an_upstream_assignment_through_the_workflow_is_checked_too(wf_store: An
     assert [(c.kind, c.found_by, c.message) for c in found] == [
         ("port", "request", "acme-ctl 1491/tcp: upstream assigns 1491/tcp to frobnitz")
     ]
+
+
+def test_a_sync_during_a_local_import_still_finds_their_conflict(store_url: str) -> None:
+    """Two versions published at once: acme starts using 20100/tcp while IANA assigns it.
+
+    Each transaction alone would check against the other's old rows and miss the
+    conflict. SQLite makes the sync wait for the import; PostgreSQL refuses it while an
+    import runs (Conflict: try again), and the retry sees what the import committed.
+    """
+    from portreg.services import conflicts
+    from portreg.store import PortRange as Owned
+
+    without_sync = Registry(title="acme", records=tuple(r for r in ACME.records if r.name != "acme-sync"))
+    with _open(store_url) as store:
+        store.import_registry(BEFORE, source="iana.xml")
+        store.registries.create("acme", owns=(Owned(20000, 20999),))
+        store.scoped("acme").import_registry(without_sync, source="acme")
+    checked, done = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def slow(tx: Any, version: Any, registry: str) -> None:
+        checked.set()  # acme's check is done; its transaction stays open a moment longer
+        done.wait(timeout=1.5)
+
+    def local_import() -> None:
+        try:
+            with _open(store_url) as store:
+                store.publish_hooks.append(slow)
+                store.scoped("acme").import_registry(ACME, source="acme")
+        except BaseException as exc:
+            failures.append(exc)
+
+    worker = threading.Thread(target=local_import)
+    worker.start()
+    assert checked.wait(timeout=30)
+    refused: list[Conflict] = []
+
+    def sync() -> None:
+        with _open(store_url) as store:
+            try:
+                store.import_registry(AFTER, source="https://iana.example/x.xml")
+            except Conflict as exc:
+                refused.append(exc)
+
+    syncing = threading.Thread(target=sync, daemon=True)
+    syncing.start()
+    syncing.join(timeout=0.5)
+    done.set()
+    syncing.join(timeout=30)
+    worker.join(timeout=30)
+    assert not failures and not syncing.is_alive()
+    with _open(store_url) as store:
+        if refused:  # PostgreSQL: one import at a time; the sync is run again
+            assert store.dialect == "postgresql"
+            store.import_registry(AFTER, source="https://iana.example/x.xml")
+        found = [(c.kind, c.message) for c in conflicts.conflicts(store, "acme", open_only=True) if c.kind == "port"]
+        assert ("port", "acme-sync 20100/tcp: upstream assigns 20100/tcp to newsvc") in found

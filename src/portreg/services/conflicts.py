@@ -198,6 +198,9 @@ def reconcile(
         raise InvalidQuery(f"found_by must be one of {', '.join(FOUND_BY)}", parameter="found_by")
     rows = tx.conflicts
     local = rows.local_registries()
+    if local:
+        rows.lock()
+        local = rows.local_registries()  # as the writer that held the lock left them
     chosen = [name for name in (local if registries is None else registries) if name in local]
     done = Reconciled()
     if not chosen:

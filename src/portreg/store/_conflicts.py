@@ -25,6 +25,8 @@ _COLUMNS = (
     "c.resolved_version"
 )
 _BODIES = ", ".join(f"b.{c}" for c in RECORD_COLUMNS)
+#: The advisory lock that serializes checks of the stack on PostgreSQL ("portreg-conflicts").
+_LOCK = 0x706F7274726567
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,18 @@ class ConflictRows:
         self._db = db
 
     # -- what a reconciliation reads
+
+    def lock(self) -> None:
+        """Take the stack's check lock until the transaction ends.
+
+        Two checks at once on PostgreSQL (at READ COMMITTED) would each read the other's
+        old rows, and a conflict between what the two wrote would be seen by neither.
+        Imports already run one at a time there (the import lock), but a check after new
+        ranges runs beside them; under this lock the second check waits, and its reads
+        then see what the first committed. SQLite runs one writer at a time already.
+        """
+        if self._db.dialect == "postgresql":
+            self._db.rows("SELECT pg_advisory_xact_lock(:key)", {"key": _LOCK})
 
     def current_records(self, registry: str) -> list[StoredRecord]:
         """The records of ``registry`` in its newest version, as this transaction sees it."""
