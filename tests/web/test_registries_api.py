@@ -102,3 +102,20 @@ def test_downloads_of_each_registry(http: Any, tmp_path: Path) -> None:
 def test_bad_downloads_are_pages_not_500s(http: Any, params: dict[str, str], status: int) -> None:
     answer = http.get(DOWNLOAD + ".services", params=params)
     assert answer.status_code == status and "<script>" not in answer.text
+
+
+def test_the_registry_page_offers_the_documents_of_what_it_shows(http: Any) -> None:
+    import lxml.html
+
+    def links(path: str) -> dict[str, str]:
+        doc = lxml.html.fromstring(http.get(path).text)
+        return {a.text_content(): a.get("href") for a in doc.cssselect("dd.formats a")}
+
+    stacked = links("/")  # a store with a local registry shows the stack by default
+    assert stacked["CSV"] == DOWNLOAD + ".csv?registry=stack"
+    assert stacked["services(5), local only"] == DOWNLOAD + ".services?profile=local"
+    assert links("/?registry=acme")["CSV"] == DOWNLOAD + ".csv?registry=acme"
+    iana = links("/?registry=iana")
+    assert iana["CSV"] == DOWNLOAD + ".csv" and iana["services(5), small"] == DOWNLOAD + ".services?profile=small"
+    for href in (stacked["CSV"], stacked["services(5), local only"]):
+        assert http.get(href).status_code == 200

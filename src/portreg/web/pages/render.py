@@ -130,14 +130,20 @@ def formats_of(snapshot: Snapshot | None = None) -> list[tuple[str, str]]:
     """The Available Formats: (label, path) for each download, IANA's four first.
 
     services(5) comes twice: the full file, and the ``small`` profile (the services of
-    Debian's netbase), which is what most systems ship as ``/etc/services``.
+    Debian's netbase), which is what most systems ship as ``/etc/services``. A page
+    reading a local registry or the stack offers that view's documents
+    (``?registry=``), and the stack's page the local registries' services(5) alone.
     """
+    scope = getattr(snapshot, "scope", None)
+    which = None if scope in (None, "iana") else scope
     found = []
     for ext in LABELS:
         if ext in DOWNLOADS:
-            found.append((LABELS[ext], urls.download_url(ext)))
-            if ext == "services":
+            found.append((LABELS[ext], urls.download_url(ext, registry=which)))
+            if ext == "services" and which is None:
                 found.append((f"{LABELS[ext]}, small", urls.download_url(ext, profile="small")))
+            elif ext == "services" and which == "stack":
+                found.append((f"{LABELS[ext]}, local only", urls.download_url(ext, profile="local")))
     return found
 
 
