@@ -40,11 +40,17 @@ def errors(findings: list[Any]) -> list[tuple[str, str]]:
 
 
 def test_a_local_assignment_is_reviewed_by_its_group_and_published_into_its_registry(acme: Any) -> None:
+    from portreg.services import accounts, mail
+
     store = acme
+    assert accounts.create_account(store, email=ACE.email, name=ACE.name, roles={"expert"}, groups={"acme"}) == ACE
     filed = wf.file(store, ALICE, asked())
     assert (filed["registry"], filed["state"]) == ("acme", "new")
     routed = drive(store, filed["id"], (SAM, "validate"), (SAM, "route"))
     assert [r["group"] for r in routed["reviews"]] == ["acme"]
+    to_experts = [m.subject for m in mail.outbox(store) if ACE.email in m.recipients]
+    assert to_experts == [f"[portreg acme request #{filed['id']}] acme-sync: Expert Review"]
+    assert EVE.email not in {r for m in mail.outbox(store) for r in m.recipients}
     with pytest.raises(NotFound):  # IANA's tcp-udp experts do not review acme's requests
         wf.act(store, EVE, filed["id"], "approve")
     assert [r["id"] for r in wf.list_requests(store, ACE, scope="queue")] == [filed["id"]]

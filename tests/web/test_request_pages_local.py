@@ -79,4 +79,7 @@ def test_the_form_asks_which_registry_and_a_local_request_reaches_its_own_queue(
     assert "/requests/queue/acme" in queues.text and "/requests/queue/tcp-udp" not in queues.text
     queue = ace.get("/requests/queue/acme")
     assert queue.status_code == 200 and f"/requests/{request_id}" in queue.text
+    assert re.search(rf'#{request_id} acme-page</a> <span class="source-badge">acme</span>', queue.text)
+    mine = me.get("/requests")
+    assert re.search(rf'#{request_id}</a> <span class="source-badge">acme</span>', mine.text)
     assert ace.get("/requests/queue/nosuch").status_code == 404

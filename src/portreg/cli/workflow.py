@@ -23,7 +23,7 @@ from ._output import Listing, Table, listing
 
 REQUEST_JSON = """\b
 A request in JSON:
-  {"id": 7, "kind": "assignment", "state": "expert-review", "state_label": "Expert Review",
+  {"id": 7, "registry": "iana", "kind": "assignment", "state": "expert-review", "state_label": "Expert Review",
    "open": true, "etag": 4, "service_name": "frobnitz", "port": 1491, "transports": ["tcp"],
    "turn": "expert", "reviews": [{"group": "tcp-udp", "decision": "pending", ...}],
    "time": {"gross": 86400, "net": {"staff": 3600, "expert": 82800, ...}, ...},

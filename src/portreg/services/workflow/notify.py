@@ -57,7 +57,11 @@ def registry_side(tx: Any, request: Mapping[str, Any], state: str) -> list[str]:
 
 
 def subject(request: Mapping[str, Any], what: str) -> str:
-    return f"[portreg request #{request['id']}] {request.get('service_name') or request['kind']}: {what}"
+    """The mail's subject; a local registry's request names its registry, so that its
+    people tell it from an IANA request at a glance."""
+    registry = request.get("registry") or "iana"
+    which = "portreg" if registry == "iana" else f"portreg {registry}"
+    return f"[{which} request #{request['id']}] {request.get('service_name') or request['kind']}: {what}"
 
 
 def state_changed(
