@@ -1,6 +1,6 @@
 """``/api/v1/registries`` and the downloads' ``?registry=``, from a real ``portreg serve``
 on loopback, over a real SQLite store: IANA's 2024-03-18 registry with local registry
-``acme`` stacked on it."""
+``acme`` stacked on it, which the instance operates."""
 
 from __future__ import annotations
 
@@ -24,8 +24,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     with Store.open(sqlite_url(path)) as store:
         store.registries.create("acme", title="ACME Corp. services", owns=(PortRange(20000, 20999),), actor="ops")
         store.scoped("acme").import_registry(acme_registry(), source="acme.services")
-    with serving(sqlite_url(path)) as (base, _):
-        yield base, path
+    # the instance operates its top local registry ("1"): /api/v1/registries says which
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PORTREG_RUNS_REGISTRY", "1")
+        with serving(sqlite_url(path)) as (base, _):
+            yield base, path
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +43,7 @@ def test_the_registries_in_stack_order(http: Any) -> None:
     response = http.get("/api/v1/registries")
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
     body = response.json()
-    assert body["stack"] is True
+    assert body["stack"] is True and body["operates"] == "acme"
     acme, iana = body["registries"]
     assert (acme["name"], acme["kind"], acme["title"], acme["created_by"]) == (
         "acme", "local", "ACME Corp. services", "ops",
@@ -119,3 +122,4 @@ def test_the_registry_page_offers_the_documents_of_what_it_shows(http: Any) -> N
     assert iana["CSV"] == DOWNLOAD + ".csv" and iana["services(5), small"] == DOWNLOAD + ".services?profile=small"
     for href in (stacked["CSV"], stacked["services(5), local only"]):
         assert http.get(href).status_code == 200
+

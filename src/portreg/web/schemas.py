@@ -287,6 +287,9 @@ class RegistryOut(BaseModel):
 class RegistriesOut(BaseModel):
     registries: list[RegistryOut] = Field(description="In stack order: the one consulted first first.")
     stack: bool = Field(description="Whether any local registry is stacked on the upstream.")
+    operates: str | None = Field(
+        description="The registry this instance operates ($PORTREG_RUNS_REGISTRY); null: it mirrors."
+    )
 
 
 class ErrorBody(BaseModel):

@@ -38,8 +38,14 @@ def _shape(summary: registries.RegistrySummary) -> dict[str, Any]:
 @router.get("/registries", response_model=RegistriesOut, summary="The registries this store holds")
 def list_registries(request: Request) -> dict[str, Any]:
     """The upstream registry and every local one stacked on it, the one consulted first first."""
+    from ...services.stack import operated_registry
+
     found = registries.list_registries(service(request))
-    return {"registries": [_shape(s) for s in found], "stack": any(s.info.local for s in found)}
+    return {
+        "registries": [_shape(s) for s in found],
+        "stack": any(s.info.local for s in found),
+        "operates": operated_registry([s.info for s in found]),
+    }
 
 
 @router.get(
