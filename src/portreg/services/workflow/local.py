@@ -182,7 +182,28 @@ def check_port(
         return
     ranges = ", ".join(str(r) for r in local.ranges) or "none yet"
     if isinstance(port, str):
-        found.append(Finding("port", SECTION, f"{view.registry} assigns from its own ranges ({ranges}): name the port"))
+        if port != "user":
+            found.append(
+                Finding(
+                    "port",
+                    SECTION,
+                    f"{view.registry} assigns from its own ranges ({ranges}): name the port, or ask for "
+                    '"user" (any port of its ranges)',
+                )
+            )
+            return
+        free = first_free(view, data.get("transports") or (), own=own)
+        if free is None:
+            found.append(Finding("port", SECTION, f"{view.registry} has no free port left in its ranges ({ranges})"))
+        else:
+            found.append(
+                Finding(
+                    "port",
+                    SECTION,
+                    f"staff choose a port of {view.registry}'s ranges at assignment (the first free one now: {free})",
+                    WARNING,
+                )
+            )
         return
     if not data.get("justification"):
         found.append(
@@ -251,6 +272,23 @@ def check_port(
             found.append(
                 Finding("port", "8.1.1", f"an open request holds port {port}/{t}; you may choose another port")
             )
+
+
+def first_free(view: LocalView, transports: Sequence[str], *, own: int | None = None) -> int | None:
+    """The lowest port of the registry's ranges free on every one of ``transports``: owned on
+    each, without a record of the registry or an assignment or reservation of the upstream
+    (unless excepted), and unheld. Reads port by port, lowest first: a registry's ranges
+    fill from the bottom, so the first free port is seldom far."""
+    transports = list(transports) or ["tcp"]
+    for port_range in view.local.ranges:
+        for port in range(port_range.low, port_range.high + 1):
+            if not all(view.local.owns(port, t) for t in transports):
+                continue
+            found: list[Finding] = []
+            check_port({"transports": transports, "justification": "-"}, view, own, found, port)
+            if not checks.has_errors(found):
+                return port
+    return None
 
 
 def _relaxable(finding: Finding) -> str | None:

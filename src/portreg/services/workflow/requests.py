@@ -472,7 +472,7 @@ def act(
         elif action == "approve" and request["state"] == IESG_ESCALATION:
             _iesg_may_approve(tx, request_id)
         if action == "assign" and request["data"].get("port") in ("user", "system"):
-            target_port = _chosen_port(request, port)
+            target_port = _chosen_port(request, port, local.view_of(tx, request.get("registry") or UPSTREAM))
             request = {**request, "port": target_port}
         if action in ("assign", "apply") or (action == "approve" and target and target != request["state"]):
             findings = _recheck(tx, request, publishing=action in ("assign", "apply"))
@@ -510,8 +510,19 @@ def _acting_role(allowed: frozenset[str]) -> str:
     return "system"
 
 
-def _chosen_port(request: Mapping[str, Any], port: int | None) -> int:
+def _chosen_port(
+    request: Mapping[str, Any], port: int | None, view: WorkflowTransaction | local.LocalView | None = None
+) -> int:
     wanted = request["data"]["port"]
+    if isinstance(view, local.LocalView):
+        # Any port of the local registry's ranges: staff's choice (judged by the checks that
+        # run again before publishing), else the first free one.
+        if port is not None:
+            return port
+        free = local.first_free(view, request["data"].get("transports") or (), own=request["id"])
+        if free is None:
+            raise Conflict(f"{view.registry} has no free port left in its ranges")
+        return free
     if port is None:
         raise InvalidQuery(f"the request asks for any {wanted} port: choose one to assign", parameter="port")
     try:
