@@ -12,7 +12,9 @@ In this process:
 
 * composing the stack's snapshot (both layers' records, the in-memory index);
 * lookups by port and by name through the stack's index and through IANA's alone;
-* a one-shot layered port lookup (indexed SQL in each layer) against a single one.
+* a one-shot layered port lookup (indexed SQL in each layer) against a single one;
+* a new web app's first API lookup (building and warming the snapshot it serves), then
+  the whole registry page, on each store.
 
     python benchmarks/stack.py [--runs 11]
 
@@ -116,6 +118,19 @@ def main() -> None:
             for label, query in (("one registry", single), ("two layers", layered)):
                 ms = median_ms(lambda query=query: query.port(5432), args.runs * 5)
                 print(f"SQL port lookup, {label:<12} {ms:8.2f} ms  (median of {args.runs * 5})")
+
+        import warnings
+
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+        from portreg.web import create_app
+
+        for label, url in (("IANA alone", alone), ("acme over IANA", stacked)):
+            with open_store(url) as store, TestClient(create_app(store=store)) as client:
+                first = median_ms(lambda client=client: client.get("/api/v1/ports/80"), 1)
+                page = median_ms(lambda client=client: client.get("/?page_size=all"), 1)
+                print(f"new app, {label:<15} first lookup {first:8.1f} ms, then the whole registry page {page:6.1f} ms")
 
 
 if __name__ == "__main__":

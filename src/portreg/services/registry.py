@@ -140,6 +140,11 @@ class RegistryService:
         While one request checks the store or builds a new snapshot, the others keep
         being served from the snapshot they have, rather than queue behind it.
         """
+        return self._fresh(warm=True)
+
+    def _fresh(self, *, warm: bool) -> Snapshot:
+        """:meth:`current`; ``warm`` False skips the warmers (a layer of a stack: the
+        stack's snapshot is the one pages show, and is warmed itself)."""
         snapshot = self._current
         if snapshot is not None:
             if time.monotonic() - self._checked_at < self._check_every or not self._lock.acquire(blocking=False):
@@ -157,8 +162,8 @@ class RegistryService:
                 or self._current.sourced != self._sourced()
             ):
                 fresh = self._build(version)
-                for warm in self.warmers:
-                    warm(fresh)
+                for warmer in self.warmers if warm else ():
+                    warmer(fresh)
                 self._current = fresh
             return self._current
         finally:
@@ -240,7 +245,7 @@ class RegistryService:
             service = self._layer(info.name, infos)
             try:
                 if version is None:
-                    snapshot = service.current()
+                    snapshot = service._fresh(warm=False)
                 else:
                     numbers = [v.number for v in service.versions() if v.number <= version]
                     if not numbers:
