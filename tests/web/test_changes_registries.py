@@ -128,6 +128,9 @@ def test_verify_over_http_checks_the_local_registry(
     report = json.loads(out)
     assert code == 0 and report["ok"], report
     assert report["content_checked"] == 5 and not report["warnings"]
+    assert report["registries"] == {"iana": 3, "acme": 2}
+    code, out, _ = run(capsys, "verify", base, "--cache", str(tmp_path / "cache"))
+    assert code == 0 and "  versions logged per registry: acme 2, iana 3" in out.splitlines()
 
 
 def test_the_command_line(served: tuple[str, str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

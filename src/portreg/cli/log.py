@@ -22,7 +22,10 @@ JSON (--json): {"origin": "portreg", "tree_size": 342, "root_hash": "<hex>",
     epilog="""\b
 JSON (--json): {"source": "URL", "ok": true | false, "head": {signed head} | null,
   "previous_size": N | null, "versions_included": N, "content_checked": N,
-  "problems": ["..."], "warnings": ["..."]}
+  "registries": {"iana": N, "acme": N}, "problems": ["..."], "warnings": ["..."]}
+
+"registries" counts the logged versions of each registry: a store with local registries
+logs their versions in the same log, each leaf naming its registry.
 
 Exit code 0 when every check passed, 3 when one failed, 1 when the log could not be asked."""
 )
@@ -80,6 +83,9 @@ def verify(url: str | None, db: str | None, log_key: str | None, content: str, c
     if report.previous is not None:
         lines.append(f"  previous head: {report.previous.size} leaves")
     lines.append(f"  versions proven included: {report.included}; XML checked: {report.content_checked}")
+    if len(report.registries) > 1:
+        counts = ", ".join(f"{name} {count}" for name, count in sorted(report.registries.items()))
+        lines.append(f"  versions logged per registry: {counts}")
     lines += [f"  problem: {p}" for p in report.problems]
     lines += [f"  warning: {w}" for w in report.warnings]
     emit(Listing(report.to_json(), lines=lines), as_json=as_json)

@@ -107,6 +107,8 @@ class Report:
     previous: SignedTreeHead | None = None
     included: int = 0
     content_checked: int = 0
+    #: How many logged versions of each registry (``iana``, and each local one) the log holds.
+    registries: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -122,6 +124,7 @@ class Report:
             "previous_size": self.previous.size if self.previous else None,
             "versions_included": self.included,
             "content_checked": self.content_checked,
+            "registries": self.registries,
             "problems": self.problems,
             "warnings": self.warnings,
         }
@@ -200,6 +203,7 @@ def verify(
             continue
         logged[named] = (index, value)
         registry = value.get("registry", UPSTREAM)
+        report.registries[str(registry)] = report.registries.get(str(registry), 0) + 1
         version = published.get(named)
         if version is None:
             report.problems.append(
