@@ -185,3 +185,38 @@ def test_the_account_page_offers_to_watch_a_registry(tmp_path: Path) -> None:
             assert [(s.kind, s.key) for s in subscriptions.subscriptions(store, ann)] == [("registry", "acme")]
             refused = client.post("/account/subscriptions", data={"csrftoken": token(followed.text), "kind": "registry", "key": "acne"})
             assert refused.status_code == 200 and "Not followed: the store holds no registry &#39;acne&#39;" in refused.text
+
+
+def test_the_conflicts_page(site: dict[str, Any]) -> None:
+    page = get(site, "/conflicts")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "acme-db 5432/tcp: upstream assigns 5432/tcp to postgresql" in page.text
+    assert "resolved by staff@example.org" in page.text and "acme-sync moves to 20101" in page.text
+    assert 'href="/changes/conflicts.atom"' in page.text and "(5 open, 1 resolved)" in page.text
+    still = get(site, "/conflicts", params={"registry": "acme", "open": "true"})
+    assert still.status_code == 200 and "acme-sync moves to 20101" not in still.text
+    assert 'href="/changes/conflicts.atom?registry=acme"' in still.text
+    assert get(site, "/conflicts", params={"registry": "acne"}).status_code == 404
+    assert get(site, "/conflicts", params={"registry": "<b>"}).status_code == 400
+    assert get(site, "/conflicts", params={"open": "maybe"}).status_code == 400
+
+
+def test_names_are_escaped_on_the_page_and_in_the_feed(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from portreg.model import Registry
+    from portreg.services import open_store
+    from portreg.store import PortRange
+    from portreg.web import create_app
+    from tests.support.conflicts import rec
+
+    with open_store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        store.import_registry(BEFORE, source="iana.xml")
+        store.registries.create("acme", owns=(PortRange(20000, 20999),))
+        hostile = Registry(title="acme", records=(rec("x<script>alert(1)</script>", "5432", "tcp"),))
+        store.scoped("acme").import_registry(hostile, source="acme")
+        with TestClient(create_app(store=store, log_key=tmp_path / "key.pem")) as client:
+            page = client.get("/conflicts").text
+            assert "<script>alert" not in page and "x&lt;script&gt;alert(1)&lt;/script&gt; 5432/tcp" in page
+            feed = feedparser.parse(client.get("/changes/conflicts.atom").content)
+            assert not feed.bozo and feed.entries[0].title.startswith("acme ")

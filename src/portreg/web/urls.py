@@ -245,6 +245,12 @@ def feed_url(fmt: str, kind: str | None = None, key: str | None = None, *, regis
     return f"/{segment}/{_segment(key)}/changes.{fmt}{query}"
 
 
+def conflicts_url(registry: str | None = None, *, open_only: bool = False) -> str:
+    """The page of overlay conflicts, of one ``registry`` when named, only open ones when asked."""
+    shown = {k: v for k, v in (("registry", registry), ("open", "true" if open_only else None)) if v}
+    return "/conflicts?" + urlencode(shown) if shown else "/conflicts"
+
+
 def conflicts_feed_url(fmt: str = "atom", *, registry: str | None = None) -> str:
     """The feed of overlay conflicts (``fmt`` ``atom`` or ``json``), of one ``registry`` when named."""
     query = "?" + urlencode({"registry": registry}) if registry else ""

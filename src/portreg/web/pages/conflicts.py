@@ -1,6 +1,8 @@
-"""``/changes/conflicts.atom`` (and ``.json``): the overlay conflicts as a feed.
+"""``/conflicts`` (a page) and ``/changes/conflicts.atom`` (and ``.json``): the overlay conflicts.
 
-One entry per conflict, newest first: it appears when a version (a local import, a
+The page lists them newest first (``?registry=acme``, ``?open=true``), with counts per
+registry and links to the feed and the JSON API. The feed has one entry per conflict,
+newest first: it appears when a version (a local import, a
 sync of the upstream) finds the conflict, and is updated, under the same id, when the
 conflict is resolved, by a later version or by a person. ``?registry=acme`` keeps one
 registry's. The conflicts come from :mod:`portreg.services.conflicts`.
@@ -26,8 +28,38 @@ ATOM = "application/atom+xml"
 JSON_FEED = "application/feed+json"
 #: Entries in the feed: the newest conflicts found or resolved.
 FEED_SIZE = 100
+#: Rows on the page.
+PAGE_SIZE = 500
 
 router = APIRouter(include_in_schema=False)
+
+
+@router.get("/conflicts")
+def conflicts_page(request: Request) -> Response:
+    from .render import error_page, render
+
+    registry = request.query_params.get("registry") or None
+    flag = (request.query_params.get("open") or "").strip().lower()
+    if flag not in ("", "true", "false", "1", "0"):
+        return error_page(request, 400, "Bad open", "open is true or false.")
+    open_only = flag in ("true", "1")
+    store = request.app.state.registry_service.store
+    try:
+        found = service.conflicts(store, registry, open_only=open_only, limit=PAGE_SIZE)
+    except InvalidQuery as exc:
+        return error_page(request, 400, "Bad registry", exc.message)
+    except NotFound as exc:
+        return error_page(request, 404, "No such registry", str(exc))
+    shown = registry if registry != "stack" else None
+    return render(
+        request,
+        "conflicts.html",
+        title="Conflicts",
+        registry=shown,
+        open_only=open_only,
+        conflicts=found,
+        counts=service.counts(store),
+    )
 
 
 @router.get("/changes/conflicts.{fmt}")
