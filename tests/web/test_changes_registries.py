@@ -59,6 +59,7 @@ def test_registry_narrows_the_page(served: tuple[str, str, Path]) -> None:
     assert "<h1>Changes to acme</h1>" in text
     assert 'id="v4"' in text and 'id="v2"' in text and 'id="v3"' not in text and 'id="v5"' not in text
     assert 'href="/changes.atom?registry=acme"' in text
+    assert '<link rel="alternate" type="application/atom+xml" href="/changes.atom?registry=acme"' in text
     iana = httpx.get(base + "/changes", params={"registry": "iana"}).text
     assert 'id="v5"' in iana and 'id="v4"' not in iana
     missing = httpx.get(base + "/changes", params={"registry": "acne"})
@@ -94,6 +95,11 @@ def test_a_port_feed_of_the_local_registry(served: tuple[str, str, Path]) -> Non
     assert [i["_portreg"]["version"] for i in body["items"]] == [4, 2]
     assert body["items"][0]["_portreg"]["changes"][0]["record"] == "acme-sync 20100/tcp"
     assert httpx.get(base + "/port/20100/changes.json", params={"registry": "iana"}).json()["items"] == []
+    page = httpx.get(base + "/port/20100", params={"registry": "acme"})
+    assert page.status_code == 200
+    assert "Changes to port 20100 in acme" in page.text
+    assert 'href="/port/20100/changes.atom?registry=acme"' in page.text
+    assert 'type="application/atom+xml" href="/port/20100/changes.atom?registry=acme"' in page.text
     ranged = feedparser.parse(httpx.get(base + "/port/20000-20999/changes.atom", params={"registry": "acme"}).content)
     assert ranged.feed.title == "portreg: changes to ports 20000-20999 in acme" and len(ranged.entries) == 2
 

@@ -96,6 +96,7 @@ def changes_page(request: Request) -> Response:
         pages=pages,
         since=since,
         registry=None if registry in (None, "stack") else registry,
+        feed_registry=None if registry in (None, "stack") else registry,
         registries=held if len(held) > 1 else [],
         title="Changes" if registry in (None, "stack") else f"Changes to {registry}",
     )
