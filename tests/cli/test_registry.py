@@ -94,7 +94,7 @@ def test_ranges_show_and_replace(capsys: Any, db: str) -> None:
         (("registry", "ranges", "iana", "--owns", "1-2"), 2, "upstream"),
         (("import", "--registry", "stack", "FILE"), 2, "one registry"),
         (("import", "--registry", "nope", "FILE"), 1, "holds no registry 'nope'"),
-        (("import", "--registry", "Nope", "FILE"), 2, "cannot name a registry"),
+        (("import", "--registry", "no_pe", "FILE"), 2, "cannot name a registry"),
         (("export", "--format", "csv", "--registry", "nope"), 1, "holds no registry 'nope'"),
         (("export", "--format", "services", "--registry", "iana", "--profile", "local"), 2, "local"),
         (("export", "--format", "services", "--registry", "stack", "--since", "1"), 2, "--since"),

@@ -88,16 +88,14 @@ class Export:
 
 def parse_selector(text: str | None, *, default: str = UPSTREAM) -> str:
     """What ``--registry`` / ``?registry=`` names: ``stack`` or a registry name
-    (``default`` when absent); InvalidQuery on ``registry`` for anything else."""
-    from ..store._registries import check_name
+    (``default`` when absent), read as every other ``registry`` parameter is
+    (:func:`portreg.services.stack.parse_registry`: any case); InvalidQuery on
+    ``registry`` for anything else."""
+    from .stack import parse_registry
 
     if text is None or text == "":
         return default
-    if text == STACK:
-        return STACK
-    if len(text) > 40:
-        raise InvalidQuery("a registry name has at most 32 characters", parameter="registry")
-    return check_name(text)
+    return parse_registry(text) or default
 
 
 def _ranges(owns: Sequence[str]) -> tuple[Any, ...]:
@@ -133,7 +131,7 @@ def create(
     InvalidQuery (``registry``, ``owns``, ``title``) when a value cannot be used."""
     if title is not None and not (0 < len(title) <= 200 and title.isprintable() and title.strip()):
         raise InvalidQuery("a title is 1 to 200 printable characters", parameter="title")
-    info = service.store.registries.create(parse_selector(name), title=title, owns=_ranges(owns), actor=actor)
+    info = service.store.registries.create(name, title=title, owns=_ranges(owns), actor=actor)
     return RegistrySummary(info, None)
 
 
