@@ -193,7 +193,13 @@ def layers(store: Store, selected: str, version: int | None = None) -> list[tupl
         return [(selected, target.version(version))]
     found: list[tuple[str, Version]] = []
     for info in store.registries.all():
-        held = [v for v in store.scoped(info.name).versions() if version is None or v.number <= version]
+        layer = store.scoped(info.name)
+        if version is None:  # one small read per registry: a download asks this on every request
+            current = layer.current_version()
+            if current is not None:
+                found.append((info.name, current))
+            continue
+        held = [v for v in layer.versions() if v.number <= version]
         if held:
             found.append((info.name, held[-1]))
     if not found:
