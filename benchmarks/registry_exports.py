@@ -11,6 +11,8 @@ the median wall time of :func:`portreg.services.registries.export` plus the writ
 Composing is measured apart (``plan`` + ``export`` without writing), so that the stack's
 own cost is visible beside the writer's. The first export of each registry rebuilds it
 from the store; the figures are of warm runs, as a server serves after its first download.
+Last, warm downloads of ``.csv`` plain, ``?registry=acme`` and ``?registry=stack``
+through the web app in process (each document rendered once, then served from the cache).
 
     python benchmarks/registry_exports.py [--runs 5]
 
@@ -84,6 +86,26 @@ def main() -> None:
                 return formats.to_bytes(document.registry, "services", **document.options)
 
             print(f"services, profile local (acme alone): {median_ms(local, args.runs):8.1f} ms")
+        downloads(url, args.runs * 4)
+
+
+def downloads(url: str, runs: int) -> None:
+    """Warm downloads through the web app (in process): the document is cached per
+    version, so what is left is planning it (a few small reads) and sending it."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+    from portreg.web import create_app
+
+    path = "/assignments/service-names-port-numbers/service-names-port-numbers.csv"
+    with TestClient(create_app(url)) as client:
+        print(f"{'warm download':<32}{'ms':>8}")
+        for query in ("", "?registry=acme", "?registry=stack"):
+            client.get(path + query)  # rendered once, then kept
+            figure = median_ms(lambda q=query: client.get(path + q, headers={"Accept-Encoding": "identity"}), runs)
+            print(f"{'.csv' + query:<32}{figure:>8.1f}")
 
 
 if __name__ == "__main__":
