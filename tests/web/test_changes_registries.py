@@ -196,3 +196,12 @@ def test_import_history_fills_iana_only(
     assert code == 0 and (json.loads(out)["from"]["number"], json.loads(out)["to"]["number"]) == (5, 7)
     code, out, _ = run(capsys, "--db", url, "log", "catch-up", "--json")
     assert code == 0 and json.loads(out) == {"appended": 7, "tree_size": 7}
+    # A local import appends its version's leaf at once, naming the registry.
+    from tests.support.overlay import ACME
+
+    (tmp_path / "acme-3.services").write_bytes(ACME + b"acme-x          20400/tcp\n")
+    code, _, err = run(capsys, "--db", url, "import", "--registry", "acme", str(tmp_path / "acme-3.services"))
+    assert code == 0, err
+    with Store.open(url) as store:
+        last = store.log.entries()[-1]
+        assert last.version == 8 and json.loads(last.leaf)["registry"] == "acme"
