@@ -84,3 +84,31 @@ def test_the_rules_of_a_local_registry_are_public(site: dict[str, Any]) -> None:
     assert [(e["port"], e["transport"], e["reason"]) for e in body["exceptions"]] == [(1433, "tcp", "the SQL gateway")]
     assert call(site, "GET", "/registries/iana/rules").status_code == 400
     assert call(site, "GET", "/registries/nosuch/rules").status_code == 404
+
+
+def test_staff_change_the_rules_and_exceptions_over_http_nobody_else(site: dict[str, Any]) -> None:
+    change = {"relax": ["justification"], "review_group": "acme"}
+    assert call(site, "PUT", "/registries/acme/rules", json=change).status_code == 401
+    assert call(site, "PUT", "/registries/acme/rules", "alice", json=change).status_code == 403
+    assert call(site, "PUT", "/registries/acme/rules", "ace", json=change).status_code == 403
+    changed = call(site, "PUT", "/registries/acme/rules", "sam", json=change)
+    assert changed.status_code == 200 and changed.json()["relaxed"] == ["justification"]
+    assert changed.json()["updated_by"] == "sam@registry.example"
+    bad = call(site, "PUT", "/registries/acme/rules", "sam", json={"relax": ["port"]})
+    assert bad.status_code == 400 and bad.json()["error"]["parameter"] == "relax"
+    assert call(site, "PUT", "/registries/iana/rules", "sam", json={}).status_code == 400
+    # Now a request to acme without a justification passes with a warning.
+    checked = call(site, "POST", "/requests/check", "alice", json=asked(service_name="acme-nojust", port=20400, justification=None))
+    assert checked.json()["ok"] and any("acme relaxes justification" in f["message"] for f in checked.json()["findings"])
+
+    body = {"port": 1491, "transport": "udp", "reason": "lab gear"}
+    assert call(site, "POST", "/registries/acme/exceptions", "alice", json=body).status_code == 403
+    added = call(site, "POST", "/registries/acme/exceptions", "sam", json=body)
+    assert added.status_code == 201 and added.json()["created_by"] == "sam@registry.example"
+    assert call(site, "POST", "/registries/acme/exceptions", "sam", json=body).status_code == 409
+    listed = call(site, "GET", "/registries/acme/rules").json()["exceptions"]
+    assert [(e["port"], e["transport"]) for e in listed] == [(1433, "tcp"), (1491, "udp")]
+    assert call(site, "DELETE", "/registries/acme/exceptions/1491/udp", "alice").status_code == 403
+    assert call(site, "DELETE", "/registries/acme/exceptions/1491/udp", "sam").status_code == 204
+    assert call(site, "DELETE", "/registries/acme/exceptions/1491/udp", "sam").status_code == 404
+    call(site, "PUT", "/registries/acme/rules", "sam", json={"enforce": ["justification"]})

@@ -28,11 +28,12 @@ import re
 from typing import Any, Sequence
 
 from ... import rules
-from ...errors import InvalidQuery
+from ...errors import InvalidQuery, PermissionDenied
 from ...store import LocalRules, PortException, Store, StoredRecord
 from ...store._registries import UPSTREAM
 from ...store._workflow import WorkflowTransaction
 from . import checks, holds
+from ._accounts import Account
 from .checks import ERROR, WARNING, Finding
 from .states import ASSIGNMENT, REUSE, TRANSFER
 
@@ -327,6 +328,22 @@ def rules_of(store: Store, registry: str) -> LocalRules:
     return store.registry_rules.get(registry)
 
 
+#: Who may change a local registry's rules over the web: its operators.
+MANAGERS = frozenset({"staff", "admin"})
+
+
+def _manager(account: Account | None, actor: str | None) -> str | None:
+    """The actor recorded: the account's address when one acts (it must be staff or an
+    admin), else ``actor`` (the command line, run by the store's operator)."""
+    if account is None:
+        return actor
+    if not account.active:
+        raise PermissionDenied("this account is disabled")
+    if not MANAGERS & set(account.roles):
+        raise PermissionDenied("a local registry's rules are changed by staff or an admin")
+    return account.email
+
+
 def set_rules(
     store: Store,
     registry: str,
@@ -335,13 +352,16 @@ def set_rules(
     relax: Sequence[str] = (),
     enforce: Sequence[str] = (),
     actor: str | None = None,
+    account: Account | None = None,
 ) -> LocalRules:
     """Change who reviews a local registry's requests and which checks it relaxes.
 
     ``review_group``: one of the upstream's groups or a name of up to 16 letters,
     digits and hyphens (the default is the registry's own name); ``relax`` and
     ``enforce`` add checks to and remove them from the relaxed ones (:data:`RELAXABLE`).
+    ``account``: who acts over the web (PermissionDenied unless staff or an admin).
     """
+    actor = _manager(account, actor)
     current = rules_of(store, registry)
     group = current.review_group if review_group is None else check_group(review_group)
     relaxed = (current.relaxed | check_relaxed(relax)) - check_relaxed(enforce)
@@ -359,17 +379,28 @@ def check_group(group: str) -> str:
 
 
 def add_exception(
-    store: Store, registry: str, port: int, transport: str, reason: str, *, actor: str | None = None
+    store: Store,
+    registry: str,
+    port: int,
+    transport: str,
+    reason: str,
+    *,
+    actor: str | None = None,
+    account: Account | None = None,
 ) -> PortException:
     """Record that local registry ``registry`` may assign ``port``/``transport`` although the
     upstream assigns or reserves it (its requests then carry a warning, not an error)."""
+    actor = _manager(account, actor)
     _local(store, registry)
     _port_and_transport(port, transport)
     return store.registry_rules.add_exception(registry, port, transport, reason, actor=actor)
 
 
-def remove_exception(store: Store, registry: str, port: int, transport: str) -> PortException:
+def remove_exception(
+    store: Store, registry: str, port: int, transport: str, *, account: Account | None = None
+) -> PortException:
     """Withdraw an exception; what was assigned under it stays, and new requests are refused again."""
+    _manager(account, None)
     _local(store, registry)
     _port_and_transport(port, transport)
     return store.registry_rules.remove_exception(registry, port, transport)
@@ -392,16 +423,7 @@ def rules_json(found: LocalRules) -> dict[str, Any]:
         "review_group": review_group(found),
         "relaxed": sorted(found.relaxed),
         "relaxable": RELAXABLE,
-        "exceptions": [
-            {
-                "port": e.port,
-                "transport": e.transport,
-                "reason": e.reason,
-                "created_at": e.created_at,
-                "created_by": e.created_by,
-            }
-            for e in found.exceptions
-        ],
+        "exceptions": [exception_json(e) for e in found.exceptions],
         "updated_at": found.updated_at,
         "updated_by": found.updated_by,
     }
@@ -430,3 +452,14 @@ def review_groups(store: Store) -> list[str]:
             if group not in found:
                 found.append(group)
     return found
+
+
+def exception_json(found: PortException) -> dict[str, Any]:
+    """An exception as the API and ``--json`` write it."""
+    return {
+        "port": found.port,
+        "transport": found.transport,
+        "reason": found.reason,
+        "created_at": found.created_at,
+        "created_by": found.created_by,
+    }
