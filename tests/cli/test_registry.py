@@ -148,3 +148,20 @@ def test_exports_of_iana_local_and_stack(capsys: Any, db: str, acme_file: Path, 
     # the stack at version 1 (before acme's first version) is IANA's registry
     code, out, _ = portreg(capsys, db, "export", "--format", "services", "--registry", "stack", "--version", "1")
     assert code == 0 and "acme-db" not in out and "acme-sync" not in out
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "xml"])
+def test_a_local_registry_moves_through_any_format(capsys: Any, db: str, acme_file: Path, tmp_path: Path, fmt: str) -> None:
+    """acme written in a format and imported into another local registry gives the same entries
+    (the header's title is the format's: CSV names none, so the reader gives IANA's)."""
+    portreg(capsys, db, "registry", "create", "acme")
+    portreg(capsys, db, "import", "--registry", "acme", str(acme_file))
+    moved = tmp_path / f"acme.{fmt}"
+    assert portreg(capsys, db, "export", "--format", fmt, "--registry", "acme", "-o", str(moved))[0] == 0
+    portreg(capsys, db, "registry", "create", "beta")
+    code, out, err = portreg(capsys, db, "import", "--registry", "beta", str(moved), "--json")
+    assert code == 0, err
+    assert json.loads(out)["imported"][0]["version"]["record_count"] == 7
+    again = [portreg(capsys, db, "export", "--format", "services", "--registry", name)[1] for name in ("acme", "beta")]
+    entries = [[line for line in text.splitlines() if line and not line.startswith("#")] for text in again]
+    assert entries[0] == entries[1] and len(entries[0]) == 5
