@@ -75,6 +75,7 @@ def test_the_feeds_name_the_registry(served: tuple[str, str, Path]) -> None:
     titles = [e.title for e in atom.entries]
     assert titles[0].startswith("Version 5 (") and titles[1] == "Version 4 of acme: 1 added, 1 changed"
     assert atom.entries[1].link == base + "/changes/2..4"
+    assert atom.entries[3].link == base + "/changes?registry=acme"  # acme's first version
     assert [t.term for t in atom.entries[1].tags] == ["acme"]
     only = feedparser.parse(httpx.get(base + "/changes.atom", params={"registry": "acme"}).content)
     assert [e.title.split(":")[0] for e in only.entries] == ["Version 4 of acme", "Version 2 of acme"]

@@ -185,7 +185,7 @@ def entry_url(entry: Entry) -> str:
     """Where an entry links: its diff against the version before, or, for a store's
     first version, the list of changes from its date."""
     if entry.previous is None:
-        return urls.changes_url(since=entry.version.published)
+        return urls.changes_url(since=entry.version.published, registry=entry.registry if entry.local else None)
     return urls.diff_url(entry.previous, entry.version.number)
 
 
