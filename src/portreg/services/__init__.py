@@ -22,7 +22,9 @@ Modules, one concept each:
 - :mod:`.conflicts`: what the stacked registries' versions find against each other, kept
   until resolved, mailed to the registries' watchers;
 - :mod:`.stack`: the local registries over the upstream one, answered as one, each row
-  naming its source (``--registry`` / ``?registry=`` reads one).
+  naming its source (``--registry`` / ``?registry=`` reads one);
+- :mod:`.registries`: the registries a store holds (create, list, ranges, import into
+  one) and the documents they export (IANA's alone, a local one, the stack).
 
 Services added later sit beside these: ``workflow`` (the RFC 6335 assignment process),
 ``history`` (diffs, feeds, the transparency log).

@@ -28,7 +28,7 @@ from ..errors import EmptyStore, InvalidQuery, NotFound
 
 if TYPE_CHECKING:
     from ..model import Registry
-    from ..store import RegistryInfo, Store, Version
+    from ..store import PortRange, RegistryInfo, Store, Version
     from .registry import RegistryService
 
 __all__ = [
@@ -98,13 +98,13 @@ def parse_selector(text: str | None, *, default: str = UPSTREAM) -> str:
     return parse_registry(text) or default
 
 
-def _ranges(owns: Sequence[str]) -> tuple[Any, ...]:
+def _ranges(owns: Sequence[str]) -> tuple[PortRange, ...]:
     """``20000-20999`` or ``20000-20999/tcp`` each, as the store's ranges."""
-    from ..store import PortRange
+    from ..store import PortRange as StoredRange
     from .overlay import parse_owned
 
     parsed = [parse_owned(text) for text in owns]
-    return tuple(PortRange(r.ports.low, r.ports.high, r.transport) for r in parsed)
+    return tuple(StoredRange(r.ports.low, r.ports.high, r.transport) for r in parsed)
 
 
 # --------------------------------------------------------------------------- managing
