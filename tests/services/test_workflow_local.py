@@ -214,3 +214,39 @@ def test_any_port_of_the_ranges_is_the_first_free_one_unless_staff_choose(acme: 
     drive(store, third["id"], (SAM, "validate"), (SAM, "route"), (ACE, "approve"))
     with pytest.raises(Conflict, match="outside the ranges"):  # staff's choice is judged by the rules too
         wf.act(store, SAM, third["id"], "assign", port=21000)
+
+
+def _assign_any(url: str, request_id: int, start: Any, results: Any) -> None:
+    from portreg.store import Store
+
+    with Store.open(url) as store:
+        start.wait()
+        try:
+            results.put((request_id, wf.act(store, SAM, request_id, "assign")["port"]))
+        except Exception as exc:  # reported, and failed on below
+            results.put((request_id, f"{type(exc).__name__}: {exc}"))
+
+
+def test_assignments_of_any_port_racing_in_processes_each_get_their_own(acme: Any) -> None:
+    import multiprocessing
+
+    store = acme
+    url = store._db.url.url if store.dialect == "postgresql" else f"sqlite:///{store._db.url.path}"
+    ids = []
+    for i in range(6):
+        filed = wf.file(store, ALICE, asked(service_name=f"race{i}", port="user"))
+        drive(store, filed["id"], (SAM, "validate"), (SAM, "route"), (ACE, "approve"))
+        ids.append(filed["id"])
+    context = multiprocessing.get_context("fork")
+    start, results = context.Event(), context.Queue()
+    processes = [context.Process(target=_assign_any, args=(url, rid, start, results)) for rid in ids]
+    for p in processes:
+        p.start()
+    start.set()
+    found = dict(results.get(timeout=120) for _ in processes)
+    for p in processes:
+        p.join(timeout=60)
+    assert sorted(found.values()) == list(range(20000, 20006)), found
+    assert {s.record.name for p in range(20000, 20006) for s in store.scoped("acme").records_at_port(p) if s.record.name} == {
+        f"race{i}" for i in range(6)
+    }
