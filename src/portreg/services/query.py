@@ -586,7 +586,12 @@ class Query:
             return [(self.store, version)]
         found: list[tuple[Store, int | None]] = []
         for layer in self.layers:
-            numbers = [v.number for v in layer.versions() if version is None or v.number <= version]
+            if version is None:  # one row, not the registry's every version (IANA's history is 342)
+                current = layer.current_version()
+                if current is not None:
+                    found.append((layer, current.number))
+                continue
+            numbers = [v.number for v in layer.versions() if v.number <= version]
             if numbers:
                 found.append((layer, numbers[-1]))
         if version is not None and not found:
@@ -744,7 +749,7 @@ class Query:
         people = self.people_by_id(number)
         total = 0
         items: list[Hit] = []
-        for layer, v in self._each(number):
+        for layer, v in self._each(version):
             # Registry order, layer after layer: each layer gives what the page still lacks.
             skip = max(0, offset - total)
             page = layer.search(
@@ -847,7 +852,7 @@ class Query:
         if not self.sourced:
             counts = self.store.stats(version=number)
         else:
-            counts = _sum_counts([layer.stats(version=v) for layer, v in self._each(number)])
+            counts = _sum_counts([layer.stats(version=v) for layer, v in self._each(version)])
         return Stats(
             version=number,
             records=counts["records"],
