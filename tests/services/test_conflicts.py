@@ -13,7 +13,7 @@ import pytest
 
 from portreg.errors import Conflict, InvalidQuery, NotFound
 from portreg.model import Registry
-from tests.support.conflicts import ACME, AFTER, BEFORE, rec
+from tests.support.conflicts import ACME, AFTER, BEFORE, iana, rec
 
 
 def _open(url: str) -> Any:
@@ -318,3 +318,33 @@ def test_a_sync_during_a_local_import_still_finds_their_conflict(store_url: str)
             store.import_registry(AFTER, source="https://iana.example/x.xml")
         found = [(c.kind, c.message) for c in conflicts.conflicts(store, "acme", open_only=True) if c.kind == "port"]
         assert ("port", "acme-sync 20100/tcp: upstream assigns 20100/tcp to newsvc") in found
+
+
+def test_a_history_is_checked_once_against_its_newest_version(store_url: str, tmp_path: Any) -> None:
+    """import-history stores IANA's past versions; acme is checked against the newest only."""
+    import dataclasses
+
+    from portreg.formats import to_bytes
+    from portreg.services import conflicts
+    from portreg.services.history_import import import_history
+    from portreg.store import PortRange as Owned
+
+    history = tmp_path / "history"
+    history.mkdir()
+    # the middle version assigns 20100/tcp, the newest withdraws it again
+    newest = dataclasses.replace(BEFORE, updated="2024-05-01")
+    for name, registry in (("1.xml", BEFORE), ("2.xml", AFTER), ("3.xml", newest)):
+        (history / name).write_bytes(to_bytes(registry, "xml"))
+    with _open(store_url) as store:
+        store.import_registry(iana("2024-01-01", rec("postgresql", "5432", "tcp")), source="first.xml")
+        store.registries.create("acme", owns=(Owned(20000, 20999),))
+        store.scoped("acme").import_registry(ACME, source="acme")
+        before = {c.kind for c in conflicts.conflicts(store)}
+        assert before == {"port", "outside"}  # no ssh upstream yet: no name conflict
+        done = import_history(store, history)
+        assert len(done.imported) == 3
+        last = store.current_version().number
+        report = conflicts.of_version(store, last)
+        assert sorted(c.kind for c in report.found) == ["name", "name"]  # ssh, from BEFORE on
+        assert all(c.found_version == last for c in conflicts.conflicts(store, open_only=True) if c.kind == "name")
+        assert not [c for c in conflicts.conflicts(store) if "newsvc" in c.message]  # the middle was never checked

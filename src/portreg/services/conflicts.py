@@ -30,10 +30,11 @@ transaction (a workflow publishing into a registry).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..errors import Conflict, InvalidQuery, NotFound
 
@@ -47,6 +48,8 @@ __all__ = [
     "OverlayConflict",
     "Reconciled",
     "conflicts",
+    "counts",
+    "deferred",
     "get",
     "install",
     "of_version",
@@ -162,6 +165,32 @@ def install(store: Store) -> Store:
     if _on_publish not in store.publish_hooks:
         store.publish_hooks.append(_on_publish)
     return store
+
+
+@contextlib.contextmanager
+def deferred(store: Store) -> Iterator[None]:
+    """Check the stack once after a series of imports (a whole history) rather than after each.
+
+    Hundreds of historic versions would each be checked, and each raise and resolve
+    conflicts (and mail watchers) about a past that is long settled. Inside the block
+    imports publish without the check; at its end (also when an import failed, for the
+    versions stored before it) one check runs against the newest version, in its own
+    transaction.
+    """
+    installed = _on_publish in store.publish_hooks
+    if not installed:
+        yield
+        return
+    store.publish_hooks.remove(_on_publish)
+    before = store.current_version()
+    try:
+        yield
+    finally:
+        store.publish_hooks.append(_on_publish)
+        after = store.current_version()
+        if after is not None and (before is None or after.number != before.number):
+            with store.transaction() as tx:
+                reconcile(tx, version=after.number, found_by="import")
 
 
 def _on_publish(tx: Transaction, version: Version, registry: str) -> None:

@@ -202,7 +202,9 @@ def import_history(
     memo = xml.memo()
     if progress is not None:
         progress(0, len(wanted))
-    with store.series():
+    from .conflicts import deferred
+
+    with store.series(), deferred(store):  # local registries checked once, against the newest version
         for done, (file, data) in enumerate(read_versions(path, wanted), start=1):
             registry = xml.read(data, source=file.name, memo=memo)
             del data
