@@ -14,6 +14,7 @@ import pytest
 from portreg.errors import Conflict, InvalidQuery, NotFound
 from portreg.model import Registry
 from tests.support.conflicts import ACME, AFTER, BEFORE, iana, rec
+from tests.support.smtp import smtp_server
 
 
 def _open(url: str) -> Any:
@@ -179,6 +180,13 @@ def test_watchers_are_mailed_in_the_version_s_transaction(acme: Any) -> None:
     conflicts.resolve(acme, found.id, "we move to 20101", actor="ann")
     last = mail.outbox(acme)[-1]
     assert last.subject == "[portreg] acme: 1 resolved" and "we move to 20101" in last.body
+    # the outbox's sender delivers both through a real SMTP server, with their headers
+    with smtp_server() as (inbox, settings):
+        mail.send_pending(acme, settings)
+        found = inbox.wait_for("ann@example.org", "1 new conflict")
+        assert found["X-Portreg-Registry"] == "acme" and found["X-Portreg-Version"] == str(version.number)
+        assert "newsvc" in found.get_payload(decode=True).decode()
+        inbox.wait_for("ann@example.org", "1 resolved")
 
 
 def test_a_failure_in_the_check_publishes_nothing(acme: Any) -> None:
