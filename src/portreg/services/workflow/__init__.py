@@ -12,6 +12,8 @@ and nothing else. Modules by concept:
 - :mod:`.audit`: verifying the hash-chained trail;
 - :mod:`.clock`: gross and net time per party, reminders;
 - :mod:`.notify`: mail on every change;
+- :mod:`.local`: requests to a local registry: its ranges, exceptions, relaxed checks and
+  review group over RFC 6335's process;
 - :mod:`.requests`: the actions themselves.
 """
 
