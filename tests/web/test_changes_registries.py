@@ -115,6 +115,10 @@ def test_diffs_of_a_local_registry(served: tuple[str, str, Path]) -> None:
     assert 'rel="next" href="/changes/3..5"' in iana
     latest = httpx.get(base + "/changes/latest..latest", params={"registry": "acme"}, follow_redirects=False)
     assert latest.status_code == 302 and latest.headers["location"] == "/changes/4..4"
+    for number, where in ((5, "/changes/3..5"), (4, "/changes/2..4"), (2, "/changes?registry=acme"), (1, "/changes")):
+        step = httpx.get(base + f"/changes/{number}", follow_redirects=False)
+        assert (step.status_code, step.headers["location"]) == (302, where), number
+    assert httpx.get(base + "/changes/99").status_code == 404
     mixed = httpx.get(base + "/changes/1..2")
     assert mixed.status_code == 400 and "version 1 is iana" in mixed.text
     api = httpx.get(base + "/api/v1/changes/2..4")

@@ -84,7 +84,7 @@ def test_hostile_text_is_escaped(client: Any) -> None:
 @pytest.mark.parametrize(
     ("span", "status"),
     [
-        ("1", 400),
+        ("1x", 400),
         ("1..", 400),
         ("..2", 400),
         ("x..2", 400),
@@ -102,6 +102,15 @@ def test_bad_spans_are_4xx_pages_and_4xx_json(client: Any, span: str, status: in
     assert error["code"] == ("not_found" if status == 404 else "invalid_parameter")
     if status == 400:
         assert error["parameter"] in ("versions", "from", "to")
+
+
+def test_a_version_alone_is_what_it_changed(client: Any) -> None:
+    """``/changes/N`` redirects to N's diff against the version before it (a page only)."""
+    found = client.get("/changes/3", follow_redirects=False)
+    assert found.status_code == 302 and found.headers["location"] == "/changes/2..3"
+    assert client.get("/changes/1", follow_redirects=False).headers["location"] == "/changes"
+    assert client.get("/changes/9").status_code == 404
+    assert client.get("/api/v1/changes/1").status_code == 400
 
 
 def test_the_json_is_the_services_and_numbers_are_immutable(client: Any) -> None:

@@ -58,6 +58,7 @@ __all__ = [
     "token_revoke_url",
     "tokens_url",
     "unsubscribe_url",
+    "version_changes_url",
 ]
 
 #: Where the JSON API is mounted.
@@ -232,6 +233,12 @@ def changes_url(*, since: str | None = None, page: int | None = None, registry: 
 def diff_url(old: int, new: int) -> str:
     """The page of what changed from version ``old`` to version ``new``."""
     return f"/changes/{old}..{new}"
+
+
+def version_changes_url(number: int) -> str:
+    """What version ``number`` changed: redirects to its diff against the version before
+    it in its registry (version numbers are shared by every registry of a store)."""
+    return f"/changes/{number}"
 
 
 def feed_url(fmt: str, kind: str | None = None, key: str | None = None, *, registry: str | None = None) -> str:

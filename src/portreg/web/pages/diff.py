@@ -13,6 +13,8 @@ A diff compares two versions of one registry. Version numbers are one sequence o
 every registry the store holds, so ``/changes/2..4`` finds the registry they belong
 to; dates and ``latest`` mean IANA's unless ``?registry=NAME`` names another, and
 redirect to the numbers. The neighbouring diffs are the registry's own versions.
+``/changes/N`` (what version N changed) redirects to the diff from the version before
+it in its registry, so a link to a version's changes needs no knowledge of the others.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ def diff_page(request: Request, span: str) -> Response:
     from .render import current, error_page, render
 
     service = request.app.state.registry_service
+    if span.isascii() and span.isdigit() and len(span) <= 9:
+        return _version_changes(request, int(span))
     try:
         old, new = history.parse_span(span)
         store = history.scope(service.store, request.query_params.get("registry"), old, new)
@@ -75,3 +79,21 @@ def diff_page(request: Request, span: str) -> Response:
         api=f"{urls.API_ROOT}{urls.diff_url(a.number, b.number)}",
         title=f"Changes{whose} from version {a.number} to {b.number}",
     )
+
+
+def _version_changes(request: Request, number: int) -> Response:
+    """``/changes/N``: a redirect to N's diff against its registry's version before (or,
+    for a registry's first version, to that registry's list of changes)."""
+    from .render import error_page
+
+    service = request.app.state.registry_service
+    try:
+        store = history.scope(service.store, None, number)
+        store.version(number)
+    except NotFound as exc:
+        return error_page(request, 404, "No such version", str(exc), suggestions=[("All changes", urls.changes_url())])
+    before = history.predecessors(store).get(number)
+    if before is None:
+        local = None if store.registry_name == service.store.registry_name else store.registry_name
+        return RedirectResponse(urls.changes_url(registry=local), status_code=302)
+    return RedirectResponse(urls.diff_url(before, number), status_code=302)
