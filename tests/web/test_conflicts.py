@@ -222,3 +222,16 @@ def test_names_are_escaped_on_the_page_and_in_the_feed(tmp_path: Path) -> None:
             assert "<script>alert" not in page and "x&lt;script&gt;alert(1)&lt;/script&gt; 5432/tcp" in page
             feed = feedparser.parse(client.get("/changes/conflicts.atom").content)
             assert not feed.bozo and feed.entries[0].title.startswith("acme ")
+
+
+def test_port_and_service_pages_show_their_open_conflicts(site: dict[str, Any]) -> None:
+    port = get(site, "/port/5432")
+    assert port.status_code == 200 and "Conflicts with the upstream registry" in port.text
+    assert "port: acme-db 5432/tcp: upstream assigns 5432/tcp to postgresql" in port.text
+    assert "outside: acme-db 5432/tcp is outside the ranges" in port.text
+    named = get(site, "/service/acme-db")
+    assert named.status_code == 200 and "upstream assigns 5432/tcp to postgresql" in named.text
+    ssh = get(site, "/port/22")  # IANA's ssh: the name conflict with acme's ssh shows beside it too
+    assert "the name ssh on 22/tcp" in ssh.text
+    quiet = get(site, "/port/20000")  # dnp: no conflict
+    assert quiet.status_code == 200 and "dnp" in quiet.text and "with the upstream registry" not in quiet.text

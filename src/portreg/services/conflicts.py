@@ -53,6 +53,7 @@ __all__ = [
     "get",
     "install",
     "of_version",
+    "open_on",
     "reconcile",
     "refresh",
     "resolve",
@@ -344,6 +345,13 @@ def conflicts(
 def counts(store: Store) -> dict[str, tuple[int, int]]:
     """Per registry that has any: (open, resolved)."""
     return store.rows.conflicts.counts()
+
+
+def open_on(store: Store, record_ids: Iterable[int]) -> list[OverlayConflict]:
+    """The open conflicts of these records (local or upstream), for the pages that show them."""
+    if not store.registries.has_local():
+        return []
+    return [OverlayConflict.of(row) for row in store.rows.conflicts.open_on(sorted(set(record_ids)))]
 
 
 def get(store: Store, conflict_id: int) -> OverlayConflict:

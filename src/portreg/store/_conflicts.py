@@ -152,6 +152,19 @@ class ConflictRows:
             params["limit"] = limit
         return [ConflictRow(*row) for row in self._db.rows(sql, params)]
 
+    def open_on(self, record_ids: list[int]) -> list[ConflictRow]:
+        """The open conflicts either of whose records is one of ``record_ids``, oldest first."""
+        if not record_ids:
+            return []
+        names = {f"r{i}": rid for i, rid in enumerate(record_ids[:500])}
+        held = ", ".join(f":{n}" for n in names)
+        rows = self._db.rows(
+            f"SELECT {_COLUMNS} FROM overlay_conflicts c WHERE c.resolved_at IS NULL "
+            f"AND (c.local_record_id IN ({held}) OR c.upstream_record_id IN ({held})) ORDER BY c.id",
+            names,
+        )
+        return [ConflictRow(*row) for row in rows]
+
     def get(self, conflict_id: int) -> ConflictRow | None:
         rows = self._db.rows(f"SELECT {_COLUMNS} FROM overlay_conflicts c WHERE c.id = :id", {"id": conflict_id})
         return ConflictRow(*rows[0]) if rows else None

@@ -260,7 +260,17 @@ def _cards(request: Request, snapshot: Snapshot, hits: Sequence[Hit]) -> dict[st
         "records": _record_views(request, snapshot, hits),
         "people": _people_of(snapshot, hits),
         "footnotes": footnotes_of(snapshot, hits),
+        "conflicts": _conflicts_of(request, snapshot, hits),
     }
+
+
+def _conflicts_of(request: Request, snapshot: Snapshot, hits: Sequence[Hit]) -> list[Any]:
+    """The open overlay conflicts of these records (none while the store holds IANA's alone)."""
+    if not snapshot.sourced or not hits:
+        return []
+    from ...services.conflicts import open_on
+
+    return open_on(service(request).store, (hit.id for hit in hits))
 
 
 def _record_views(request: Request, snapshot: Snapshot, hits: Sequence[Hit]) -> list[dict[str, Any]]:
