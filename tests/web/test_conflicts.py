@@ -57,6 +57,11 @@ def test_the_api_lists_the_conflicts_of_the_stack(site: dict[str, Any]) -> None:
     assert port["message"] == "acme-db 5432/tcp: upstream assigns 5432/tcp to postgresql"
     assert port["state"] == "open" and port["found_by"] == "import" and port["found_version"] == 2
     assert get(site, f"/api/v1/conflicts/{port['id']}").json() == port
+    assert port["links"]["self"] == f"/api/v1/conflicts/{port['id']}"
+    local = get(site, port["links"]["local_record"]).json()["record"]
+    upstream = get(site, port["links"]["upstream_record"]).json()["record"]
+    assert (local["source"], local["name"]) == ("acme", "acme-db")
+    assert (upstream["source"], upstream["name"], upstream["port"]) == ("iana", "postgresql", "5432")
     assert len(get(site, "/api/v1/conflicts", params={"registry": "acme", "open": "true", "limit": 2}).json()["conflicts"]) == 2
     assert get(site, "/api/v1/conflicts", params={"registry": "stack"}).json()["counts"] == data["counts"]
 

@@ -6,6 +6,9 @@
 - ``POST /api/v1/conflicts/{id}/resolve`` with ``{"reason": "..."}`` (staff or admin):
   a person resolves it; 409 when it is resolved already.
 
+Each conflict carries ``links``: ``self``, and ``local_record`` / ``upstream_record``
+(``/api/v1/records/{id}``, which read either registry's record).
+
 Conflicts are found by the imports and syncs themselves (see
 :mod:`portreg.services.conflicts`); the feed ``/changes/conflicts.atom`` lists the same.
 """
@@ -19,6 +22,8 @@ from pydantic import BaseModel, Field
 
 from ...services import conflicts as service
 from ...services import params
+from ...services.conflicts import OverlayConflict
+from .. import urls
 from ..auth import require_account
 from ..errors import ApiError, ApiRoute
 from .params import error_responses
@@ -32,6 +37,16 @@ MAX_LIMIT = 1000
 
 class Resolution(BaseModel):
     reason: str = Field(..., min_length=1, max_length=service.MAX_REASON, description="Why it is resolved.")
+
+
+def _json(conflict: OverlayConflict) -> dict[str, Any]:
+    """A conflict with links to itself and to its two records (``/api/v1/records/{id}``)."""
+    links = {"self": urls.api_conflicts_url(conflict.id)}
+    if conflict.local_record_id is not None:
+        links["local_record"] = urls.api_record_url(conflict.local_record_id)
+    if conflict.upstream_record_id is not None:
+        links["upstream_record"] = urls.api_record_url(conflict.upstream_record_id)
+    return {**conflict.as_json(), "links": links}
 
 
 def _store(request: Request) -> Any:
@@ -66,13 +81,13 @@ def list_conflicts(
         "registry": registry,
         "open": open_only,
         "counts": {name: {"open": o, "resolved": r} for name, (o, r) in service.counts(store).items()},
-        "conflicts": [c.as_json() for c in found],
+        "conflicts": [_json(c) for c in found],
     }
 
 
 @router.get("/conflicts/{conflict_id}", summary="One conflict")
 def one_conflict(request: Request, conflict_id: str) -> dict[str, Any]:
-    return service.get(_store(request), params.parse_id(conflict_id, "conflict_id")).as_json()
+    return _json(service.get(_store(request), params.parse_id(conflict_id, "conflict_id")))
 
 
 @router.post(
@@ -83,4 +98,4 @@ def one_conflict(request: Request, conflict_id: str) -> dict[str, Any]:
 def resolve_conflict(request: Request, conflict_id: str, body: Resolution) -> dict[str, Any]:
     account = require_account(request, "staff", "admin")
     number = params.parse_id(conflict_id, "conflict_id")
-    return service.resolve(_store(request), number, body.reason, actor=account.email).as_json()
+    return _json(service.resolve(_store(request), number, body.reason, actor=account.email))
