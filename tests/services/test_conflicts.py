@@ -356,3 +356,22 @@ def test_a_history_is_checked_once_against_its_newest_version(store_url: str, tm
         assert sorted(c.kind for c in report.found) == ["name", "name"]  # ssh, from BEFORE on
         assert all(c.found_version == last for c in conflicts.conflicts(store, open_only=True) if c.kind == "name")
         assert not [c for c in conflicts.conflicts(store) if "newsvc" in c.message]  # the middle was never checked
+
+
+def test_a_port_the_registry_has_an_exception_for_is_settled_at_once(acme: Any) -> None:
+    """acme records an exception for 20100/tcp (it keeps using it): IANA's assignment of it is
+    stored as a conflict resolved by the exception, neither open nor mailed."""
+    from portreg.services import conflicts
+    from portreg.services.workflow import local
+
+    local.add_exception(acme, "acme", 20100, "tcp", "acme-sync predates newsvc; agreed with IANA", actor="ops")
+    version = acme.import_registry(AFTER, source="https://iana.example/x.xml")
+    report = conflicts.of_version(acme, version.number)
+    assert report.found == [] and [c.message for c in report.allowed] == [
+        "acme-sync 20100/tcp: upstream assigns 20100/tcp to newsvc"
+    ]
+    settled = [c for c in conflicts.conflicts(acme, "acme") if "newsvc" in c.message]
+    assert [(c.kind, c.state, c.resolved_by) for c in settled] == [("port", "resolved", "exception")]
+    assert settled[0].resolution == "allowed by the registry's exception: acme-sync predates newsvc; agreed with IANA"
+    assert conflicts.of_version(acme, version.number).resolved == []
+    assert not [c for c in conflicts.conflicts(acme, "acme", open_only=True) if "newsvc" in c.message]

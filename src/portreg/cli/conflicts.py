@@ -39,13 +39,18 @@ def _actor() -> str | None:
 
 def report_json(report: Reconciled) -> dict[str, Any]:
     """What one version found and resolved, as ``portreg import`` and ``sync`` write it in JSON."""
-    return {"found": [c.as_json() for c in report.found], "resolved": [c.as_json() for c in report.resolved]}
+    return {
+        "found": [c.as_json() for c in report.found],
+        "resolved": [c.as_json() for c in report.resolved],
+        "allowed": [c.as_json() for c in report.allowed],
+    }
 
 
 def report_lines(report: Reconciled, indent: str = "  ") -> list[str]:
     """One line per conflict a version found or resolved, under an import's or a sync's line."""
     lines = [f"{indent}conflict {c.line()}" for c in report.found]
     lines += [f"{indent}resolved {c.line()} ({c.resolution})" for c in report.resolved]
+    lines += [f"{indent}allowed  {c.line()} ({c.resolution})" for c in report.allowed]
     return lines
 
 

@@ -33,9 +33,10 @@ def _actor() -> str | None:
     "import",
     epilog=f"""\b
 JSON (--json): {{"imported": [{{"source": "FILE", "registry": "iana", "version": version | null,
-                                 "conflicts": {{"found": [conflict, ...], "resolved": [conflict, ...]}}}}, ...]}}
+                                 "conflicts": {{"found": [...], "resolved": [...], "allowed": [...]}}}}, ...]}}
 version null: the file holds what the current version holds, nothing was imported.
-conflicts: what the version found against the stacked registries and what it settled, as
+conflicts: what the version found against the stacked registries, what it settled, and
+what it found on ports the registry has an exception for (stored resolved), as
 `portreg registry conflicts --json` writes them (empty lists without local registries).
 
 {VERSION_JSON}""",
@@ -243,7 +244,7 @@ def export(
 JSON (--json): {{"url": "...", "changed": true | false, "status": 200 | 304,
                  "version": version | null,
                  "collisions": [finding, ...] | null,
-                 "conflicts": {{"found": [conflict, ...], "resolved": [conflict, ...]}}}}
+                 "conflicts": {{"found": [conflict, ...], "resolved": [...], "allowed": [...]}}}}
 findings as `portreg registry check --json` writes them (with --check only); conflicts:
 what the new version found against the local registries in the store and what it settled,
 as `portreg registry conflicts --json` writes them.

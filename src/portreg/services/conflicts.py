@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from ..errors import Conflict, InvalidQuery, NotFound
 
 if TYPE_CHECKING:
+    from ..model import Record
     from ..store import Store, Transaction, Version
     from ..store._conflicts import ConflictRow
 
@@ -149,6 +150,8 @@ class Reconciled:
 
     found: list[OverlayConflict] = field(default_factory=list)
     resolved: list[OverlayConflict] = field(default_factory=list)
+    #: Found on a port the registry has an exception for: stored resolved, not mailed.
+    allowed: list[OverlayConflict] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.found or self.resolved)
@@ -251,6 +254,8 @@ def reconcile(
         ids: dict[int, int] = {}
         for s in stored:
             ids.setdefault(id(s.record), s.id)
+        records = {s.id: s.record for s in stored}
+        excepted = rows.exceptions(name)
         owns = tuple(OwnedRange(Ports(r.low, r.high), r.transport) for r in local[name])
         findings = collisions(upstream, Registry(title=name, records=tuple(s.record for s in stored)), owns=owns)
         wanted: dict[tuple[str, str, int | None, int | None], str] = {}
@@ -264,7 +269,7 @@ def reconcile(
         local_version = rows.current_version(name)
         held = {row.key: row for row in rows.of(name, open_only=True)}
         acknowledged = rows.acknowledged(name)
-        news, gone = [], []
+        news, gone, allowed = [], [], []
         for key, row in held.items():
             if key not in wanted:
                 why = f"no longer holds after version {version}" if version is not None else "no longer holds"
@@ -286,26 +291,46 @@ def reconcile(
                 found_by=found_by,
                 found_version=version,
             )
-            news.append(
-                OverlayConflict(
-                    number,
-                    name,
-                    kind,
-                    new_local,
-                    upstream_id,
-                    local_version,
-                    upstream_version,
-                    message,
-                    at,
-                    found_by,
-                    version,
-                )
+            found = OverlayConflict(
+                number,
+                name,
+                kind,
+                new_local,
+                upstream_id,
+                local_version,
+                upstream_version,
+                message,
+                at,
+                found_by,
+                version,
             )
+            reason = _exception_for(kind, records.get(new_local) if new_local is not None else None, excepted)
+            if reason is not None:  # the registry decided it may use this port: stored, and settled at once
+                why = f"allowed by the registry's exception: {reason}"
+                rows.resolve(number, at=at, by="exception", resolution=why)
+                allowed.append(_resolved(found, at, "exception", why, None))
+            else:
+                news.append(found)
         if news or gone:
             _mail(tx, name, news, gone, version, found_by)
         done.found.extend(news)
         done.resolved.extend(gone)
+        done.allowed.extend(allowed)
     return done
+
+
+def _exception_for(kind: str, record: Record | None, excepted: dict[tuple[int, str], str]) -> str | None:
+    """The reason of the registry's exception that allows ``record`` on its port, if any.
+
+    An exception names one port and transport (``portreg registry exception``), so it
+    covers a single-port record on that transport; a range or a record without a
+    transport stays a conflict.
+    """
+    if kind not in ("port", "reserved") or record is None or record.port is None or record.port.is_range:
+        return None
+    if record.transport is None:
+        return None
+    return excepted.get((record.port.low, record.transport))
 
 
 def _resolved(conflict: OverlayConflict, at: str, by: str, why: str, version: int | None) -> OverlayConflict:
@@ -365,9 +390,11 @@ def get(store: Store, conflict_id: int) -> OverlayConflict:
 def of_version(store: Store, version: int) -> Reconciled:
     """What the publication of ``version`` found and resolved (for an import's or a sync's report)."""
     reader = store.rows.conflicts
+    found = [OverlayConflict.of(row) for row in reader.of(found_version=version)]
     return Reconciled(
-        [OverlayConflict.of(row) for row in reader.of(found_version=version)],
+        [c for c in found if c.resolved_by != "exception"],
         [OverlayConflict.of(row) for row in reader.of(resolved_version=version)],
+        [c for c in found if c.resolved_by == "exception"],
     )
 
 

@@ -100,6 +100,13 @@ class ConflictRows:
         )
         return [(row[0], row[1], row[2], row[3], row[4], row[5]) for row in rows]
 
+    def exceptions(self, registry: str) -> dict[tuple[int, str], str]:
+        """The ports ``registry`` may use although the upstream assigns them: (port, transport) -> reason."""
+        rows = self._db.rows(
+            "SELECT port, transport, reason FROM registry_exceptions WHERE registry = :reg", {"reg": registry}
+        )
+        return {(int(row[0]), str(row[1])): str(row[2]) for row in rows}
+
     def current_version(self, registry: str) -> int | None:
         rows = self._db.rows("SELECT max(number) FROM versions WHERE registry = :reg", {"reg": registry})
         return None if not rows or rows[0][0] is None else int(rows[0][0])
