@@ -375,3 +375,8 @@ def test_a_port_the_registry_has_an_exception_for_is_settled_at_once(acme: Any) 
     assert settled[0].resolution == "allowed by the registry's exception: acme-sync predates newsvc; agreed with IANA"
     assert conflicts.of_version(acme, version.number).resolved == []
     assert not [c for c in conflicts.conflicts(acme, "acme", open_only=True) if "newsvc" in c.message]
+    # an exception recorded after the conflict was found settles it at the next check
+    local.add_exception(acme, "acme", 5432, "tcp", "acme-db is postgresql, renamed", actor="ops")
+    settled = [c for c in conflicts.conflicts(acme, "acme") if c.message.endswith("5432/tcp to postgresql")]
+    assert [(c.state, c.resolved_by) for c in settled] == [("resolved", "exception")]
+    assert not conflicts.refresh(acme, "acme")

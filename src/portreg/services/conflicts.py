@@ -275,6 +275,13 @@ def reconcile(
                 why = f"no longer holds after version {version}" if version is not None else "no longer holds"
                 if rows.resolve(row.id, at=at, by=found_by, resolution=why, version=version):
                     gone.append(_resolved(OverlayConflict.of(row), at, found_by, why, version))
+                continue
+            lid = row.local_record_id
+            reason = _exception_for(row.kind, records.get(lid) if lid is not None else None, excepted)
+            if reason is not None:  # an exception recorded since it was found
+                why = f"allowed by the registry's exception: {reason}"
+                if rows.resolve(row.id, at=at, by="exception", resolution=why):
+                    gone.append(_resolved(OverlayConflict.of(row), at, "exception", why, None))
         for key, message in wanted.items():
             if key in held or key in acknowledged:
                 continue

@@ -393,7 +393,11 @@ def add_exception(
     actor = _manager(account, actor)
     _local(store, registry)
     _port_and_transport(port, transport)
-    return store.registry_rules.add_exception(registry, port, transport, reason, actor=actor)
+    added = store.registry_rules.add_exception(registry, port, transport, reason, actor=actor)
+    from ..conflicts import refresh
+
+    refresh(store, registry)  # its open conflicts on that port are settled by the exception
+    return added
 
 
 def remove_exception(
