@@ -21,7 +21,7 @@ well defined: each registry at its greatest version not after N.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import EmptyStore, InvalidQuery, NotFound
@@ -293,30 +293,16 @@ def _titled(name: str, title: str) -> str:
 
 
 def _compose(store: Store, chosen: list[tuple[str, Version]]) -> Registry:
-    """One registry of the ``chosen`` layers, top first: their records in that order, each
-    person and footnote once (the higher registry's wins), the head of the lowest
-    (IANA's notes and experts when it is in), the latest date, and a title naming every
-    layer. A single layer is that registry exactly as imported."""
+    """The ``chosen`` layers as one registry (:func:`portreg.services.stack.compose`),
+    titled by every layer; a single layer is that registry exactly as imported."""
+    from .stack import compose
+
     parts = [(name, store.scoped(name).registry(v.number)) for name, v in chosen]
     if len(parts) == 1:
         return parts[0][1]
     titles = {info.name: info.title for info in store.registries.all()}
-    base = parts[-1][1]
-    people: dict[str, Any] = {}
-    footnotes: dict[str, Any] = {}
-    for _, part in parts:
-        for person in part.people:
-            people.setdefault(person.id, person)
-        for footnote in part.footnotes:
-            footnotes.setdefault(footnote.anchor, footnote)
-    dates = [part.updated for _, part in parts if part.updated]
-    return replace(
-        base,
-        title=" stacked on ".join(_titled(name, titles.get(name) or part.title) for name, part in parts),
-        records=tuple(record for _, part in parts for record in part.records),
-        people=tuple(people.values()),
-        footnotes=tuple(footnotes.values()),
-        updated=max(dates) if dates else None,
+    return compose(
+        parts, title=" stacked on ".join(_titled(name, titles.get(name) or part.title) for name, part in parts)
     )
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "Layer",
     "StackSnapshot",
     "choose",
+    "compose",
     "describe",
     "layers_query",
     "operated_registry",
@@ -75,9 +76,7 @@ def parse_registry(text: str | None, parameter: str = "registry") -> str | None:
     if value == STACK:
         return STACK
     if not value or len(value) > MAX_NAME or not value.isascii():
-        raise InvalidQuery(
-            f"{parameter} must be 'stack' or a registry's name, got {text[:40]!r}", parameter=parameter
-        )
+        raise InvalidQuery(f"{parameter} must be 'stack' or a registry's name, got {text[:40]!r}", parameter=parameter)
     from ..store._registries import check_name
 
     try:
@@ -106,7 +105,11 @@ class StackSnapshot(Snapshot):
     def __init__(self, layers: Sequence[Layer]) -> None:
         self.layers = tuple(layers)
         newest = max((layer.snapshot.version for layer in self.layers), key=lambda v: v.number)
-        super().__init__(newest, _compose(self.layers), self.layers[-1].snapshot._store)
+        super().__init__(
+            newest,
+            compose([(layer.name, layer.snapshot.registry) for layer in self.layers]),
+            self.layers[-1].snapshot._store,
+        )
         self.scope = STACK
         self.sourced = True
 
@@ -124,17 +127,33 @@ class StackSnapshot(Snapshot):
         return tuple((layer.name, layer.snapshot.version.number) for layer in self.layers)
 
 
-def _compose(layers: Sequence[Layer]) -> Registry:
-    upstream = next((layer for layer in layers if layer.name == UPSTREAM), layers[-1]).snapshot.registry
-    people: dict[str, Person] = {p.id: p for p in upstream.people}
-    for layer in layers:
-        for person in layer.snapshot.registry.people:
+def compose(parts: Sequence[tuple[str, Registry]], *, title: str | None = None) -> Registry:
+    """One registry of several, ``parts`` (name, registry) top first: what the stack's
+    pages read and what its exports write.
+
+    Records in stack order; the head (notes, experts, title) of the upstream when it is
+    in, else of the lowest part; each person and footnote once, the upstream's first, so
+    that a local entry with an IANA id never changes what IANA's records show; the
+    latest date. ``title`` replaces the head's. One part is that registry as imported.
+    """
+    if len(parts) == 1 and title is None:
+        return parts[0][1]
+    base = next((registry for name, registry in parts if name == UPSTREAM), parts[-1][1])
+    people: dict[str, Person] = {}
+    footnotes: dict[str, Any] = {}
+    for _, part in sorted(parts, key=lambda p: p[1] is not base):
+        for person in part.people:
             people.setdefault(person.id, person)
+        for footnote in part.footnotes:
+            footnotes.setdefault(footnote.anchor, footnote)
+    dates = [part.updated for _, part in parts if part.updated]
     return replace(
-        upstream,
-        records=tuple(r for layer in layers for r in layer.snapshot.registry.records),
+        base,
+        title=base.title if title is None else title,
+        records=tuple(record for _, part in parts for record in part.records),
         people=tuple(people.values()),
-        footnotes=tuple(f for layer in reversed(layers) for f in layer.snapshot.registry.footnotes),
+        footnotes=tuple(footnotes.values()),
+        updated=max(dates) if dates else None,
     )
 
 
