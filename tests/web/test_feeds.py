@@ -175,7 +175,9 @@ def test_port_service_and_person_pages_show_their_timeline(client: Any, versions
     assert 'href="/changes/1..2"' in page and f'href="/port/{changed.port}/changes.atom"' in page
     page = client.get(f"/service/{changed.name}").text
     assert f"Changes to service {changed.name}" in page and 'href="/changes/1..2"' in page
-    assert 'href="/changes/1..2" title="What version 2 changed"' in page  # the record card's own history
+    assert 'href="/changes/2" title="What version 2 changed"' in page  # the record card's own history
+    step = client.get("/changes/2", follow_redirects=False)  # to the diff against its registry's version before
+    assert step.status_code == 302 and step.headers["location"] == "/changes/1..2"
     person = versions[0].people[0].id
     page = client.get(f"/person/{person}").text
     assert f"Changes to person {person}" in page
