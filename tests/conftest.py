@@ -7,9 +7,7 @@ environment variable CI is set (CI always has it beside the clone).
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -38,5 +36,6 @@ def current_registry(current_xml_bytes: bytes):
 
 
 # A real PostgreSQL server (session) and `store_url`, parametrized over SQLite and PostgreSQL.
+from tests.support.overlay import stacked  # noqa: E402,F401
 from tests.support.pg import postgres_server, store_url  # noqa: E402,F401
 from tests.support.workflow import small, wf_store  # noqa: E402,F401

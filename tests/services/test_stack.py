@@ -13,18 +13,7 @@ from typing import Any, Iterator
 import pytest
 
 from portreg.errors import InvalidQuery, NotFound
-from tests.support.overlay import ACME, acme_registry, stack
-from tests.support.stores import BACKENDS
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def stacked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, current_registry: Any) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('stack') / 'store.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_server").create_database()
-    stack(url, current_registry)
-    return url
+from tests.support.overlay import ACME, acme_registry
 
 
 @pytest.fixture()

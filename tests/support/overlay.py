@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.support.data import CURRENT_XML
+from tests.support.stores import BACKENDS
 
 ACME = b"""\
 # acme's own services
@@ -39,3 +42,14 @@ def stack(url: str, registry: Any) -> None:
         store.import_registry(registry, source=str(CURRENT_XML))
         store.registries.create("acme", title="ACME Corp. services", owns=(PortRange(20000, 20999),), actor="ops")
         store.scoped("acme").import_registry(acme_registry(), source="acme.services")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def stacked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, current_registry: Any) -> str:
+    """A store per test module and database, filled by :func:`stack`; tests only read it."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('stack') / 'store.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_server").create_database()
+    stack(url, current_registry)
+    return url
