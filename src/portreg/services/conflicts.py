@@ -32,16 +32,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..errors import Conflict, InvalidQuery, NotFound
+from ..store import ConflictRow
 
 if TYPE_CHECKING:
     from ..model import Record
     from ..store import Store, Transaction, Version
-    from ..store._conflicts import ConflictRow
 
 __all__ = [
     "FOUND_BY",
@@ -71,49 +71,13 @@ MAX_REASON = 2000
 _MAILED = 100
 
 
-@dataclass(frozen=True)
-class OverlayConflict:
-    """A conflict as the interfaces show it (see the module docstring)."""
-
-    id: int
-    registry: str
-    kind: str
-    local_record_id: int | None
-    upstream_record_id: int | None
-    local_version: int | None
-    upstream_version: int | None
-    message: str
-    found_at: str
-    found_by: str
-    found_version: int | None
-    resolved_at: str | None = None
-    resolved_by: str | None = None
-    resolution: str | None = None
-    resolved_version: int | None = None
+class OverlayConflict(ConflictRow):
+    """A conflict as the interfaces show it (see the module docstring): the stored row,
+    with its state, JSON shape and console line."""
 
     @classmethod
     def of(cls, row: ConflictRow) -> OverlayConflict:
-        return cls(
-            row.id,
-            row.registry,
-            row.kind,
-            row.local_record_id,
-            row.upstream_record_id,
-            row.local_version,
-            row.upstream_version,
-            row.message,
-            row.found_at,
-            row.found_by,
-            row.found_version,
-            row.resolved_at,
-            row.resolved_by,
-            row.resolution,
-            row.resolved_version,
-        )
-
-    @property
-    def open(self) -> bool:
-        return self.resolved_at is None
+        return cls(**{f.name: getattr(row, f.name) for f in fields(row)})
 
     @property
     def state(self) -> str:

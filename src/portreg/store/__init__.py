@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from ._transaction import Reader, Transaction
     from ._values import (
         Change,
+        ConflictRow,
         Delta,
         Diff,
         PersonDelta,
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Change",
+    "ConflictRow",
     "Delta",
     "Diff",
     "LocalRules",

@@ -10,14 +10,13 @@ so a conflict is always judged against the rows it will be stored beside.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ._accounts import Executor
 from ._codec import RECORD_COLUMNS, Decoder
-from ._values import PortRange, StoredRecord
+from ._values import ConflictRow, PortRange, StoredRecord
 
-__all__ = ["ConflictRow", "ConflictRows"]
+__all__ = ["ConflictRows"]
 
 _COLUMNS = (
     "c.id, c.registry, c.kind, c.local_record_id, c.upstream_record_id, c.local_version, c.upstream_version, "
@@ -27,36 +26,6 @@ _COLUMNS = (
 _BODIES = ", ".join(f"b.{c}" for c in RECORD_COLUMNS)
 #: The advisory lock that serializes checks of the stack on PostgreSQL ("portreg-conflicts").
 _LOCK = 0x706F7274726567
-
-
-@dataclass(frozen=True)
-class ConflictRow:
-    """One row of ``overlay_conflicts``; ``resolved_at`` None while the conflict holds."""
-
-    id: int
-    registry: str
-    kind: str
-    local_record_id: int | None
-    upstream_record_id: int | None
-    local_version: int | None
-    upstream_version: int | None
-    message: str
-    found_at: str
-    found_by: str
-    found_version: int | None
-    resolved_at: str | None
-    resolved_by: str | None
-    resolution: str | None
-    resolved_version: int | None
-
-    @property
-    def open(self) -> bool:
-        return self.resolved_at is None
-
-    @property
-    def key(self) -> tuple[str, str, int | None, int | None]:
-        """What makes two findings the same conflict: registry, kind and the two records."""
-        return (self.registry, self.kind, self.local_record_id, self.upstream_record_id)
 
 
 class ConflictRows:

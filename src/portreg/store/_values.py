@@ -13,6 +13,7 @@ from ..model import Person, Record, Registry
 
 __all__ = [
     "Change",
+    "ConflictRow",
     "Delta",
     "Diff",
     "PersonDelta",
@@ -82,6 +83,36 @@ class RegistryInfo:
     @property
     def local(self) -> bool:
         return self.kind == "local"
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    """One row of ``overlay_conflicts``; ``resolved_at`` None while the conflict holds."""
+
+    id: int
+    registry: str
+    kind: str
+    local_record_id: int | None
+    upstream_record_id: int | None
+    local_version: int | None
+    upstream_version: int | None
+    message: str
+    found_at: str
+    found_by: str
+    found_version: int | None
+    resolved_at: str | None = None
+    resolved_by: str | None = None
+    resolution: str | None = None
+    resolved_version: int | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def key(self) -> tuple[str, str, int | None, int | None]:
+        """What makes two findings the same conflict: registry, kind and the two records."""
+        return (self.registry, self.kind, self.local_record_id, self.upstream_record_id)
 
 
 @dataclass(frozen=True)
