@@ -5,8 +5,6 @@ what their version found and resolved, ``portreg registry conflicts`` lists them
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -15,35 +13,14 @@ import pytest
 from portreg.formats import to_bytes
 from tests.support.cli import rows, run
 from tests.support.conflicts import ACME, AFTER, BEFORE
+from tests.support.upstream import publishing
 
 
 @pytest.fixture
 def iana() -> Iterator[Any]:
     """A loopback HTTP server standing for IANA; set ``.body`` to publish another registry."""
-
-    class Published:
-        body = to_bytes(BEFORE, "xml")
-        url = ""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/xml")
-            self.send_header("Content-Length", str(len(Published.body)))
-            self.end_headers()
-            self.wfile.write(Published.body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    Published.url = f"http://127.0.0.1:{server.server_port}/service-names-port-numbers.xml"
-    try:
-        yield Published
-    finally:
-        server.shutdown()
-        server.server_close()
+    with publishing(to_bytes(BEFORE, "xml")) as published:
+        yield published
 
 
 def test_import_sync_list_and_resolve(

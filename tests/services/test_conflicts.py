@@ -6,7 +6,6 @@ registries so that each test takes a second, and one sync over a loopback HTTP s
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
 
 import pytest
@@ -15,6 +14,7 @@ from portreg.errors import Conflict, InvalidQuery, NotFound
 from portreg.model import Registry
 from tests.support.conflicts import ACME, AFTER, BEFORE, iana, rec
 from tests.support.smtp import smtp_server
+from tests.support.upstream import publishing
 
 
 def _open(url: str) -> Any:
@@ -210,29 +210,8 @@ def served() -> Iterator[Any]:
     """A loopback HTTP server standing for IANA; set ``.body`` to publish another registry."""
     from portreg.formats import to_bytes
 
-    class Published:
-        body = to_bytes(BEFORE, "xml")
-        url = ""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/xml")
-            self.send_header("Content-Length", str(len(Published.body)))
-            self.end_headers()
-            self.wfile.write(Published.body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    Published.url = f"http://127.0.0.1:{server.server_port}/service-names-port-numbers.xml"
-    try:
-        yield Published
-    finally:
-        server.shutdown()
-        server.server_close()
+    with publishing(to_bytes(BEFORE, "xml")) as published:
+        yield published
 
 
 def test_a_real_sync_finds_the_conflict(store_url: str, served: Any) -> None:

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.cli import run
 from portreg.model import PortRange, Record, Registry, Text
 from portreg.services.overlay import OwnedRange, collisions, parse_owned
+from tests.support.cli import run
+from tests.support.upstream import publishing
 
 
 def rec(name: str | None, port: str | None, transport: str | None, description: str | None = None) -> Record:
@@ -199,34 +200,8 @@ AFTER = published("2024-04-01", rec("postgresql", "5432", "tcp"), rec("dnp", "20
 @pytest.fixture
 def iana() -> Any:
     """A loopback HTTP server standing for IANA; set ``.body`` to publish another registry."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Published:
-        body = BEFORE
-        url = ""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/xml")
-            self.send_header("Content-Length", str(len(Published.body)))
-            self.end_headers()
-            self.wfile.write(Published.body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    Published.url = f"http://127.0.0.1:{server.server_port}/service-names-port-numbers.xml"
-    try:
-        yield Published
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with publishing(BEFORE) as published:
+        yield published
 
 
 def test_sync_reports_the_new_assignments_that_collide(iana: Any, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -261,9 +236,9 @@ def test_sync_reports_the_new_assignments_that_collide(iana: Any, store_url: str
 def api(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from fastapi.testclient import TestClient
 
-    from tests.support.web import real_store_file, sqlite_url
     from portreg.store import Store
     from portreg.web import create_app
+    from tests.support.web import real_store_file, sqlite_url
 
     path = real_store_file(tmp_path_factory.mktemp("collisions"))
     with Store.open(sqlite_url(path)) as store, TestClient(create_app(store=store)) as client:
