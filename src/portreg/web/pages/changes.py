@@ -241,13 +241,9 @@ def atom(entries: list[Entry], meta: dict[str, str]) -> bytes:
 
 def json_feed(entries: list[Entry], meta: dict[str, str]) -> dict[str, Any]:
     """A JSON Feed 1.1 document of ``entries`` (https://jsonfeed.org/version/1.1)."""
-    return {
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": meta["title"],
-        "home_page_url": meta["page"],
-        "feed_url": meta["self"],
-        "authors": [{"name": "portreg"}],
-        "items": [
+    return json_feed_document(
+        meta,
+        [
             {
                 "id": _entry_id(meta, entry),
                 "url": meta["base"] + entry_url(entry),
@@ -267,6 +263,19 @@ def json_feed(entries: list[Entry], meta: dict[str, str]) -> dict[str, Any]:
             }
             for entry in entries
         ],
+    )
+
+
+def json_feed_document(meta: dict[str, str], items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A JSON Feed 1.1 document (https://jsonfeed.org/version/1.1) of ``items``, titled and
+    linked by ``meta`` (``title``, ``page``, ``self``): every feed of the site has this head."""
+    return {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": meta["title"],
+        "home_page_url": meta["page"],
+        "feed_url": meta["self"],
+        "authors": [{"name": "portreg"}],
+        "items": items,
     }
 
 

@@ -136,13 +136,11 @@ def atom(found: list[OverlayConflict], meta: dict[str, str]) -> bytes:
 
 def json_feed(found: list[OverlayConflict], meta: dict[str, str]) -> dict[str, Any]:
     """A JSON Feed 1.1 document of conflicts (https://jsonfeed.org/version/1.1)."""
-    return {
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": meta["title"],
-        "home_page_url": meta["page"],
-        "feed_url": meta["self"],
-        "authors": [{"name": "portreg"}],
-        "items": [
+    from .changes import json_feed_document
+
+    return json_feed_document(
+        meta,
+        [
             {
                 "id": meta["base"] + urls.api_conflicts_url(c.id),
                 "url": meta["base"] + urls.api_conflicts_url(c.id),
@@ -155,4 +153,4 @@ def json_feed(found: list[OverlayConflict], meta: dict[str, str]) -> dict[str, A
             }
             for c in found
         ],
-    }
+    )
