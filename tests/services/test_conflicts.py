@@ -359,3 +359,53 @@ def test_a_port_the_registry_has_an_exception_for_is_settled_at_once(acme: Any) 
     settled = [c for c in conflicts.conflicts(acme, "acme") if c.message.endswith("5432/tcp to postgresql")]
     assert [(c.state, c.resolved_by) for c in settled] == [("resolved", "exception")]
     assert not conflicts.refresh(acme, "acme")
+
+
+def test_a_check_reads_every_upstream_row_its_records_can_meet(store_url: str, current_registry: Any) -> None:
+    """The check reads only the upstream rows on a local record's ports or of its names;
+    over IANA's real registry it finds exactly what a check against every row finds."""
+    from dataclasses import replace
+
+    from portreg.model import PortRange as Ports
+    from portreg.model import Record
+    from portreg.services.conflicts import KINDS
+    from portreg.services.overlay import OwnedRange, collisions
+    from portreg.services.query import Hit
+    from portreg.store import PortRange as Owned
+
+    iana_records = [r for r in current_registry.records if r.name and r.port is not None]
+    local = [
+        replace(r, name=(r.name.upper() if i % 2 else f"acme-{r.name}"), port=r.port if i % 3 else Ports(r.port.low, r.port.low))
+        for i, r in enumerate(iana_records[::97])
+    ]
+    local += [
+        rec("acme-x", "6000-6010", "tcp"),  # inside x11's range (6000-6063)
+        rec("acme-irc", "6668-6672", "tcp"),  # across the end of ircu's range (6665-6669)
+        rec("acme-low", "1-5", None),  # across several ports, every transport
+        rec("HTTP", "20001", "tcp"),  # IANA's name on our port
+        rec("acme-free", "20002", "udp"),
+        rec("acme-zero", "0", "tcp"),  # IANA keeps port 0 reserved
+        rec("Kerberos", None, None),  # a name without a port
+    ]
+    registry = Registry(title="acme", records=tuple(local))
+    owns = (OwnedRange(Ports(20000, 20999), None),)
+    with _open(store_url) as store:
+        store.import_registry(current_registry, source="iana.xml")
+        store.registries.create("acme", owns=(Owned(20000, 20999),))
+        store.scoped("acme").import_registry(registry, source="acme")
+        everything = [Hit.of(s) for s in store.records()]
+        with store.transaction() as tx:
+            met = tx.conflicts.slots_meeting("iana", "acme")
+    seen = [
+        Hit(rid, Record(name=name, port=None if lo is None else Ports(lo, hi), transport=t), st, None)
+        for rid, name, lo, hi, t, st in met
+    ]
+
+    def kept(upstream: list[Any]) -> list[tuple[str, Any, str]]:
+        found = collisions(upstream, registry, owns=owns)
+        return [(f.kind, f.local, f.message) for f in found if f.kind in KINDS]
+
+    assert len(met) < len(everything) / 10
+    expected = kept(everything)
+    assert len(expected) > 100 and {kind for kind, _, _ in expected} == set(KINDS)
+    assert kept(seen) == expected

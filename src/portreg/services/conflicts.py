@@ -203,17 +203,19 @@ def reconcile(
     if not chosen:
         return done
     upstream_version = rows.current_version(UPSTREAM)
-    upstream = [
-        Hit(
-            record_id,
-            Record(name=name, port=None if low is None or high is None else Ports(low, high), transport=transport),
-            state,
-            None,
-        )
-        for record_id, name, low, high, transport, state in rows.current_slots(UPSTREAM)
-    ]
     at = _now()
     for name in chosen:
+        # Only the upstream rows this registry's records can meet (its ports, its names):
+        # the findings of a record depend on no other, and reading all 14,000 cost 0.5 s.
+        upstream = [
+            Hit(
+                record_id,
+                Record(name=label, port=None if low is None or high is None else Ports(low, high), transport=transport),
+                state,
+                None,
+            )
+            for record_id, label, low, high, transport, state in rows.slots_meeting(UPSTREAM, name)
+        ]
         stored = rows.current_records(name)
         ids: dict[int, int] = {}
         for s in stored:
