@@ -89,7 +89,7 @@ def _version_changes(request: Request, number: int) -> Response:
     service = request.app.state.registry_service
     try:
         store = history.scope(service.store, None, number)
-        store.version(number)
+        history.resolve(store, number)
     except NotFound as exc:
         return error_page(request, 404, "No such version", str(exc), suggestions=[("All changes", urls.changes_url())])
     before = history.predecessors(store).get(number)
