@@ -57,7 +57,9 @@ def test_a_registry_the_store_lacks_or_a_bad_name_is_one_line(db: str, capsys: p
     assert code == 1 and out == ""
     assert err.strip().splitlines() == [err.strip()] and "no registry 'beta'" in err and "acme, iana" in err
     code, out, err = run(capsys, "--db", db, "lookup", "80", "--registry", "Acme!")
-    assert code == 2 and "registry" in err and "Traceback" not in err
+    assert code == 2 and err.startswith("portreg: error: --registry: 'acme!' cannot name a registry")
+    code, out, err = run(capsys, "--db", db, "search", "http", "--registry", "Acme!")
+    assert code == 2 and err.startswith("portreg: error: --registry: ")  # the option the person typed
 
 
 def test_without_local_registries_there_is_no_source_column(

@@ -45,7 +45,7 @@ def test_importing_the_same_content_again_makes_no_version(capsys: Any, db: str)
     xml = str(need_shared(CURRENT_XML))
     run(capsys, "--db", db, "import", xml)
     code, out, _ = run(capsys, "--db", db, "import", xml, "--json")
-    assert code == 0 and json.loads(out) == {"imported": [{"source": str(Path(xml).resolve()), "registry": "iana", "version": None, "conflicts": {"found": [], "resolved": []}}]}
+    assert code == 0 and json.loads(out) == {"imported": [{"source": str(Path(xml).resolve()), "registry": "iana", "version": None, "conflicts": {"found": [], "resolved": [], "allowed": []}}]}
     code, out, _ = run(capsys, "--db", db, "versions", "--json")
     (version,) = json.loads(out)["versions"]
     assert (version["number"], version["published"], version["record_count"]) == (1, "2024-03-18", 14444)

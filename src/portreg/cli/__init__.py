@@ -10,6 +10,7 @@ a traceback means a bug.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 #: Command name -> "module:attribute" of its click command, in help order.
 COMMANDS: dict[str, str] = {
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except RegistryError as exc:
-        click.echo(f"portreg: error: {exc}", err=True)
+        click.echo(f"portreg: error: {_said(exc, cli, args)}", err=True)
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.stderr.close()
@@ -75,6 +76,33 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _said(exc: Exception, group: Any, args: list[str]) -> str:
+    """The error as the person typed the question: a bad value of a service's parameter
+    (``registry``, ``to``) named by the command's option or argument (``--registry``,
+    ``B``), which is what they can correct."""
+    import click
+
+    from ..errors import InvalidQuery
+
+    if not isinstance(exc, InvalidQuery) or not exc.parameter:
+        return str(exc)
+    command = group
+    with click.Context(group) as ctx:
+        for token in args:
+            found = command.get_command(ctx, token) if isinstance(command, click.Group) else None
+            if found is not None:
+                command = found
+    wanted = exc.parameter.replace("-", "_")
+    for param in getattr(command, "params", ()):
+        if param.name == wanted:
+            label = max(param.opts, key=len) if isinstance(param, click.Option) else param.human_readable_name
+            message = exc.message
+            if message.startswith(f"{exc.parameter} "):
+                return f"{label}{message[len(exc.parameter):]}"
+            return f"{label}: {message}"
+    return str(exc)
 
 
 def __getattr__(name: str) -> object:
