@@ -18,6 +18,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from tests.support import history
 from tests.support.data import history_versions
 from portreg.errors import NotFound, StoreError
 from portreg.formats import to_bytes
@@ -469,18 +470,26 @@ def test_the_first_versions_of_the_history_rebuild_exactly(store_url: str) -> No
 
 
 @pytest.mark.slow
-def test_all_342_versions_import_and_any_version_rebuilds(tmp_path: Path) -> None:
+@history.GROUP
+def test_all_342_versions_import_and_any_version_rebuilds(history_store: history.HistoryStore) -> None:
+    """The whole history, imported as ``portreg import-history`` does (the XML memo and
+    ``Store.series()``; the store is shared, see tests/support/history.py): one version per
+    published file, in the archive's order, and any of them rebuilds exactly. Importing
+    one version at a time without the series is checked above on the first six."""
     from portreg.formats import xml
 
-    path = tmp_path / "history.sqlite3"
+    names: list[str] = []
     kept: dict[int, bytes] = {}
-    with Store.open(str(path)) as store:
-        for count, (name, data) in enumerate(history_versions(), start=1):
-            version = store.import_registry(xml.read(data, source=name), source=name)
-            assert version is not None and version.number == count
-            if count in (1, 2, 99, 200, 341):
-                kept[count] = data
-        assert count == 342
+    for count, (name, data) in enumerate(history_versions(), start=1):
+        names.append(name)
+        if count in (1, 2, 99, 200, 341):
+            kept[count] = data
+    assert count == 342
+    assert (history_store.found, history_store.imported, history_store.unchanged) == (342, 342, 0)
+    with Store.open(history_store.url) as store:
+        versions = store.versions()
+        assert [v.number for v in versions] == list(range(1, 343))
+        assert [v.source.rsplit("#", 1)[1] for v in versions] == names
         for number, data in kept.items():
             original = xml.read(data, source=str(number))
             assert store.registry(number) == original, f"version {number}"
@@ -488,4 +497,4 @@ def test_all_342_versions_import_and_any_version_rebuilds(tmp_path: Path) -> Non
         assert len(store.records()) == 14444
         revisions = store._db.scalar("SELECT count(*) FROM record_revisions")
         assert revisions < 2 * 14444  # intervals, not copies
-    assert path.stat().st_size < 60_000_000
+    assert history_store.path.stat().st_size < 60_000_000
