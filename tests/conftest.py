@@ -42,16 +42,3 @@ from tests.support.overlay import stacked  # noqa: E402,F401
 from tests.support.pg import postgres_server, store_url  # noqa: E402,F401
 from tests.support.workflow import small, wf_store  # noqa: E402,F401
 
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep each test file on one pytest-xdist worker (``--dist loadgroup``, see pyproject.toml).
-
-    Files make module-scoped stores, servers and browsers that take seconds to build: split
-    over two workers, each would build its own. A test with an ``xdist_group`` mark of its
-    own (the readers of the shared history store) runs with its group instead, whatever
-    file it is in. Without xdist the marks change nothing.
-    """
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))

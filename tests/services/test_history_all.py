@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from tests.support.data import history_versions
-from tests.support.history import GROUP, HistoryStore
+from tests.support.history import HistoryStore
 from portreg.formats import xml
 from portreg.services import history
 from portreg.store import Store
@@ -235,7 +235,6 @@ def test_the_cutters_find_what_the_patterns_find(current_xml_bytes: bytes) -> No
 
 
 @pytest.mark.slow
-@GROUP
 def test_every_consecutive_diff_agrees_with_the_xml_and_applies(history_store: HistoryStore) -> None:
     # Each published file is a version of its own: none is identical to the one before it.
     assert (history_store.found, history_store.imported, history_store.unchanged) == (342, 342, 0)

@@ -470,7 +470,6 @@ def test_the_first_versions_of_the_history_rebuild_exactly(store_url: str) -> No
 
 
 @pytest.mark.slow
-@history.GROUP
 def test_all_342_versions_import_and_any_version_rebuilds(history_store: history.HistoryStore) -> None:
     """The whole history, imported as ``portreg import-history`` does (the XML memo and
     ``Store.series()``; the store is shared, see tests/support/history.py): one version per
