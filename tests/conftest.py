@@ -42,3 +42,20 @@ from tests.support.overlay import stacked  # noqa: E402,F401
 from tests.support.pg import postgres_server, store_url  # noqa: E402,F401
 from tests.support.workflow import small, wf_store  # noqa: E402,F401
 
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give each test schemathesis generates its own node id, as ``-n 0`` runs have always shown it.
+
+    schemathesis 4 names its items ``test[GET /api/v1/...]`` but builds them without a
+    parametrization, and pytest 9 makes a node id from the function's name and the
+    parametrization only: all of a function's operations got one id. pytest-xdist's
+    ``--dist loadfile`` schedules by node id, so it ran one operation per function and
+    dropped the other 82 tests without a word.
+    """
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        parent, _, tail = item.nodeid.rpartition("::")
+        if parent and item.name != tail and "[" in item.name and "[" not in tail:
+            item._id = NodeId.parse(f"{parent}::{item.name}")
