@@ -49,6 +49,20 @@ def api_app(api_site: dict[str, Any]) -> Any:
     return api_site["app"]
 
 
+@pytest.fixture(scope="module")
+def stacked_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The whole app on the real registry with local registry ``acme`` stacked on it, so
+    that every operation answers over the stack and ``?registry=`` names something real."""
+    from portreg.store import PortRange
+    from tests.support.overlay import acme_registry
+    from tests.web.test_api import build_app, filled_store
+
+    with filled_store(tmp_path_factory.mktemp("schemathesis-stack")) as store:
+        store.registries.create("acme", title="ACME Corp. services", owns=(PortRange(20000, 20999),))
+        store.scoped("acme").import_registry(acme_registry(), source="acme.services")
+        yield build_app(store)
+
+
 def _api_document() -> dict[str, Any]:
     """The OpenAPI document the app serves, built from the same list of routers the app
     mounts (no store needed, so it can be read when tests are collected); the test checks
@@ -107,3 +121,12 @@ def test_as_staff_no_server_errors_and_documented_answers(case: Any, api_site: d
     """With a staff (and admin) token: the operations go past authentication."""
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {api_site['token']}"}
     case.call_and_validate(app=api_site["app"], checks=CHECKS)
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_over_a_stack_no_server_errors_and_documented_answers(case: Any, stacked_app: Any) -> None:
+    """Anonymous, on a store holding a local registry as well as IANA's: the stack's answers
+    (sources, the registry object, ``?registry=``) hold to the same document."""
+    case.headers = {key: value for key, value in (case.headers or {}).items() if key.lower() != "authorization"}
+    case.call_and_validate(app=stacked_app, checks=CHECKS)
