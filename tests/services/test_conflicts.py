@@ -359,6 +359,11 @@ def test_a_port_the_registry_has_an_exception_for_is_settled_at_once(acme: Any) 
     settled = [c for c in conflicts.conflicts(acme, "acme") if c.message.endswith("5432/tcp to postgresql")]
     assert [(c.state, c.resolved_by) for c in settled] == [("resolved", "exception")]
     assert not conflicts.refresh(acme, "acme")
+    # withdrawn, the exception no longer settles it: the conflict is open again, once
+    local.remove_exception(acme, "acme", 20100, "tcp")
+    reopened = [c for c in conflicts.conflicts(acme, "acme", open_only=True) if "newsvc" in c.message]
+    assert [(c.kind, c.found_by) for c in reopened] == [("port", "ranges")]
+    assert not conflicts.refresh(acme, "acme")
 
 
 def test_a_check_reads_every_upstream_row_its_records_can_meet(store_url: str, current_registry: Any) -> None:

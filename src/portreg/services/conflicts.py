@@ -235,6 +235,7 @@ def reconcile(
         local_version = rows.current_version(name)
         held = {row.key: row for row in rows.of(name, open_only=True)}
         acknowledged = rows.acknowledged(name)
+        excused = rows.acknowledged(name, by="exception")
         news, gone, allowed = [], [], []
         for key, row in held.items():
             if key not in wanted:
@@ -251,6 +252,8 @@ def reconcile(
         for key, message in wanted.items():
             if key in held or key in acknowledged:
                 continue
+            if key in excused and _exception_for(key[1], records.get(key[2]) if key[2] is not None else None, excepted):
+                continue  # settled by an exception that still stands; found again once it is withdrawn
             _, kind, new_local, upstream_id = key
             number = rows.add(
                 registry=name,

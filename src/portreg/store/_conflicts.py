@@ -165,11 +165,13 @@ class ConflictRows:
         rows = self._db.rows(f"SELECT {_COLUMNS} FROM overlay_conflicts c WHERE c.id = :id", {"id": conflict_id})
         return ConflictRow(*rows[0]) if rows else None
 
-    def acknowledged(self, registry: str) -> set[tuple[str, str, int | None, int | None]]:
-        """The keys of conflicts a person resolved: they are not raised again while they hold."""
+    def acknowledged(self, registry: str, *, by: str = "person") -> set[tuple[str, str, int | None, int | None]]:
+        """The keys of conflicts settled while they still hold, ``by`` a ``person`` (not
+        raised again) or by an ``exception`` of the registry (not raised again while it stands)."""
+        settled = "resolved_by = 'exception'" if by == "exception" else "resolved_by <> 'exception'"
         rows = self._db.rows(
             "SELECT registry, kind, local_record_id, upstream_record_id FROM overlay_conflicts "
-            "WHERE registry = :reg AND resolved_at IS NOT NULL AND resolved_version IS NULL",
+            f"WHERE registry = :reg AND resolved_at IS NOT NULL AND resolved_version IS NULL AND {settled}",
             {"reg": registry},
         )
         return {(row[0], row[1], row[2], row[3]) for row in rows}

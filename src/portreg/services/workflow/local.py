@@ -403,11 +403,16 @@ def add_exception(
 def remove_exception(
     store: Store, registry: str, port: int, transport: str, *, account: Account | None = None
 ) -> PortException:
-    """Withdraw an exception; what was assigned under it stays, and new requests are refused again."""
+    """Withdraw an exception; what was assigned under it stays, new requests are refused
+    again, and the conflicts it settled are open again."""
     _manager(account, None)
     _local(store, registry)
     _port_and_transport(port, transport)
-    return store.registry_rules.remove_exception(registry, port, transport)
+    removed = store.registry_rules.remove_exception(registry, port, transport)
+    from ..conflicts import refresh
+
+    refresh(store, registry)
+    return removed
 
 
 def _port_and_transport(port: int, transport: str) -> None:
