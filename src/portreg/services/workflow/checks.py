@@ -284,14 +284,7 @@ def _port(
     transports = data.get("transports") or ()
     held = view.holders([holds.port_key(port, t) for t in transports])
     for t in transports:
-        records = view.records_at(port, t)
-        named = [
-            s.record
-            for s in records
-            if rules.record_state(s.record) == rules.ASSIGNED
-            and (assigned_ok is None or rules.name_key(s.record.name or "") != rules.name_key(assigned_ok))
-        ]
-        reserved = [s.record for s in records if rules.record_state(s.record) == rules.RESERVED]
+        named, reserved = occupants(view, port, t, assigned_ok)
         if named:
             found.append(Finding("port", "8.1.1", f"port {port}/{t} is assigned to {named[0].name!r}"))
         elif reserved and t not in reserved_ok:
@@ -303,11 +296,30 @@ def _port(
                     WARNING,
                 )
             )
-        holder = held.get(holds.port_key(port, t))
-        if holder is not None and holder != own:
-            found.append(
-                Finding("port", "8.1.1", f"an open request holds port {port}/{t}; you may choose another port")
-            )
+        found.extend(held_elsewhere(held, port, t, own))
+
+
+def occupants(view: View, port: int, transport: str, assigned_ok: str | None) -> tuple[list[Record], list[Record]]:
+    """The records of ``view`` on ``port``/``transport``: those assigned to a service other
+    than ``assigned_ok`` (the one the request is about), and those kept Reserved."""
+    records = view.records_at(port, transport)
+    named = [
+        s.record
+        for s in records
+        if rules.record_state(s.record) == rules.ASSIGNED
+        and (assigned_ok is None or rules.name_key(s.record.name or "") != rules.name_key(assigned_ok))
+    ]
+    return named, [s.record for s in records if rules.record_state(s.record) == rules.RESERVED]
+
+
+def held_elsewhere(
+    held: dict[tuple[str, str], int], port: int, transport: str, own: int | None
+) -> list[Finding]:
+    """A finding when another open request than ``own`` holds ``port``/``transport``."""
+    holder = held.get(holds.port_key(port, transport))
+    if holder is None or holder == own:
+        return []
+    return [Finding("port", "8.1.1", f"an open request holds port {port}/{transport}; you may choose another port")]
 
 
 # ------------------------------------------------------------------------ other kinds

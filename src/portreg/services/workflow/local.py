@@ -34,7 +34,7 @@ from ...store._registries import UPSTREAM
 from ...store._workflow import WorkflowTransaction
 from . import checks, holds
 from ._accounts import Account
-from .checks import ERROR, WARNING, Finding
+from .checks import ERROR, WARNING, Finding, held_elsewhere, occupants
 from .states import ASSIGNMENT, REUSE, TRANSFER
 
 #: The checks a local registry may relax: their errors become warnings there.
@@ -256,23 +256,12 @@ def check_port(
             found.append(
                 Finding("port", "8.1.1", f"an open request to {UPSTREAM} holds port {port}/{t}; choose another port")
             )
-        records = view.records_at(port, t)
-        named = [
-            s.record
-            for s in records
-            if rules.record_state(s.record) == rules.ASSIGNED
-            and (assigned_ok is None or rules.name_key(s.record.name or "") != rules.name_key(assigned_ok))
-        ]
-        reserved = [s.record for s in records if rules.record_state(s.record) == rules.RESERVED]
+        named, reserved = occupants(view, port, t, assigned_ok)
         if named:
             found.append(Finding("port", "8.1.1", f"port {port}/{t} is assigned to {named[0].name!r}"))
         elif reserved and t not in reserved_ok:
             found.append(Finding("port", "8.1", f"port {port}/{t} is Reserved in {view.registry}"))
-        holder = held.get(holds.port_key(port, t))
-        if holder is not None and holder != own:
-            found.append(
-                Finding("port", "8.1.1", f"an open request holds port {port}/{t}; you may choose another port")
-            )
+        found.extend(held_elsewhere(held, port, t, own))
 
 
 def first_free(view: LocalView, transports: Sequence[str], *, own: int | None = None) -> int | None:
